@@ -1,0 +1,39 @@
+/** mvnet's command line: parses arguments and hands each command to its own module. */
+import { Command, CommanderError } from 'commander';
+import { planCommand } from './plan.ts';
+import { EXIT, reportError } from './output.ts';
+
+const program = new Command('mvnet')
+  .description('Plan, apply, verify and explain Docker macvlan networks across hosts')
+  .version('0.1.0')
+  .exitOverride()
+  .showHelpAfterError();
+
+let json = false;
+let code: number = EXIT.ok;
+const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args: any[]) => {
+  const cmd = args[args.length - 1] as Command;
+  const opts = cmd.opts();
+  json = Boolean(opts.json);
+  code = await fn(opts, ...args.slice(0, -2));
+};
+
+program.command('plan')
+  .description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability')
+  .requiredOption('-f, --file <FILE>', 'topology file')
+  .option('--json', 'machine-readable output')
+  .action(run((o) => planCommand(o)));
+
+export { program, run };
+
+try {
+  await import('./commands.ts').then((m) => m.register(program, run));
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    code = e.exitCode === 0 ? 0 : EXIT.error;
+  } else {
+    code = reportError(e, json);
+  }
+}
+process.exitCode = code;

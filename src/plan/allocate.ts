@@ -1,0 +1,167 @@
+/**
+ * The cluster-wide allocator. One pass over the whole topology decides each host's ip-range per network
+ * and every container's address and MAC.
+ *
+ * Stability: ranges and addresses are decided in this order, and a later step never moves an earlier one:
+ *   1. values pinned from the live hosts (apply passes them), 2. values written in the file,
+ *   3. a host's range follows the block that holds its fixed addresses,
+ *   4. the remaining hosts take the first free block in file order, containers the lowest free address.
+ * So appending a host or a container never moves an existing range or address.
+ */
+import { TopologyError, type Issue } from '../errors.ts';
+import {
+  blockIndexOf, broadcastOf, cidrSize, contains, formatCidr, formatIp, lastIp, overlaps, subBlock,
+  type Cidr, type Ip,
+} from '../net/ipv4.ts';
+import { macFromIp } from '../net/mac.ts';
+import { linkOf, parentOf, type NetworkSpec, type Topology } from '../topology/types.ts';
+import { containerId, type HostNetworkPlan, type HostPlan, type Pins, type Plan, type PlannedContainer, type Source } from './types.ts';
+
+/** Each host's automatic range size for a subnet: /24 for /16 and larger, else half the host bits. */
+export function defaultHostPrefix(net: NetworkSpec): number {
+  if (net.hostPrefix) return net.hostPrefix;
+  const p = net.subnet.prefix;
+  return p <= 16 ? 24 : Math.min(30, p + Math.ceil((32 - p) / 2));
+}
+
+/** The shim address of a host on a hostAccess network: the last usable address of its range. */
+export function shimAddress(range: Cidr): Ip {
+  return (lastIp(range) - 1) >>> 0;
+}
+
+export function plan(topo: Topology, pins: Pins = {}): Plan {
+  const issues: Issue[] = [];
+  const ranges = new Map<string, { range: Cidr; from: HostNetworkPlan['rangeFrom'] }>(); // host/net -> range
+
+  for (const net of topo.networks) {
+    const hp = defaultHostPrefix(net);
+    const taken: { host: string; range: Cidr }[] = [];
+    const claim = (host: string, range: Cidr, from: HostNetworkPlan['rangeFrom']) => {
+      ranges.set(`${host}/${net.name}`, { range, from });
+      taken.push({ host, range });
+    };
+    // 1. live pins, 2. file
+    for (const h of topo.hosts) {
+      const pinned = pins.ranges?.get(`${h.name}/${net.name}`);
+      if (pinned && !h.ranges[net.name]) claim(h.name, pinned, 'live');
+      else if (h.ranges[net.name]) claim(h.name, h.ranges[net.name], 'file');
+    }
+    // 3. the block that holds a host's fixed addresses
+    for (const h of topo.hosts) {
+      if (ranges.has(`${h.name}/${net.name}`)) continue;
+      const fixed = h.containers.find((c) => c.network === net.name && (c.ip !== undefined || pins.ips?.has(containerId(h.name, c.name))));
+      if (!fixed) continue;
+      const ip = fixed.ip ?? pins.ips!.get(containerId(h.name, fixed.name))!;
+      const block = subBlock(net.subnet, hp, blockIndexOf(net.subnet, hp, ip));
+      const clash = taken.find((t) => overlaps(t.range, block));
+      if (clash) {
+        issues.push({
+          path: `hosts.${h.name}.containers.${fixed.name}.ip`,
+          message: `${formatIp(ip)} lies in host ${clash.host}'s range ${formatCidr(clash.range)}, so mvnet cannot derive a range for ${h.name}`,
+          hint: `set hosts.${h.name}.ranges.${net.name} to a free part of ${formatCidr(net.subnet)}`,
+        });
+        continue;
+      }
+      claim(h.name, block, 'containers');
+    }
+    // 4. first free block, in file order; block 0 (the gateway's) stays free when there are enough blocks
+    const blocks = cidrSize(net.subnet) / cidrSize({ base: 0, prefix: hp });
+    let next = blocks >= 4 ? 1 : 0;
+    for (const h of topo.hosts) {
+      if (ranges.has(`${h.name}/${net.name}`)) continue;
+      let found: Cidr | undefined;
+      for (; next < blocks; next++) {
+        const b = subBlock(net.subnet, hp, next);
+        if (!taken.some((t) => overlaps(t.range, b))) { found = b; next++; break; }
+      }
+      if (!found) {
+        issues.push({
+          path: `networks.${net.name}.subnet`,
+          message: `${formatCidr(net.subnet)} has no free /${hp} range left for host ${h.name}`,
+          hint: `use a larger subnet, or a smaller hostPrefix than /${hp} for more, smaller ranges`,
+        });
+        continue;
+      }
+      claim(h.name, found, 'auto');
+    }
+  }
+
+  // addresses
+  const used = new Set<Ip>();
+  for (const h of topo.hosts) used.add(h.address);
+  for (const n of topo.networks) { used.add(n.gateway); n.reserved.forEach((r) => used.add(r)); }
+  const chosen = new Map<string, { ip: Ip; from: Source }>();
+  for (const h of topo.hosts) for (const c of h.containers) {
+    const id = containerId(h.name, c.name);
+    const pinned = pins.ips?.get(id);
+    if (c.ip !== undefined) chosen.set(id, { ip: c.ip, from: 'file' });
+    else if (pinned !== undefined && !used.has(pinned)) chosen.set(id, { ip: pinned, from: 'live' });
+    else continue;
+    used.add(chosen.get(id)!.ip);
+  }
+  // shims are reserved before automatic addresses are handed out
+  const shims = new Map<string, Ip>();
+  for (const net of topo.networks.filter((n) => n.hostAccess)) for (const h of topo.hosts) {
+    const r = ranges.get(`${h.name}/${net.name}`);
+    if (!r) continue;
+    const s = shimAddress(r.range);
+    if (used.has(s)) {
+      issues.push({ path: `networks.${net.name}.hostAccess`, message: `the shim address ${formatIp(s)} of host ${h.name} is already in use`, hint: 'leave the last usable address of each host range free' });
+      continue;
+    }
+    shims.set(`${h.name}/${net.name}`, s);
+    used.add(s);
+  }
+  const cursor = new Map<string, Ip>();
+  for (const h of topo.hosts) for (const c of h.containers) {
+    const id = containerId(h.name, c.name);
+    if (chosen.has(id)) continue;
+    const net = topo.networks.find((n) => n.name === c.network)!;
+    const r = ranges.get(`${h.name}/${net.name}`);
+    if (!r) continue; // its range already failed
+    const key = `${h.name}/${net.name}`;
+    const last = (lastIp(r.range) - 1) >>> 0;
+    let ip = cursor.get(key) ?? (r.range.base + 1) >>> 0;
+    while (ip <= last && (used.has(ip) || ip === net.subnet.base || ip === broadcastOf(net.subnet))) ip++;
+    if (ip > last) {
+      issues.push({ path: `hosts.${h.name}.containers.${c.name}`, message: `host ${h.name}'s range ${formatCidr(r.range)} on ${net.name} is full`, hint: `set hosts.${h.name}.ranges.${net.name} to a larger range, or give the container an ip` });
+      continue;
+    }
+    chosen.set(id, { ip, from: 'auto' });
+    used.add(ip);
+    cursor.set(key, ip + 1);
+  }
+  if (issues.length > 0) throw new TopologyError(topo.file, issues);
+
+  const hosts: HostPlan[] = topo.hosts.map((h) => {
+    const containers: PlannedContainer[] = h.containers.map((c) => {
+      const id = containerId(h.name, c.name);
+      const { ip, from } = chosen.get(id)!;
+      return { id, host: h.name, name: c.name, network: c.network, ip, mac: c.mac ?? macFromIp(ip), image: c.image, command: c.command, ipFrom: from };
+    });
+    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, networks: [], containers };
+  });
+  // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
+  const everyIp: { ip: Ip; name: string }[] = [];
+  for (const hp of hosts) for (const c of hp.containers) everyIp.push({ ip: c.ip, name: `${hp.name}-${c.name}` });
+  for (const n of topo.networks) n.reserved.forEach((ip, i) => everyIp.push({ ip, name: `reserved${i}` }));
+  for (const [key, ip] of shims) everyIp.push({ ip, name: `shim-${key.split('/')[0]}` });
+  for (const hp of hosts) {
+    const h = topo.hosts.find((x) => x.name === hp.name)!;
+    for (const net of topo.networks) {
+      const r = ranges.get(`${h.name}/${net.name}`)!;
+      const own = new Set(hp.containers.filter((c) => c.network === net.name).map((c) => c.ip));
+      const aux = everyIp
+        .filter((e) => contains(r.range, e.ip) && contains(net.subnet, e.ip) && !own.has(e.ip))
+        .sort((a, b) => a.ip - b.ip);
+      hp.networks.push({
+        network: net.name, parent: parentOf(h, net), link: linkOf(h, net), range: r.range, rangeFrom: r.from, aux,
+        shim: shims.get(`${h.name}/${net.name}`),
+      });
+    }
+  }
+  return {
+    name: topo.name, file: topo.file, lan: topo.lan, hairpin: topo.hairpin, networks: topo.networks, hosts, devices: topo.devices,
+    containers: hosts.flatMap((h) => h.containers),
+  };
+}

@@ -1,0 +1,66 @@
+/** The Plan: every address, range and object of the cluster, decided before anything is touched. */
+import type { Cidr, Ip } from '../net/ipv4.ts';
+import type { DeviceSpec, NetworkSpec } from '../topology/types.ts';
+
+/** Where a decided value comes from. */
+export type Source = 'file' | 'auto' | 'live';
+
+export interface PlannedContainer {
+  /** HOST/CONTAINER */
+  id: string;
+  host: string;
+  name: string;
+  network: string;
+  ip: Ip;
+  mac: string;
+  image?: string;
+  command?: string[];
+  ipFrom: Source;
+}
+
+export interface HostNetworkPlan {
+  network: string;
+  /** the parent interface on this host */
+  parent: string;
+  /** what Docker's parent option gets: parent or parent.vlan */
+  link: string;
+  range: Cidr;
+  rangeFrom: Source | 'containers';
+  /** addresses kept out of Docker's IPAM on this host (Docker aux-addresses) */
+  aux: { name: string; ip: Ip }[];
+  /** the host's own macvlan shim address (hostAccess) */
+  shim?: Ip;
+}
+
+export interface HostPlan {
+  name: string;
+  address: Ip;
+  interface: string;
+  docker?: string;
+  networks: HostNetworkPlan[];
+  containers: PlannedContainer[];
+}
+
+export interface Plan {
+  name: string;
+  file: string;
+  lan: Cidr;
+  hairpin: boolean;
+  networks: NetworkSpec[];
+  hosts: HostPlan[];
+  devices: DeviceSpec[];
+  /** all containers, host by host */
+  containers: PlannedContainer[];
+}
+
+/** Live values that must not move (read back from the hosts' labels by apply). */
+export interface Pins {
+  /** "HOST/NETWORK" -> range */
+  ranges?: Map<string, Cidr>;
+  /** "HOST/CONTAINER" -> ip */
+  ips?: Map<string, Ip>;
+}
+
+export function containerId(host: string, name: string): string {
+  return `${host}/${name}`;
+}

@@ -1,0 +1,81 @@
+/** The plan for people (text) and machines (JSON). Pure. */
+import { formatCidr, formatIp, withPrefix, broadcastOf } from '../net/ipv4.ts';
+import { pairs, type Prediction } from '../predict/predict.ts';
+import type { Plan } from '../plan/types.ts';
+import { grid, groupSummary, MARK } from './matrix.ts';
+import { ipAddrTable, networkInspectTable, table } from './tables.ts';
+
+/** Pairs are listed one by one up to this many; beyond, JSON carries the group matrix only. */
+export const PAIR_LIMIT = 250_000;
+
+export function planText(plan: Plan, pred: Prediction): string {
+  const out: string[] = [];
+  out.push(`Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ${plan.containers.length} containers`);
+  out.push('');
+  for (const net of plan.networks) {
+    out.push(`Network ${net.name}: subnet ${formatCidr(net.subnet)}, gateway ${formatIp(net.gateway)}, mode ${net.mode}${net.vlan ? `, vlan ${net.vlan}` : ''}${net.hostAccess ? ', host access (shim)' : ''}`);
+  }
+  for (const h of plan.hosts) {
+    out.push('');
+    out.push(`Host ${h.name}  ${formatIp(h.address)} on ${h.interface}${h.docker ? `  (${h.docker})` : ''}`);
+    out.push(table(['network', 'parent', 'ip-range', 'aux-addresses', 'shim'], h.networks.map((n) => [
+      n.network, n.link, `${formatCidr(n.range)} (${n.rangeFrom})`, n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-',
+    ])));
+    for (const n of h.networks) {
+      const net = plan.networks.find((x) => x.name === n.network)!;
+      const cs = h.containers.filter((c) => c.network === n.network);
+      if (cs.length === 0) continue;
+      out.push(networkInspectTable(net.name, formatCidr(net.subnet), formatIp(net.gateway), cs.map((c) => ({
+        container: c.name, ipv4: withPrefix(c.ip, net.subnet.prefix), mac: c.mac,
+      }))));
+    }
+  }
+  out.push('');
+  out.push(`Predicted reachability (${pred.pairCount} ordered pairs, ${pred.groups.length} groups):`);
+  out.push(groupSummary(pred));
+  const ids = [...plan.containers.map((c) => c.id), ...plan.hosts.map((h) => h.name)];
+  if (ids.length <= 40) {
+    const index = new Map<string, { expected: string }>();
+    for (const p of pairs(pred)) index.set(`${p.from}>${p.to}`, p);
+    out.push('');
+    out.push('Matrix (rows send, columns answer; ✓ reachable, ✗ unreachable, · not probed):');
+    out.push(grid(ids, (f, t) => {
+      const v = index.get(`${f}>${t}`);
+      return v ? { mark: MARK[v.expected as 'reachable'] } : null;
+    }));
+  }
+  return out.join('\n');
+}
+
+/** `ip addr` of each container as planned (the seed's per-container tables). */
+export function plannedContainerAddr(plan: Plan, id: string): string {
+  const c = plan.containers.find((x) => x.id === id)!;
+  const net = plan.networks.find((n) => n.name === c.network)!;
+  return ipAddrTable([{ interface: 'eth0', ipv4: withPrefix(c.ip, net.subnet.prefix), brd: formatIp(broadcastOf(net.subnet)), mac: c.mac, scope: 'global', master: '' }]);
+}
+
+export function planJson(plan: Plan, pred: Prediction): unknown {
+  const list = pred.pairCount <= PAIR_LIMIT ? [...pairs(pred)].map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) : null;
+  return {
+    name: plan.name,
+    lan: formatCidr(plan.lan),
+    networks: plan.networks.map((n) => ({
+      name: n.name, subnet: formatCidr(n.subnet), gateway: formatIp(n.gateway), parent: n.parent, mode: n.mode,
+      vlan: n.vlan ?? null, hostAccess: n.hostAccess, reserved: n.reserved.map(formatIp),
+    })),
+    hosts: plan.hosts.map((h) => ({
+      name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null,
+      networks: h.networks.map((n) => ({
+        network: n.network, parent: n.parent, link: n.link, range: formatCidr(n.range), rangeFrom: n.rangeFrom,
+        aux: Object.fromEntries(n.aux.map((a) => [a.name, formatIp(a.ip)])), shim: n.shim !== undefined ? formatIp(n.shim) : null,
+      })),
+    })),
+    containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
+    groups: pred.groups.map((g, i) => ({
+      key: g.key, kind: g.kind, host: g.host, network: g.network ?? null, members: g.members,
+      to: Object.fromEntries(pred.groups.map((b, j) => [b.key, pred.matrix[i][j]]).filter(([, v]) => v)),
+    })),
+    pairCount: pred.pairCount,
+    pairs: list,
+  };
+}

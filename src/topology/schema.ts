@@ -1,0 +1,55 @@
+/** The file's shape (types and known fields). Values are checked further in validate.ts. */
+import { z } from 'zod';
+
+const str = z.string({ invalid_type_error: 'must be a string' });
+const addr = z.union([str, z.number()]).transform(String);
+
+export const ContainerSchema = z
+  .object({
+    network: str,
+    ip: addr.optional(),
+    mac: str.optional(),
+    image: str.optional(),
+    command: z.union([str, z.array(str)]).optional(),
+  })
+  .strict();
+
+export const HostSchema = z
+  .object({
+    address: addr,
+    docker: str.optional(),
+    interface: str.optional(),
+    parents: z.record(str).optional(),
+    ranges: z.record(str).optional(),
+    containers: z.record(ContainerSchema).nullish(),
+  })
+  .strict();
+
+export const NetworkSchema = z
+  .object({
+    subnet: str,
+    gateway: addr.optional(),
+    parent: str,
+    mode: str.optional(),
+    vlan: z.number({ invalid_type_error: 'must be a number' }).optional(),
+    hostPrefix: z.number({ invalid_type_error: 'must be a number' }).optional(),
+    reserved: z.array(addr).optional(),
+    hostAccess: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+  })
+  .strict();
+
+export const LanSchema = z.union([
+  str,
+  z.object({ subnet: str, hairpin: z.boolean().optional() }).strict(),
+]);
+
+export const TopologySchema = z
+  .object({
+    name: str,
+    lan: LanSchema,
+    networks: z.record(NetworkSchema),
+    hosts: z.record(HostSchema),
+  })
+  .strict();
+
+export type RawTopology = z.infer<typeof TopologySchema>;

@@ -1,0 +1,77 @@
+/** The resolved topology: the file's content after validation, with addresses as numbers. */
+import type { Cidr, Ip } from '../net/ipv4.ts';
+
+export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
+export const MODES: readonly MacvlanMode[] = ['bridge', 'private', 'vepa', 'passthru'];
+
+export interface NetworkSpec {
+  name: string;
+  subnet: Cidr;
+  gateway: Ip;
+  /** the parent interface name on each host (a host may override it) */
+  parent: string;
+  mode: MacvlanMode;
+  vlan?: number;
+  /** size of each host's automatic range (default chosen from the subnet) */
+  hostPrefix?: number;
+  /** addresses that are never handed out (become Docker aux-addresses) */
+  reserved: Ip[];
+  /** create a macvlan shim on every host so host <-> containers work */
+  hostAccess: boolean;
+}
+
+export interface ContainerSpec {
+  name: string;
+  network: string;
+  ip?: Ip;
+  mac?: string;
+  image?: string;
+  command?: string[];
+}
+
+export interface HostSpec {
+  name: string;
+  address: Ip;
+  /** Docker endpoint: unix://, tcp://, ssh://; absent = the lab of the topology's name */
+  docker?: string;
+  /** the interface that carries the host's LAN address */
+  interface: string;
+  /** per-network parent override */
+  parents: Record<string, string>;
+  /** explicit per-network ip-ranges */
+  ranges: Record<string, Cidr>;
+  containers: ContainerSpec[];
+}
+
+/** A device on the LAN that is not a Docker host: a router or a plain machine. */
+export interface DeviceSpec {
+  name: string;
+  kind: 'router' | 'machine';
+  /** LAN address */
+  address: Ip;
+  /** further addresses, e.g. a router's leg at a network's gateway */
+  addresses: { ip: Ip; prefix: number }[];
+  /** routes: destination -> via */
+  routes: { to: Cidr; via: Ip }[];
+}
+
+export interface Topology {
+  file: string;
+  name: string;
+  lan: Cidr;
+  /** the LAN switch reflects frames back out of the port they came in on (VEPA needs it) */
+  hairpin: boolean;
+  networks: NetworkSpec[];
+  hosts: HostSpec[];
+  devices: DeviceSpec[];
+}
+
+export function parentOf(host: HostSpec, net: NetworkSpec): string {
+  return host.parents[net.name] ?? net.parent;
+}
+
+/** The link Docker hangs the macvlan on: `parent` or `parent.vlan`. */
+export function linkOf(host: HostSpec, net: NetworkSpec): string {
+  const p = parentOf(host, net);
+  return net.vlan ? `${p}.${net.vlan}` : p;
+}

@@ -1,0 +1,209 @@
+/** Value rules of a topology file. Collects every problem with its field path. Pure. */
+import type { Issue } from '../errors.ts';
+import {
+  broadcastOf, contains, cidrWithin, formatCidr, formatIp, overlaps, parseCidr, parseIp,
+  type Cidr, type Ip,
+} from '../net/ipv4.ts';
+import { macProblem, parseMac } from '../net/mac.ts';
+import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
+import type { RawTopology } from './schema.ts';
+import { MODES, type ContainerSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
+
+export const LIMITS = { hosts: 1000, containers: 50_000, networks: 64 };
+const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
+
+export function validate(raw: RawTopology, file: string): { topology: Topology; issues: Issue[] } {
+  const issues: Issue[] = [];
+  const bad = (path: string, message: string, hint?: string) => issues.push({ path, message, hint });
+
+  const nameProblem = simpleNameProblem(raw.name, 'the topology name');
+  if (nameProblem) bad('name', nameProblem);
+
+  const lanText = typeof raw.lan === 'string' ? raw.lan : raw.lan.subnet;
+  const lanPath = typeof raw.lan === 'string' ? 'lan' : 'lan.subnet';
+  const lanParse = parseCidr(lanText);
+  if (!lanParse.ok) bad(lanPath, lanParse.error);
+  const lan: Cidr = lanParse.ok ? lanParse.cidr : { base: 0, prefix: 0 };
+  if (lanParse.ok && lan.prefix > 30) bad(lanPath, `${lanText} is too small for a LAN of hosts (use /30 or larger)`);
+
+  const netNames = Object.keys(raw.networks);
+  const hostNames = Object.keys(raw.hosts);
+  if (hostNames.length > LIMITS.hosts) bad('hosts', `${hostNames.length} hosts; mvnet handles at most ${LIMITS.hosts}`);
+  if (netNames.length > LIMITS.networks) bad('networks', `${netNames.length} networks; mvnet handles at most ${LIMITS.networks}`);
+  const totalContainers = hostNames.reduce((n, h) => n + Object.keys(raw.hosts[h].containers ?? {}).length, 0);
+  if (totalContainers > LIMITS.containers) bad('hosts', `${totalContainers} containers; mvnet handles at most ${LIMITS.containers}`);
+  if (issues.some((i) => i.path === 'hosts' || i.path === 'networks')) return { topology: empty(file, raw.name, lan), issues };
+
+  // networks
+  const networks: NetworkSpec[] = [];
+  for (const name of netNames) {
+    const n = raw.networks[name];
+    const p = `networks.${name}`;
+    const np = dockerNameProblem(name, 'network');
+    if (np) bad(p, np);
+    const sp = parseCidr(n.subnet);
+    if (!sp.ok) bad(`${p}.subnet`, sp.error);
+    else if (sp.cidr.prefix > 30) bad(`${p}.subnet`, `${n.subnet} leaves no room for containers (use /30 or larger)`);
+    const subnet = sp.ok ? sp.cidr : { base: 0, prefix: 32 };
+    let gateway = (subnet.base + 1) >>> 0;
+    if (n.gateway !== undefined) {
+      const g = parseIp(n.gateway);
+      if (g === null) bad(`${p}.gateway`, `"${n.gateway}" is not an IPv4 address`);
+      else if (sp.ok && !contains(subnet, g)) bad(`${p}.gateway`, `${n.gateway} is outside the subnet ${n.subnet}`);
+      else if (sp.ok && (g === subnet.base || g === broadcastOf(subnet))) bad(`${p}.gateway`, `${n.gateway} is the subnet's network or broadcast address`);
+      else gateway = g;
+    }
+    const pp = interfaceNameProblem(n.parent);
+    if (pp) bad(`${p}.parent`, pp);
+    else if (n.parent === 'lo') bad(`${p}.parent`, 'loopback interface is not a valid macvlan parent link', 'name the host interface on the LAN, e.g. ens33 or eth0');
+    else if (n.parent.includes('.')) bad(`${p}.parent`, `"${n.parent}" looks like a VLAN sub-interface`, `write parent: ${n.parent.split('.')[0]} and vlan: ${n.parent.split('.')[1]}`);
+    let mode: MacvlanMode = 'bridge';
+    if (n.mode !== undefined) {
+      if (!(MODES as readonly string[]).includes(n.mode)) bad(`${p}.mode`, `unknown macvlan mode "${n.mode}"`, `use one of ${MODES.join(', ')}`);
+      else mode = n.mode as MacvlanMode;
+    }
+    if (n.vlan !== undefined) {
+      if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094) bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
+      else if (!pp) {
+        const ip = interfaceNameProblem(`${n.parent}.${n.vlan}`);
+        if (ip) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${ip}`);
+      }
+    }
+    if (n.hostPrefix !== undefined && sp.ok) {
+      if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
+        bad(`${p}.hostPrefix`, `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`);
+      }
+    }
+    const reserved: Ip[] = [];
+    (n.reserved ?? []).forEach((r, i) => {
+      const ip = parseIp(r);
+      if (ip === null) bad(`${p}.reserved.${i}`, `"${r}" is not an IPv4 address`);
+      else if (sp.ok && !contains(subnet, ip)) bad(`${p}.reserved.${i}`, `${r} is outside the subnet ${n.subnet}`);
+      else reserved.push(ip);
+    });
+    networks.push({ name, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
+  }
+  const netByName = new Map(networks.map((n) => [n.name, n]));
+  for (let i = 0; i < networks.length; i++) {
+    for (let j = i + 1; j < networks.length; j++) {
+      const a = networks[i], b = networks[j];
+      if (a.subnet.prefix < 32 && b.subnet.prefix < 32 && overlaps(a.subnet, b.subnet) && a.vlan === b.vlan) {
+        bad(`networks.${b.name}.subnet`, `${formatCidr(b.subnet)} overlaps network ${a.name}'s ${formatCidr(a.subnet)} on the same LAN`, 'give each network its own subnet');
+      }
+    }
+  }
+
+  // hosts
+  const hosts: HostSpec[] = [];
+  const hostAddr = new Map<Ip, string>();
+  const ipOwner = new Map<Ip, string>(); // ip -> field path that took it
+  const rangesByNet = new Map<string, { host: string; range: Cidr }[]>();
+  for (const hname of hostNames) {
+    const h = raw.hosts[hname];
+    const p = `hosts.${hname}`;
+    const hp = simpleNameProblem(hname, 'host name');
+    if (hp) bad(p, hp);
+    const address = parseIp(h.address);
+    if (address === null) bad(`${p}.address`, `"${h.address}" is not an IPv4 address`, 'give the host\'s LAN address, e.g. 192.168.140.200');
+    else if (lanParse.ok && !contains(lan, address)) bad(`${p}.address`, `${h.address} is outside the LAN ${lanText}`);
+    else if (lanParse.ok && (address === lan.base || address === broadcastOf(lan))) bad(`${p}.address`, `${h.address} is the LAN's network or broadcast address`);
+    else if (hostAddr.has(address)) bad(`${p}.address`, `${h.address} is already the address of host ${hostAddr.get(address)}`);
+    else hostAddr.set(address, hname);
+    if (h.docker !== undefined && !ENDPOINT.test(h.docker)) {
+      bad(`${p}.docker`, `"${h.docker}" is not a Docker endpoint mvnet knows`, 'use unix:///path/docker.sock, tcp://host:2376 or ssh://user@host; leave it out to use the lab');
+    }
+    const parents: Record<string, string> = {};
+    for (const [net, par] of Object.entries(h.parents ?? {})) {
+      if (!netByName.has(net)) bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
+      const pr = interfaceNameProblem(par);
+      if (pr) bad(`${p}.parents.${net}`, pr);
+      else if (par === 'lo') bad(`${p}.parents.${net}`, 'loopback interface is not a valid macvlan parent link');
+      parents[net] = par;
+    }
+    const ranges: Record<string, Cidr> = {};
+    for (const [net, r] of Object.entries(h.ranges ?? {})) {
+      const n = netByName.get(net);
+      if (!n) { bad(`${p}.ranges.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`); continue; }
+      const rp = parseCidr(r);
+      if (!rp.ok) { bad(`${p}.ranges.${net}`, rp.error); continue; }
+      if (!cidrWithin(rp.cidr, n.subnet)) { bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`); continue; }
+      const others = rangesByNet.get(net) ?? [];
+      const clash = others.find((o) => overlaps(o.range, rp.cidr));
+      if (clash) bad(`${p}.ranges.${net}`, `${r} overlaps host ${clash.host}'s range ${formatCidr(clash.range)}`, 'per-host ranges must be disjoint');
+      others.push({ host: hname, range: rp.cidr });
+      rangesByNet.set(net, others);
+      ranges[net] = rp.cidr;
+    }
+    const containers: ContainerSpec[] = [];
+    for (const [cname, c] of Object.entries(h.containers ?? {})) {
+      const cp = `${p}.containers.${cname}`;
+      const dp = dockerNameProblem(cname, 'container');
+      if (dp) bad(cp, dp);
+      const n = netByName.get(c.network);
+      if (!n) bad(`${cp}.network`, `unknown network "${c.network}"`, netNames.length ? `networks are: ${netNames.join(', ')}` : 'declare it under networks:');
+      let ip: Ip | undefined;
+      if (c.ip !== undefined) {
+        const v = parseIp(c.ip);
+        if (v === null) bad(`${cp}.ip`, `"${c.ip}" is not an IPv4 address`);
+        else if (n && !contains(n.subnet, v)) bad(`${cp}.ip`, `${c.ip} is outside the subnet ${formatCidr(n.subnet)} of network ${n.name}`);
+        else if (n && v === n.subnet.base) bad(`${cp}.ip`, `${c.ip} is the network address of ${formatCidr(n.subnet)}`);
+        else if (n && v === broadcastOf(n.subnet)) bad(`${cp}.ip`, `${c.ip} is the broadcast address of ${formatCidr(n.subnet)}`);
+        else if (n && v === n.gateway) bad(`${cp}.ip`, `${c.ip} is the gateway of network ${n.name}`);
+        else if (n && n.reserved.includes(v)) bad(`${cp}.ip`, `${c.ip} is reserved in networks.${n.name}.reserved`);
+        else if (ipOwner.has(v)) bad(`${cp}.ip`, `${c.ip} is already used by ${ipOwner.get(v)}`, 'every address must be unique across the cluster: the hosts share one LAN');
+        else if (hostAddr.has(v)) bad(`${cp}.ip`, `${c.ip} is the LAN address of host ${hostAddr.get(v)}`);
+        else { ip = v; ipOwner.set(v, cp); }
+      }
+      let mac: string | undefined;
+      if (c.mac !== undefined) {
+        const m = parseMac(c.mac);
+        if (!m) bad(`${cp}.mac`, `"${c.mac}" is not a MAC address (write it as 02:42:0a:64:01:01)`);
+        else if (macProblem(m)) bad(`${cp}.mac`, macProblem(m)!);
+        else mac = m;
+      }
+      if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image)) bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
+      const command = typeof c.command === 'string' ? c.command.split(/\s+/).filter(Boolean) : c.command;
+      containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
+    }
+    const firstNet = containers.map((c) => netByName.get(c.network)).find(Boolean) ?? networks[0];
+    const iface = h.interface ?? (firstNet ? parents[firstNet.name] ?? firstNet.parent : 'eth0');
+    if (h.interface !== undefined) {
+      const ip = interfaceNameProblem(h.interface);
+      if (ip) bad(`${p}.interface`, ip);
+    }
+    // passthru: one container per host
+    for (const n of networks.filter((x) => x.mode === 'passthru')) {
+      const count = containers.filter((c) => c.network === n.name).length;
+      if (count > 1) bad(`${p}.containers`, `${count} containers on passthru network ${n.name}; passthru allows one per host`, 'use mode: bridge for several containers');
+    }
+    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, containers });
+  }
+  // MACs unique across the cluster (explicit ones)
+  const macs = new Map<string, string>();
+  for (const h of hosts) for (const c of h.containers) if (c.mac) {
+    const prev = macs.get(c.mac);
+    if (prev) bad(`hosts.${h.name}.containers.${c.name}.mac`, `${c.mac} is already used by ${prev}`);
+    else macs.set(c.mac, `hosts.${h.name}.containers.${c.name}`);
+  }
+  // passthru networks may not share their parent with another network on any host
+  for (const h of hosts) {
+    const links = new Map<string, string[]>();
+    for (const n of networks) {
+      const key = `${h.parents[n.name] ?? n.parent}`;
+      links.set(key, [...(links.get(key) ?? []), n.name]);
+    }
+    for (const [par, nets] of links) {
+      const pt = nets.map((x) => netByName.get(x)!).filter((n) => n.mode === 'passthru');
+      if (pt.length > 0 && nets.length > 1) {
+        bad(`networks.${pt[0].name}.parent`, `passthru network ${pt[0].name} shares parent ${par} with ${nets.filter((x) => x !== pt[0].name).join(', ')} on host ${h.name}`, 'a passthru network takes its parent whole: give it its own parent');
+      }
+    }
+  }
+  const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
+  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices: [] }, issues };
+}
+
+function empty(file: string, name: string, lan: Cidr): Topology {
+  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [] };
+}
+

@@ -28,7 +28,7 @@ export class TopologyError extends MvnetError {
     readonly file: string,
     readonly issues: Issue[],
   ) {
-    super('input', `${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}`, file);
+    super('input', `${file}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, file);
     this.name = 'TopologyError';
   }
 }

@@ -130,12 +130,13 @@ function oneWay(plan: Plan, src: Node, dst: Ip, owner: (ip: Ip) => Iface | undef
   return { ok: true, iface: r.iface, via: r.shim ? 'via-shim' : link.reason };
 }
 
-export function predict(plan: Plan): Prediction {
+/** `singletons` puts every endpoint in its own group: the naive per-pair method (benchmarks only). */
+export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Prediction {
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
   for (const h of plan.hosts) {
     for (const c of h.containers) {
-      const key = `c:${h.name}:${c.network}`;
+      const key = opts.singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
       let g = byKey.get(key);
       if (!g) { g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] }; byKey.set(key, g); groups.push(g); }
       g.members.push(c.id);

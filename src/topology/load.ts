@@ -17,6 +17,9 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
     }));
   }
   if (z.code === 'invalid_type' && z.received === 'undefined') return [{ path, message: 'is required but missing' }];
+  if (z.code === 'invalid_union' && z.unionErrors.every((u) => u.issues.some((i) => i.code === 'invalid_type' && i.received === 'undefined'))) {
+    return [{ path, message: 'is required but missing' }];
+  }
   if (z.code === 'invalid_union') {
     return [{ path, message: `has the wrong type (${z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0] ?? 'see examples/'})` }];
   }
@@ -25,13 +28,13 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
 
 /** Parses and validates topology text. Throws TopologyError with every problem found. */
 export function parseTopology(text: string, file = '<input>'): Topology {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new TopologyError(
       file,
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(YAML)',
-        message: `not valid YAML: ${e.message.split('\n')[0]}`,
+        message: `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
       })),
     );
   }

@@ -1,0 +1,113 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { stringify } from 'yaml';
+import { plan } from '../../src/plan/allocate.ts';
+import { pairs, predict, verdictFor } from '../../src/predict/predict.ts';
+import { loadTopology, parseTopology } from '../../src/topology/load.ts';
+
+const seedPred = () => predict(plan(loadTopology('examples/seed.yaml')));
+
+test('seed: same host ✓, other host ✓, own host ✗, other host address ✗, host -> containers ✗', () => {
+  const p = seedPred();
+  const v = (f: string, t: string) => verdictFor(p, f, t)!;
+  assert.equal(v('host1/centos1', 'host1/centos2').expected, 'reachable');
+  assert.equal(v('host1/centos1', 'host1/centos2').reason, 'same-host-bridge');
+  assert.equal(v('host1/centos1', 'host2/centos1').expected, 'reachable');
+  assert.equal(v('host1/centos1', 'host2/centos1').reason, 'over-lan');
+  assert.equal(v('host1/centos1', 'host1').expected, 'unreachable');
+  assert.equal(v('host1/centos1', 'host1').reason, 'no-gateway');
+  assert.equal(v('host1/centos1', 'host2').expected, 'unreachable');
+  assert.equal(v('host1', 'host1/centos1').expected, 'unreachable');
+  assert.equal(v('host2', 'host1/centos2').reason, 'no-route');
+  assert.equal(verdictFor(p, 'host1', 'host2'), null, 'host -> host is not part of the matrix');
+  assert.equal(p.pairCount, [...pairs(p)].length);
+  assert.equal(p.pairCount, 4 * 3 + 4 * 2 + 2 * 4);
+});
+
+function topo(net: Record<string, unknown>, extra: Record<string, unknown> = {}, lan: unknown = '192.168.140.0/24') {
+  return predict(plan(parseTopology(stringify({
+    name: 't', lan,
+    networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', ...net }, ...extra },
+    hosts: {
+      h1: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
+      h2: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
+    },
+  }))));
+}
+
+test('private mode: same host ✗ (private-mode), other host ✓', () => {
+  const p = topo({ mode: 'private' });
+  assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.reason, 'private-mode');
+  assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
+});
+
+test('vepa: same host needs a hairpin switch', () => {
+  assert.equal(verdictFor(topo({ mode: 'vepa' }), 'h1/a', 'h1/b')!.reason, 'vepa-no-hairpin');
+  const hp = topo({ mode: 'vepa' }, {}, { subnet: '192.168.140.0/24', hairpin: true });
+  assert.equal(verdictFor(hp, 'h1/a', 'h1/b')!.expected, 'reachable');
+});
+
+test('a subnet that is the LAN: own host blocked by parent isolation, other hosts reachable', () => {
+  const p = predict(plan(parseTopology(stringify({
+    name: 't', lan: '192.168.140.0/24',
+    networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', hostPrefix: 28 } },
+    hosts: {
+      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+    },
+  }))));
+  assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'parent-isolation');
+  assert.equal(verdictFor(p, 'h1', 'h1/a')!.reason, 'parent-isolation');
+  assert.equal(verdictFor(p, 'h1/a', 'h2')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h2', 'h1/a')!.expected, 'reachable');
+});
+
+test('VLAN networks: different VLANs do not meet, and a VLAN does not reach the untagged host', () => {
+  const p = predict(plan(parseTopology(stringify({
+    name: 't', lan: '192.168.140.0/24',
+    networks: {
+      v10: { subnet: '10.10.0.0/16', parent: 'ens33', vlan: 10 },
+      v20: { subnet: '10.20.0.0/16', parent: 'ens33', vlan: 20 },
+    },
+    hosts: {
+      h1: { address: '192.168.140.10', containers: { a: { network: 'v10' }, b: { network: 'v20' } } },
+      h2: { address: '192.168.140.11', containers: { a: { network: 'v10' } } },
+    },
+  }))));
+  assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.expected, 'unreachable');
+  assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.reason, 'no-gateway');
+});
+
+test('hostAccess: host <-> containers through the shim', () => {
+  const p = topo({ hostAccess: true });
+  assert.equal(verdictFor(p, 'h1', 'h1/a')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h1', 'h1/a')!.reason, 'via-shim');
+  assert.equal(verdictFor(p, 'h1', 'h2/a')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
+});
+
+test('passthru takes the parent: the host address on it stops answering', () => {
+  const p = predict(plan(parseTopology(stringify({
+    name: 't', lan: '192.168.140.0/24',
+    networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', mode: 'passthru', hostPrefix: 28 } },
+    hosts: {
+      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+    },
+  }))));
+  assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h1/a', 'h2')!.reason, 'passthru-takes-parent');
+});
+
+test('grouping: 100 hosts x 100 containers predict through ~200 groups', () => {
+  const hosts: any = {};
+  for (let h = 0; h < 100; h++) {
+    const containers: any = {};
+    for (let c = 0; c < 100; c++) containers[`c${c}`] = { network: 'mv' };
+    hosts[`h${h}`] = { address: `192.168.${h >> 8}.${(h & 255) + 1}`, containers };
+  }
+  const p = predict(plan(parseTopology(stringify({ name: 'big', lan: '192.168.0.0/16', networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } }, hosts }))));
+  assert.equal(p.groups.length, 200);
+  assert.equal(p.pairCount, 10000 * 9999 + 2 * 10000 * 100);
+});

@@ -1,4 +1,20 @@
 /** Registers the commands that touch the world (lab, apply, verify, ...). */
 import type { Command } from 'commander';
+import { labDownCommand, labEngineCommand, labEnvCommand, labExecCommand, labLinkCommand, labStatusCommand, labUpCommand } from './lab.ts';
+import { doctorCommand } from './doctor.ts';
 
-export function register(_program: Command, _run: unknown): void {}
+type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
+
+export function register(program: Command, run: Run): void {
+  const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
+  const withFile = (c: Command) => c.requiredOption('-f, --file <FILE>', 'topology file').option('--json', 'machine-readable output');
+  withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines')).action(run((o) => labUpCommand(o)));
+  withFile(lab.command('down').description('remove everything the lab created')).action(run((o) => labDownCommand(o)));
+  withFile(lab.command('status').description('hosts, engines, links and addresses')).action(run((o) => labStatusCommand(o)));
+  withFile(lab.command('env').argument('<host>').description('print DOCKER_HOST for a host (eval-able)')).action(run((o, h) => labEnvCommand(o, h)));
+  withFile(lab.command('exec').argument('<host>').argument('<cmd...>').description('run a command in a host\'s network namespace')).action(run((o, h, cmd) => labExecCommand(o, h, cmd)));
+  withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run((o, s, h) => labLinkCommand(o, s, h)));
+  withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run((o, h) => labEngineCommand(o, h, false)));
+  withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run((o, h) => labEngineCommand(o, h, true)));
+  program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
+}

@@ -1,0 +1,78 @@
+/** `mvnet lab ...`: the emulated multi-host LAN. */
+import { spawn } from 'node:child_process';
+import { labDown, labEngine, labLink, labNs, labStatus, labUp } from '../lab/lab.ts';
+import { labEndpoint } from '../lab/paths.ts';
+import { readState } from '../lab/state.ts';
+import { MvnetError } from '../errors.ts';
+import { table } from '../render/tables.ts';
+import { loadTopology } from '../topology/load.ts';
+import { printJson } from './output.ts';
+import { progress } from './progress.ts';
+
+interface O { file: string; json?: boolean }
+
+export async function labUpCommand(o: O): Promise<number> {
+  const topo = loadTopology(o.file);
+  const r = await labUp(topo, progress(o.json));
+  if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
+  else {
+    process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);
+    process.stdout.write(`  use a host's engine:  eval "$(./bin/mvnet lab env -f ${o.file} ${r.hosts[0]})"; docker ps\n`);
+    process.stdout.write(`  look inside a host:   ./bin/mvnet lab exec -f ${o.file} ${r.hosts[0]} -- ip addr\n`);
+    process.stdout.write(`  tear it down:         ./bin/mvnet lab down -f ${o.file}\n`);
+  }
+  return 0;
+}
+
+export async function labDownCommand(o: O): Promise<number> {
+  const topo = loadTopology(o.file);
+  const r = await labDown(topo, o.json ? () => {} : (m) => process.stdout.write(m + '\n'));
+  if (o.json) printJson({ lab: topo.name, removed: r.removed });
+  return 0;
+}
+
+export async function labStatusCommand(o: O): Promise<number> {
+  const topo = loadTopology(o.file);
+  const st = await labStatus(topo);
+  if (o.json) printJson({ lab: topo.name, up: readState(topo.name)?.ready ?? false, hosts: st });
+  else process.stdout.write(table(['host', 'namespace', 'engine', 'pid', 'LAN link', 'addresses'],
+    st.map((h) => [h.host, h.namespace ? 'yes' : 'no', h.daemon, String(h.pid ?? '-'), h.link, h.addresses.join('\n') || '-'])) + '\n');
+  return 0;
+}
+
+export async function labEnvCommand(o: O, host: string): Promise<number> {
+  const topo = loadTopology(o.file);
+  labNs(topo, host);
+  const ep = labEndpoint(topo.name, host);
+  if (o.json) printJson({ DOCKER_HOST: ep });
+  else process.stdout.write(`export DOCKER_HOST=${ep}\n`);
+  return 0;
+}
+
+export async function labExecCommand(o: O, host: string, argv: string[]): Promise<number> {
+  const topo = loadTopology(o.file);
+  const ns = labNs(topo, host);
+  if (argv.length === 0) throw new MvnetError('usage', 'no command given', host, `e.g. mvnet lab exec -f ${o.file} ${host} -- ip addr`);
+  return new Promise((resolve, reject) => {
+    const p = spawn('nsenter', [`--net=/run/netns/${ns}`, '--', ...argv], { stdio: 'inherit' });
+    p.on('error', reject);
+    p.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+export async function labLinkCommand(o: O, state: string, host: string): Promise<number> {
+  if (state !== 'up' && state !== 'down') throw new MvnetError('usage', `link state must be up or down, not "${state}"`);
+  const topo = loadTopology(o.file);
+  await labLink(topo, host, state === 'up');
+  if (o.json) printJson({ host, link: state });
+  else process.stdout.write(`host ${host}: LAN link ${state}\n`);
+  return 0;
+}
+
+export async function labEngineCommand(o: O, host: string, start: boolean): Promise<number> {
+  const topo = loadTopology(o.file);
+  await labEngine(topo, host, start);
+  if (o.json) printJson({ host, engine: start ? 'started' : 'stopped' });
+  else process.stdout.write(`host ${host}: Docker engine ${start ? 'started' : 'stopped'}\n`);
+  return 0;
+}

@@ -1,0 +1,9 @@
+/** Progress on long work: to stderr, so stdout stays clean for --json. Plain lines when not a TTY. */
+export function progress(quiet = false): (msg: string) => void {
+  if (quiet) return () => {};
+  const t0 = Date.now();
+  return (msg: string) => {
+    const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
+    process.stderr.write(process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m ${msg}\n` : `${t}s ${msg}\n`);
+  };
+}

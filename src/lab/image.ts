@@ -1,0 +1,49 @@
+/** The probe image, built offline from Debian's busybox-static: sh, ping, arping, ip, nc and friends. */
+import { readFileSync, existsSync } from 'node:fs';
+import tar from 'tar-stream';
+import type Docker from 'dockerode';
+import { MvnetError } from '../errors.ts';
+import { PROBE_IMAGE } from './paths.ts';
+
+const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
+const APPLETS = ['sh', 'ping', 'arping', 'ip', 'nc', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'ifconfig', 'route', 'hostname', 'ps', 'kill', 'grep', 'sed', 'awk', 'head', 'tail', 'wc', 'date', 'env', 'id', 'mkdir', 'rm', 'touch', 'uname', 'timeout', 'wget', 'traceroute', 'arp', 'netstat', 'printf', 'seq', 'tr'];
+
+export function busyboxPath(): string | null {
+  return BUSYBOX.find((p) => existsSync(p)) ?? null;
+}
+
+/** A root file system tar with busybox and its applets. */
+export async function probeRootfs(): Promise<Buffer> {
+  const bb = busyboxPath();
+  if (!bb) throw new MvnetError('lab', 'busybox is not installed', undefined, 'apt-get install busybox-static');
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const done = new Promise<void>((res, rej) => { pack.on('end', () => res()); pack.on('error', rej); });
+  for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root']) pack.entry({ name: d, type: 'directory', mode: d === 'tmp' ? 0o1777 : 0o755 });
+  pack.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync(bb));
+  for (const a of APPLETS) pack.entry({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox' });
+  pack.entry({ name: 'etc/passwd', mode: 0o644 }, 'root:x:0:0:root:/root:/bin/sh\n');
+  pack.entry({ name: 'etc/group', mode: 0o644 }, 'root:x:0:\n');
+  pack.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** Stays up until stopped, and stops at once on SIGTERM. */
+export const PROBE_CMD = ['sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
+
+/** Imports the probe image into an engine unless it is there. */
+export async function ensureProbeImage(docker: Docker, rootfs: () => Promise<Buffer>): Promise<boolean> {
+  try {
+    await docker.getImage(PROBE_IMAGE).inspect();
+    return false;
+  } catch { /* not there */ }
+  const [repo, tag] = PROBE_IMAGE.split(':');
+  const { Readable } = await import('node:stream');
+  const stream = (await (docker.importImage as (f: unknown, o: unknown) => Promise<NodeJS.ReadableStream>)(Readable.from(await rootfs()), {
+    repo, tag, changes: [`CMD ${JSON.stringify(PROBE_CMD)}`, 'ENV PATH=/bin'],
+  }));
+  await new Promise<void>((res, rej) => docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())));
+  return true;
+}

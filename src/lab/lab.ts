@@ -1,0 +1,241 @@
+/**
+ * The lab: the topology's LAN on one machine. A bridge in its own namespace is the LAN; every host is a
+ * namespace with one veth per parent interface (named as the file says) plugged into that bridge, its LAN
+ * address, and a real dockerd. Everything created is recorded first in lab.json, so down removes exactly it.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import Docker from 'dockerode';
+import { MvnetError, MultiHostError } from '../errors.ts';
+import { formatIp, withPrefix } from '../net/ipv4.ts';
+import type { Topology } from '../topology/types.ts';
+import { daemonPid, dockerdArgv, isAlive, processesUnder, startDockerd, stopProcesses, waitReady } from './dockerd.ts';
+import { ip, run } from './exec.ts';
+import { ensureProbeImage, probeRootfs } from './image.ts';
+import { BRIDGE, bridgePort, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
+import { readState, writeState, type LabState } from './state.ts';
+import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
+import { vlanSupport } from './kernel.ts';
+
+export type Progress = (msg: string) => void;
+
+/** Distinct parent interface names of a host, the LAN-address interface first. */
+export function hostParents(topo: Topology, host: string): string[] {
+  const h = topo.hosts.find((x) => x.name === host)!;
+  const names = [h.interface, ...topo.networks.map((n) => h.parents[n.name] ?? n.parent)];
+  return [...new Set(names)];
+}
+
+export async function namespaces(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list']);
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+}
+
+export type UpResult = { already: boolean; hosts: string[]; ms: number };
+
+export async function labUp(topo: Topology, progress: Progress = () => {}): Promise<UpResult> {
+  const t0 = Date.now();
+  const name = topo.name;
+  if (topo.networks.some((n) => n.vlan) && !(await vlanSupport())) {
+    const n = topo.networks.find((x) => x.vlan)!;
+    throw new MvnetError('lab', `network ${n.name} uses vlan ${n.vlan}, but this kernel has no 802.1q support ("operation not supported")`, `networks.${n.name}.vlan`,
+      'run the lab on a kernel with the 8021q module (modprobe 8021q), or remove vlan: for the lab');
+  }
+  const prev = readState(name);
+  if (prev) {
+    const st = await labStatus(topo);
+    if (prev.ready && st.every((h) => h.daemon === 'up')) {
+      progress(`lab ${name} is already up`);
+      return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
+    }
+    progress(`lab ${name}: cleaning leftovers of an earlier lab`);
+    await labDown(topo, () => {});
+  } else if ((await namespaces()).some((n) => n === lanNs(name) || topo.hosts.some((h) => hostNs(name, h.name) === n))) {
+    progress(`lab ${name}: cleaning leftover namespaces`);
+    await labDown(topo, () => {});
+  }
+  const state: LabState = {
+    name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name))],
+    hosts: {}, ready: false, createdAt: new Date().toISOString(),
+  };
+  topo.hosts.forEach((h, i) => {
+    const dir = hostDir(name, h.name);
+    state.hosts[h.name] = { ns: hostNs(name, h.name), dir, socket: socketPath(name, h.name), ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)), argv: dockerdArgv(hostNs(name, h.name), dir) };
+  });
+  writeState(state);
+  raiseNeighbourLimits();
+  try {
+    progress(`LAN ${withPrefix(topo.lan.base, topo.lan.prefix)}: bridge ${BRIDGE} in namespace ${state.lanNs}`);
+    await ip(null, 'netns', 'add', state.lanNs);
+    await ip(state.lanNs, 'link', 'add', BRIDGE, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+    await ip(state.lanNs, 'link', 'set', BRIDGE, 'up');
+    await ip(state.lanNs, 'link', 'set', 'lo', 'up');
+    for (const [i, h] of topo.hosts.entries()) {
+      const ns = hostNs(name, h.name);
+      await ip(null, 'netns', 'add', ns);
+      await ip(ns, 'link', 'set', 'lo', 'up');
+      for (const [j, parent] of hostParents(topo, h.name).entries()) {
+        const port = bridgePort(i, j);
+        await ip(ns, 'link', 'add', parent, 'type', 'veth', 'peer', 'name', port, 'netns', state.lanNs);
+        await ip(state.lanNs, 'link', 'set', port, 'master', BRIDGE, 'up');
+        await ip(ns, 'link', 'set', parent, 'up');
+      }
+      await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'dev', h.interface);
+      progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
+    }
+    // daemons in parallel
+    progress(`starting ${topo.hosts.length} Docker engines`);
+    await Promise.all(topo.hosts.map(async (h) => {
+      const hs = state.hosts[h.name];
+      mkdirSync(hs.dir, { recursive: true });
+      hs.pid = startDockerd(hs.argv, hs.dir);
+      writeState(state);
+    }));
+    const rootfs = lazy(probeRootfs);
+    const errors: MvnetError[] = [];
+    await Promise.all(topo.hosts.map(async (h) => {
+      const hs = state.hosts[h.name];
+      try {
+        await waitReady(hs.socket, hs.pid!, hs.dir);
+        hs.pid = daemonPid(hs.dir) ?? hs.pid;
+        writeState(state);
+        await ensureProbeImage(new Docker({ socketPath: hs.socket }), rootfs);
+        progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
+      } catch (e) {
+        errors.push(new MvnetError('lab', (e as Error).message, h.name));
+      }
+    }));
+    if (errors.length) throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
+    state.ready = true;
+    writeState(state);
+  } catch (e) {
+    if (!process.env.MVNET_LAB_KEEP) await labDown(topo, () => {}).catch(() => {});
+    throw e;
+  }
+  return { already: false, hosts: topo.hosts.map((h) => h.name), ms: Date.now() - t0 };
+}
+
+function lazy<T>(f: () => Promise<T>): () => Promise<T> {
+  let p: Promise<T> | undefined;
+  return () => (p ??= f());
+}
+
+/** Removes everything the lab made: daemons (by recorded pid), their leftovers, mounts, namespaces, folder. */
+export async function labDown(topo: Topology, progress: Progress = () => {}): Promise<{ removed: string[] }> {
+  const name = topo.name;
+  const state = readState(name);
+  const dir = labDir(name);
+  const removed: string[] = [];
+  const hostDirs = state ? Object.values(state.hosts) : topo.hosts.map((h) => ({ dir: hostDir(name, h.name), pid: undefined as number | undefined, ns: hostNs(name, h.name) }));
+  await Promise.all(hostDirs.map(async (h) => {
+    const pids = [...(h.pid ? [h.pid] : []), ...readPidFile(h.dir)];
+    await stopProcesses(pids, h.dir);
+    // containerd and shims started by that dockerd, found by our folder in their command line
+    await stopProcesses(processesUnder(h.dir), h.dir, 3000);
+    if (pids.length) removed.push(`dockerd ${pids[0]}`);
+  }));
+  await unmountUnder(dir);
+  const nsList = await namespaces();
+  const ours = state ? state.namespaces : [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name))];
+  for (const ns of ours) {
+    if (nsList.includes(ns)) {
+      await run('ip', ['netns', 'del', ns]);
+      removed.push(`namespace ${ns}`);
+    }
+  }
+  if (existsSync(dir)) {
+    rmSync(dir, { recursive: true, force: true });
+    removed.push(`folder ${dir}`);
+  }
+  restoreNeighbourLimits();
+  progress(removed.length ? `lab ${name} removed: ${removed.join(', ')}` : `lab ${name} was not up; nothing to remove`);
+  return { removed };
+}
+
+function readPidFile(dir: string): number[] {
+  const p = daemonPid(dir);
+  return p ? [p] : [];
+}
+
+/** Unmounts everything mounted below `dir`, deepest first. */
+async function unmountUnder(dir: string): Promise<void> {
+  for (let round = 0; round < 3; round++) {
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+      .map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(dir + '/')))
+      .sort((a, b) => b.length - a.length);
+    if (mounts.length === 0) return;
+    for (const m of mounts) await run('umount', ['-l', m]);
+  }
+}
+
+export interface HostStatus {
+  host: string;
+  namespace: boolean;
+  daemon: 'up' | 'down' | 'not answering';
+  pid: number | null;
+  socket: string;
+  addresses: string[];
+  link: 'up' | 'down' | 'absent';
+}
+
+export async function labStatus(topo: Topology): Promise<HostStatus[]> {
+  const state = readState(topo.name);
+  const nsList = await namespaces();
+  return Promise.all(topo.hosts.map(async (h) => {
+    const ns = hostNs(topo.name, h.name);
+    const hs = state?.hosts[h.name];
+    const present = nsList.includes(ns);
+    let addresses: string[] = [];
+    if (present) {
+      const r = await run('ip', ['-n', ns, '-j', '-4', 'addr', 'show']);
+      if (r.code === 0) addresses = (JSON.parse(r.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
+        .filter((i) => i.ifname !== 'lo').flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
+    }
+    let daemon: HostStatus['daemon'] = 'down';
+    if (hs?.pid && isAlive(hs.pid)) {
+      try { await new Docker({ socketPath: hs.socket }).ping(); daemon = 'up'; } catch { daemon = 'not answering'; }
+    }
+    let link: HostStatus['link'] = 'absent';
+    if (state && hs && nsList.includes(state.lanNs)) {
+      const r = await run('ip', ['-n', state.lanNs, '-j', 'link', 'show', hs.ports[0]]);
+      if (r.code === 0) link = (JSON.parse(r.stdout)[0]?.flags as string[]).includes('UP') ? 'up' : 'down';
+    }
+    return { host: h.name, namespace: present, daemon, pid: hs?.pid ?? null, socket: socketPath(topo.name, h.name), addresses, link };
+  }));
+}
+
+function requireHost(topo: Topology, host: string): LabState {
+  if (!topo.hosts.some((h) => h.name === host)) {
+    throw new MvnetError('usage', `no host "${host}" in ${topo.file}`, host, `hosts are: ${topo.hosts.map((h) => h.name).join(', ')}`);
+  }
+  const state = readState(topo.name);
+  if (!state) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
+  return state;
+}
+
+/** Cuts a host off the LAN (or plugs it back): its bridge ports go down or up. */
+export async function labLink(topo: Topology, host: string, up: boolean): Promise<void> {
+  const state = requireHost(topo, host);
+  for (const port of state.hosts[host].ports) await ip(state.lanNs, 'link', 'set', port, up ? 'up' : 'down');
+}
+
+/** Stops or starts a host's Docker engine. */
+export async function labEngine(topo: Topology, host: string, start: boolean): Promise<void> {
+  const state = requireHost(topo, host);
+  const hs = state.hosts[host];
+  if (start) {
+    if (isAlive(hs.pid)) return;
+    await stopProcesses(processesUnder(hs.dir), hs.dir, 3000);
+    hs.pid = startDockerd(hs.argv, hs.dir);
+    writeState(state);
+    await waitReady(hs.socket, hs.pid, hs.dir);
+    hs.pid = daemonPid(hs.dir) ?? hs.pid;
+    writeState(state);
+  } else {
+    await stopProcesses(hs.pid ? [hs.pid] : [], hs.dir);
+  }
+}
+
+export function labNs(topo: Topology, host: string): string {
+  requireHost(topo, host);
+  return hostNs(topo.name, host);
+}

@@ -1,0 +1,44 @@
+/** The lab's record of what it created: written before each creation, read by down. */
+import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { labDir } from './paths.ts';
+
+export interface LabHostState {
+  ns: string;
+  dir: string;
+  socket: string;
+  pid?: number;
+  /** bridge-side ports of this host's parents */
+  ports: string[];
+  /** the daemon's command line, to start it again */
+  argv: string[];
+}
+
+export interface LabState {
+  name: string;
+  file: string;
+  lanNs: string;
+  namespaces: string[];
+  hosts: Record<string, LabHostState>;
+  ready: boolean;
+  createdAt: string;
+}
+
+export function statePath(lab: string): string {
+  return join(labDir(lab), 'lab.json');
+}
+
+export function readState(lab: string): LabState | null {
+  try {
+    return JSON.parse(readFileSync(statePath(lab), 'utf8')) as LabState;
+  } catch {
+    return null;
+  }
+}
+
+export function writeState(s: LabState): void {
+  mkdirSync(labDir(s.name), { recursive: true });
+  const p = statePath(s.name);
+  writeFileSync(p + '.tmp', JSON.stringify(s, null, 2));
+  renameSync(p + '.tmp', p);
+}

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { labDownCommand, labEngineCommand, labEnvCommand, labExecCommand, labLinkCommand, labStatusCommand, labUpCommand } from './lab.ts';
 import { doctorCommand } from './doctor.ts';
+import { applyCommand, destroyCommand } from './apply.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -16,5 +17,7 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run((o, s, h) => labLinkCommand(o, s, h)));
   withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run((o, h) => labEngineCommand(o, h, false)));
   withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run((o, h) => labEngineCommand(o, h, true)));
+  withFile(program.command('apply').description('create or converge the networks and containers on every host')).action(run((o) => applyCommand(o)));
+  withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else')).action(run((o) => destroyCommand(o)));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
 }

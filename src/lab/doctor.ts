@@ -1,7 +1,7 @@
 /** What the lab and mvnet need, checked one by one, with the fix for each. */
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { run } from './exec.ts';
-import { busyboxPath } from './image.ts';
+import { busyboxPath } from '../engine/image.ts';
 import { macvlanSupport, vlanSupport } from './kernel.ts';
 
 export interface Check {

@@ -10,7 +10,7 @@ import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
 import { daemonPid, dockerdArgv, isAlive, processesUnder, startDockerd, stopProcesses, waitReady } from './dockerd.ts';
 import { ip, run } from './exec.ts';
-import { ensureProbeImage, probeRootfs } from './image.ts';
+import { ensureProbeImage, probeRootfs } from '../engine/image.ts';
 import { BRIDGE, bridgePort, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
 import { readState, writeState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';

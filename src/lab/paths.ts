@@ -38,4 +38,3 @@ export function bridgePort(hostIndex: number, parentIndex: number): string {
 }
 
 export const BRIDGE = 'lan0';
-export const PROBE_IMAGE = 'mvnet/probe:1';

@@ -43,7 +43,8 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     // 1. live pins, 2. file
     for (const h of topo.hosts) {
       const pinned = pins.ranges?.get(`${h.name}/${net.name}`);
-      if (pinned && !h.ranges[net.name]) claim(h.name, pinned, 'live');
+      const pinOk = pinned && pinned.prefix >= net.subnet.prefix && contains(net.subnet, pinned.base) && !taken.some((t) => overlaps(t.range, pinned));
+      if (pinned && pinOk && !h.ranges[net.name]) claim(h.name, pinned, 'live');
       else if (h.ranges[net.name]) claim(h.name, h.ranges[net.name], 'file');
     }
     // 3. the block that holds a host's fixed addresses
@@ -87,17 +88,26 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   }
 
   // addresses
+  const livePinFits = (ip: Ip, host: string, network: string) => {
+    const r = ranges.get(`${host}/${network}`);
+    return !!r && contains(r.range, ip) && ip !== r.range.base && ip !== lastIp(r.range);
+  };
   const used = new Set<Ip>();
   for (const h of topo.hosts) used.add(h.address);
   for (const n of topo.networks) { used.add(n.gateway); n.reserved.forEach((r) => used.add(r)); }
   const chosen = new Map<string, { ip: Ip; from: Source }>();
+  // fixed addresses first, then live pins that still fit
+  for (const h of topo.hosts) for (const c of h.containers) {
+    if (c.ip === undefined) continue;
+    chosen.set(containerId(h.name, c.name), { ip: c.ip, from: 'file' });
+    used.add(c.ip);
+  }
   for (const h of topo.hosts) for (const c of h.containers) {
     const id = containerId(h.name, c.name);
     const pinned = pins.ips?.get(id);
-    if (c.ip !== undefined) chosen.set(id, { ip: c.ip, from: 'file' });
-    else if (pinned !== undefined && !used.has(pinned)) chosen.set(id, { ip: pinned, from: 'live' });
-    else continue;
-    used.add(chosen.get(id)!.ip);
+    if (c.ip !== undefined || pinned === undefined || used.has(pinned) || !livePinFits(pinned, h.name, c.network)) continue;
+    chosen.set(id, { ip: pinned, from: 'live' });
+    used.add(pinned);
   }
   // shims are reserved before automatic addresses are handed out
   const shims = new Map<string, Ip>();

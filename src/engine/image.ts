@@ -3,7 +3,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import tar from 'tar-stream';
 import type Docker from 'dockerode';
 import { MvnetError } from '../errors.ts';
-import { PROBE_IMAGE } from './paths.ts';
+export const PROBE_IMAGE = 'mvnet/probe:1';
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
 const APPLETS = ['sh', 'ping', 'arping', 'ip', 'nc', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'ifconfig', 'route', 'hostname', 'ps', 'kill', 'grep', 'sed', 'awk', 'head', 'tail', 'wc', 'date', 'env', 'id', 'mkdir', 'rm', 'touch', 'uname', 'timeout', 'wget', 'traceroute', 'arp', 'netstat', 'printf', 'seq', 'tr'];

@@ -1,0 +1,25 @@
+/** Wiring shared by the commands that touch hosts: topology, engines, live state, plan. */
+import { engines, onAll, pinsFrom, readLive } from '../engine/cluster.ts';
+import type { Live } from '../engine/diff.ts';
+import type { Engine } from '../engine/engine.ts';
+import { labEndpoint } from '../lab/paths.ts';
+import { plan } from '../plan/allocate.ts';
+import type { Plan } from '../plan/types.ts';
+import { loadTopology } from '../topology/load.ts';
+import type { Topology } from '../topology/types.ts';
+
+export interface Context {
+  topo: Topology;
+  hosts: Map<string, Engine>;
+}
+
+export function context(file: string): Context {
+  const topo = loadTopology(file);
+  return { topo, hosts: engines(topo, (h) => labEndpoint(topo.name, h)) };
+}
+
+/** Reads the live state of every host and plans with its values pinned. */
+export async function livePlan(ctx: Context): Promise<{ plan: Plan; live: Map<string, Live> }> {
+  const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name), 'reading live state');
+  return { plan: plan(ctx.topo, pinsFrom(live)), live };
+}

@@ -1,0 +1,32 @@
+/** What a host should hold according to the plan: the Docker objects with their labels and spec digests. Pure. */
+import { formatCidr, formatIp } from '../net/ipv4.ts';
+import type { HostPlan, Plan } from '../plan/types.ts';
+import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
+import type { ContainerCreate, NetworkCreate } from './engine.ts';
+import { L, labels, specHash } from './labels.ts';
+
+export interface DesiredNetwork extends NetworkCreate { spec: string }
+export interface DesiredContainer extends ContainerCreate { spec: string; id: string }
+export interface Desired { host: string; networks: DesiredNetwork[]; containers: DesiredContainer[] }
+
+export function desiredFor(plan: Plan, h: HostPlan): Desired {
+  const networks = h.networks.map((hn) => {
+    const net = plan.networks.find((n) => n.name === hn.network)!;
+    const body = {
+      name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(net.gateway),
+      ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
+    };
+    const spec = specHash(body);
+    return { ...body, spec, labels: labels(plan.name, 'network', h.name, net.name, { [L.spec]: spec, [L.range]: body.ipRange }) };
+  });
+  const containers = h.containers.map((c) => {
+    const netSpec = networks.find((n) => n.name === c.network)!.spec;
+    const body = {
+      name: c.name, image: c.image ?? PROBE_IMAGE, command: c.command ?? (c.image ? undefined : PROBE_CMD),
+      network: c.network, ip: formatIp(c.ip), mac: c.mac,
+    };
+    const spec = specHash({ ...body, netSpec });
+    return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, { [L.spec]: spec, [L.ip]: body.ip }) };
+  });
+  return { host: h.name, networks, containers };
+}

@@ -1,0 +1,62 @@
+/** Desired vs live on one host: the minimum of changes, with drift named. Pure. */
+import type { LiveContainer, LiveNetwork } from './engine.ts';
+import type { Desired } from './desired.ts';
+import { L } from './labels.ts';
+
+export type Action = 'create' | 'recreate' | 'remove' | 'start';
+
+export interface Change {
+  host: string;
+  kind: 'network' | 'container';
+  name: string;
+  action: Action;
+  /** why: "not there", "changed in the file", or the drift seen */
+  reason: string;
+  /** the live object differs from what mvnet made (changed by hand) */
+  drift: boolean;
+  liveId?: string;
+}
+
+export interface Live {
+  networks: LiveNetwork[];
+  containers: LiveContainer[];
+}
+
+export function diffHost(want: Desired, live: Live): Change[] {
+  const changes: Change[] = [];
+  const host = want.host;
+  const recreatedNets = new Set<string>();
+  for (const n of want.networks) {
+    const l = live.networks.find((x) => x.labels[L.name] === n.name);
+    if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
+    else if (l.labels[L.spec] !== n.spec) {
+      changes.push({ host, kind: 'network', name: n.name, action: 'recreate', reason: 'changed in the file', drift: false, liveId: l.id });
+      recreatedNets.add(n.name);
+    }
+  }
+  for (const l of live.networks) {
+    if (!want.networks.some((n) => n.name === l.labels[L.name])) {
+      changes.push({ host, kind: 'network', name: l.labels[L.name] ?? l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
+      recreatedNets.add(l.labels[L.name] ?? l.name);
+    }
+  }
+  for (const c of want.containers) {
+    const l = live.containers.find((x) => x.labels[L.name] === c.name);
+    if (!l) { changes.push({ host, kind: 'container', name: c.name, action: 'create', reason: 'not there', drift: false }); continue; }
+    const ep = l.networks[c.network];
+    let why: string | null = null, drift = false;
+    if (l.labels[L.spec] !== c.spec) why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
+    else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
+    else if (!ep) { why = `disconnected from ${c.network} by hand`; drift = true; }
+    else if (ep.ip !== c.ip) { why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`; drift = true; }
+    else if (ep.mac && ep.mac.toLowerCase() !== c.mac) { why = `MAC ${ep.mac} differs from the planned ${c.mac}`; drift = true; }
+    if (why) changes.push({ host, kind: 'container', name: c.name, action: 'recreate', reason: why, drift, liveId: l.id });
+    else if (l.state !== 'running') changes.push({ host, kind: 'container', name: c.name, action: 'start', reason: `${l.state}, not running`, drift: true, liveId: l.id });
+  }
+  for (const l of live.containers) {
+    if (!want.containers.some((c) => c.name === l.labels[L.name])) {
+      changes.push({ host, kind: 'container', name: l.labels[L.name] ?? l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
+    }
+  }
+  return changes;
+}

@@ -1,0 +1,184 @@
+/** The Engine over the Docker Engine API (dockerode): unix://, tcp:// (TLS) and ssh:// endpoints. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { HostError } from '../errors.ts';
+import type { ContainerCreate, Engine, EngineInfo, ExecResult, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
+
+/** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
+export function dockerOptions(endpoint: string, host: string): Docker.DockerOptions {
+  const u = new URL(endpoint);
+  const timeout = 60_000;
+  switch (u.protocol) {
+    case 'unix:':
+      return { socketPath: u.pathname, timeout };
+    case 'tcp:': {
+      const certPath = process.env.DOCKER_CERT_PATH;
+      const plain = process.env.DOCKER_TLS_VERIFY === '0' || u.port === '2375';
+      if (plain) return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http', timeout };
+      if (!certPath) throw new HostError(host, `${endpoint} needs TLS certificates`, 'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem (or use port 2375 for a plain, unauthenticated engine)');
+      return {
+        host: u.hostname, port: Number(u.port || 2376), protocol: 'https', timeout,
+        ca: readFileSync(join(certPath, 'ca.pem')), cert: readFileSync(join(certPath, 'cert.pem')), key: readFileSync(join(certPath, 'key.pem')),
+      };
+    }
+    case 'ssh:':
+      return { protocol: 'ssh', host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, timeout } as Docker.DockerOptions;
+    default:
+      throw new HostError(host, `unknown Docker endpoint scheme in ${endpoint}`, 'use unix://, tcp:// or ssh://');
+  }
+}
+
+function status(e: unknown): number | undefined {
+  return (e as { statusCode?: number }).statusCode;
+}
+
+/** Splits Docker's multiplexed stdout/stderr stream. */
+export function demux(buf: Buffer): { stdout: string; stderr: string } {
+  let out = '', err = '', i = 0;
+  while (i + 8 <= buf.length) {
+    const kind = buf[i], size = buf.readUInt32BE(i + 4);
+    const chunk = buf.subarray(i + 8, i + 8 + size).toString();
+    if (kind === 2) err += chunk; else out += chunk;
+    i += 8 + size;
+  }
+  return { stdout: out, stderr: err };
+}
+
+export class DockerEngine implements Engine {
+  readonly docker: Docker;
+  private cachedInfo?: EngineInfo;
+
+  constructor(readonly host: string, readonly endpoint: string) {
+    this.docker = new Docker(dockerOptions(endpoint, host));
+  }
+
+  private wrap(what: string) {
+    return (e: unknown): never => {
+      const err = e as Error & { code?: string; json?: { message?: string } };
+      const msg = err.json?.message ?? err.message;
+      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ETIMEDOUT') {
+        throw new HostError(this.host, `the Docker engine at ${this.endpoint} does not answer (${err.code})`, `is the engine running? for the lab: mvnet lab up / mvnet lab start`);
+      }
+      throw new HostError(this.host, `${what}: ${msg}`, undefined, status(e));
+    };
+  }
+
+  async info(): Promise<EngineInfo> {
+    if (this.cachedInfo) return this.cachedInfo;
+    const v = await this.docker.version().catch(this.wrap('version'));
+    const major = Number(String(v.Version).split('.')[0]);
+    this.cachedInfo = { version: v.Version, apiVersion: v.ApiVersion, onePerParent: !(major >= 27) };
+    return this.cachedInfo;
+  }
+
+  async networks(filterLabels: Record<string, string> = {}): Promise<LiveNetwork[]> {
+    const label = Object.entries(filterLabels).map(([k, v]) => `${k}=${v}`);
+    const list = await this.docker.listNetworks(label.length ? { filters: { label } } : {}).catch(this.wrap('list networks'));
+    return list.map((n) => ({
+      id: n.Id, name: n.Name, driver: n.Driver, labels: n.Labels ?? {}, parent: n.Options?.parent,
+      subnet: n.IPAM?.Config?.[0]?.Subnet, ipRange: n.IPAM?.Config?.[0]?.IPRange,
+    }));
+  }
+
+  async containers(filterLabels: Record<string, string> = {}): Promise<LiveContainer[]> {
+    const label = Object.entries(filterLabels).map(([k, v]) => `${k}=${v}`);
+    const list = await this.docker.listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) }).catch(this.wrap('list containers'));
+    return list.map((c) => ({
+      id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State, image: c.Image, labels: c.Labels ?? {},
+      networks: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [k, { ip: v.IPAddress, mac: v.MacAddress, prefix: v.IPPrefixLen }])),
+    }));
+  }
+
+  async createNetwork(n: NetworkCreate): Promise<string> {
+    const net = await this.docker.createNetwork({
+      Name: n.name, Driver: 'macvlan', CheckDuplicate: true, Labels: n.labels,
+      Options: { parent: n.parent, macvlan_mode: n.mode },
+      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux }] as never },
+    }).catch(this.wrap(`create network ${n.name}`));
+    return net.id;
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.docker.getNetwork(id).remove().catch((e) => { if (status(e) !== 404) this.wrap(`remove network ${id}`)(e); });
+  }
+
+  async runContainer(c: ContainerCreate): Promise<string> {
+    let created: Docker.Container;
+    try {
+      created = await this.docker.createContainer({
+        name: c.name, Image: c.image, Cmd: c.command, Hostname: c.name, Labels: c.labels, MacAddress: c.mac,
+        HostConfig: { NetworkMode: c.network, RestartPolicy: { Name: 'unless-stopped' } },
+        NetworkingConfig: { EndpointsConfig: { [c.network]: { IPAMConfig: { IPv4Address: c.ip }, MacAddress: c.mac } as never } },
+      });
+    } catch (e) {
+      return this.wrap(`create container ${c.name}`)(e);
+    }
+    try {
+      await created.start();
+    } catch (e) {
+      // a container that failed to start is not left behind
+      await created.remove({ force: true }).catch(() => {});
+      return this.wrap(`start container ${c.name}`)(e);
+    }
+    return created.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).start().catch((e) => { if (status(e) !== 304) this.wrap(`start container ${id}`)(e); });
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => { if (status(e) !== 404) this.wrap(`remove container ${id}`)(e); });
+  }
+
+  async hasImage(ref: string): Promise<boolean> {
+    try { await this.docker.getImage(ref).inspect(); return true; } catch (e) {
+      if (status(e) === 404) return false;
+      return this.wrap(`inspect image ${ref}`)(e);
+    }
+  }
+
+  async pullImage(ref: string): Promise<void> {
+    const stream = await this.docker.pull(ref).catch(this.wrap(`pull ${ref}`));
+    await new Promise<void>((res, rej) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())))
+      .catch(this.wrap(`pull ${ref}`));
+  }
+
+  async exec(id: string, cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
+    const ex = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }).catch(this.wrap(`exec in ${id.slice(0, 12)}`));
+    const stream = await ex.start({ hijack: true, stdin: false }).catch(this.wrap(`exec in ${id.slice(0, 12)}`));
+    const out = new PassThrough(), err = new PassThrough();
+    let stdout = '', stderr = '';
+    out.on('data', (d) => { stdout += d; });
+    err.on('data', (d) => { stderr += d; });
+    this.docker.modem.demuxStream(stream, out, err);
+    await new Promise<void>((res) => {
+      const t = setTimeout(() => { stream.destroy(); res(); }, timeoutMs);
+      stream.on('end', () => { clearTimeout(t); res(); });
+      stream.on('close', () => { clearTimeout(t); res(); });
+      stream.on('error', () => { clearTimeout(t); res(); });
+    });
+    const info = await ex.inspect().catch(this.wrap('exec inspect'));
+    return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
+  }
+
+  async helper(opts: { image: string; cmd: string[]; network: 'host' | { container: string }; privileged?: boolean; labels: Record<string, string> }): Promise<ExecResult> {
+    const c = await this.docker.createContainer({
+      Image: opts.image, Cmd: opts.cmd, Labels: opts.labels,
+      HostConfig: {
+        NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
+        Privileged: opts.privileged ?? false, CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW'],
+      },
+    }).catch(this.wrap('create helper container'));
+    try {
+      await c.start().catch(this.wrap('start helper container'));
+      const r = await c.wait().catch(this.wrap('wait for helper container'));
+      const logs = (await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+      return { code: r.StatusCode, ...demux(logs) };
+    } finally {
+      await c.remove({ force: true }).catch(() => {});
+    }
+  }
+}

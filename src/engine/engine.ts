@@ -1,0 +1,74 @@
+/** One Engine per host: the handful of operations mvnet needs from a Docker engine. */
+
+export interface EngineInfo {
+  version: string;
+  apiVersion: string;
+  /** engines before 27 allow one macvlan network per parent */
+  onePerParent: boolean;
+}
+
+export interface LiveNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  parent?: string;
+  subnet?: string;
+  ipRange?: string;
+}
+
+export interface LiveContainer {
+  id: string;
+  name: string;
+  state: string;
+  image: string;
+  labels: Record<string, string>;
+  /** network name -> address and MAC */
+  networks: Record<string, { ip: string; mac: string; prefix: number }>;
+}
+
+export interface NetworkCreate {
+  name: string;
+  parent: string;
+  mode: string;
+  subnet: string;
+  gateway: string;
+  ipRange: string;
+  aux: Record<string, string>;
+  labels: Record<string, string>;
+}
+
+export interface ContainerCreate {
+  name: string;
+  image: string;
+  command?: string[];
+  network: string;
+  ip: string;
+  mac: string;
+  labels: Record<string, string>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Engine {
+  readonly host: string;
+  readonly endpoint: string;
+  info(): Promise<EngineInfo>;
+  networks(filterLabels?: Record<string, string>): Promise<LiveNetwork[]>;
+  containers(filterLabels?: Record<string, string>): Promise<LiveContainer[]>;
+  createNetwork(n: NetworkCreate): Promise<string>;
+  removeNetwork(id: string): Promise<void>;
+  /** creates and starts */
+  runContainer(c: ContainerCreate): Promise<string>;
+  startContainer(id: string): Promise<void>;
+  removeContainer(id: string): Promise<void>;
+  hasImage(ref: string): Promise<boolean>;
+  pullImage(ref: string): Promise<void>;
+  exec(id: string, cmd: string[], timeoutMs?: number): Promise<ExecResult>;
+  /** a short-lived helper container (host network or another container's network), removed afterwards */
+  helper(opts: { image: string; cmd: string[]; network: 'host' | { container: string }; privileged?: boolean; labels: Record<string, string> }): Promise<ExecResult>;
+}

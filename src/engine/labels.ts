@@ -1,0 +1,23 @@
+/** Labels on every object mvnet creates: how live state, drift and destroy find what mvnet owns. */
+import { createHash } from 'node:crypto';
+
+export const L = {
+  topology: 'mvnet.topology',
+  kind: 'mvnet.kind',
+  host: 'mvnet.host',
+  name: 'mvnet.name',
+  spec: 'mvnet.spec',
+  range: 'mvnet.range',
+  ip: 'mvnet.ip',
+} as const;
+
+export type Kind = 'network' | 'container' | 'helper' | 'lock';
+
+export function labels(topology: string, kind: Kind, host: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [L.topology]: topology, [L.kind]: kind, [L.host]: host, [L.name]: name, ...extra };
+}
+
+/** A short digest of the planned spec: a changed spec means the object is recreated. */
+export function specHash(spec: unknown): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}

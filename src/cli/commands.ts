@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { labDownCommand, labEngineCommand, labEnvCommand, labExecCommand, labLinkCommand, labStatusCommand, labUpCommand } from './lab.ts';
 import { doctorCommand } from './doctor.ts';
 import { applyCommand, destroyCommand } from './apply.ts';
+import { verifyCommand } from './verify.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -19,5 +20,10 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run((o, h) => labEngineCommand(o, h, true)));
   withFile(program.command('apply').description('create or converge the networks and containers on every host')).action(run((o) => applyCommand(o)));
   withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else')).action(run((o) => destroyCommand(o)));
+  withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
+    .option('--html <FILE>', 'write a self-contained HTML report')
+    .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')
+    .option('--tries <N>', 'attempts per pair before it counts as unreachable', '3')
+    .action(run((o) => verifyCommand(o)));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
 }

@@ -20,7 +20,8 @@ export type Reason =
   | 'engine-down'
   | 'no-arp-reply'
   | 'no-icmp-reply'
-  | 'not-running';
+  | 'not-running'
+  | 'unexpected-reach';
 
 export interface Verdict {
   expected: Reach;
@@ -48,4 +49,5 @@ export const REASON_TEXT: Record<Reason, string> = {
   'no-arp-reply': 'no ARP answer: layer 2 does not reach the destination',
   'no-icmp-reply': 'ARP answered but no ICMP echo reply came back',
   'not-running': 'the container is not running',
+  'unexpected-reach': 'it answered although the prediction says it cannot',
 };

@@ -1,0 +1,63 @@
+/** `mvnet verify`: probe the live network and compare with the prediction. */
+import { writeFileSync } from 'node:fs';
+import { MvnetError } from '../errors.ts';
+import { formatIp } from '../net/ipv4.ts';
+import { pairs, predict, verdictFor } from '../predict/predict.ts';
+import { compare } from '../probe/compare.ts';
+import { runProbes, type ProbeJob } from '../probe/probe.ts';
+import { pingOnce } from '../probe/ping.ts';
+import { htmlReport } from '../render/html.ts';
+import { pingTranscript } from '../render/ping.ts';
+import { verifyJson, verifyText } from '../render/verify.ts';
+import { context, livePlan } from './context.ts';
+import { EXIT, printJson } from './output.ts';
+import { progress } from './progress.ts';
+
+interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string }
+
+export async function verifyCommand(o: O): Promise<number> {
+  const ctx = context(o.file);
+  const say = progress(o.json);
+  const t0 = Date.now();
+  const { plan } = await livePlan(ctx).catch(() => ({ plan: undefined }));
+  const p = plan ?? (await import('../plan/allocate.ts')).plan(ctx.topo);
+  const pred = predict(p);
+  if (o.pair) return pairCommand(o, ctx, p, pred);
+  const jobs = new Map<string, string[]>();
+  for (const x of pairs(pred)) {
+    const list = jobs.get(x.from) ?? [];
+    list.push(x.to);
+    jobs.set(x.from, list);
+  }
+  const jobList: ProbeJob[] = [...jobs].map(([source, targets]) => ({ source, targets }));
+  say(`probing ${pred.pairCount} pairs from ${jobList.length} sources`);
+  const probed = await runProbes(p, ctx.hosts, jobList, { tries: o.tries ? Number(o.tries) : 3 });
+  const cmp = compare(p, pred, probed);
+  const ms = Date.now() - t0;
+  const ids = [...p.containers.map((c) => c.id), ...p.hosts.map((h) => h.name)];
+  if (o.html) {
+    writeFileSync(o.html, htmlReport(p, cmp, { title: `mvnet verify: ${p.name}`, ms }));
+    say(`HTML report written to ${o.html}`);
+  }
+  if (o.json) printJson(verifyJson(cmp, { topology: p.name, ms }));
+  else process.stdout.write(verifyText(cmp, ids, Boolean(process.stdout.isTTY), ms) + '\n');
+  return cmp.mismatches === 0 ? EXIT.ok : EXIT.differs;
+}
+
+async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('../plan/types.ts').Plan, pred: ReturnType<typeof predict>): Promise<number> {
+  const [from, to] = o.pair!;
+  const v = verdictFor(pred, from, to);
+  if (!v) throw new MvnetError('usage', `${from} -> ${to} is not a pair mvnet predicts`, undefined, 'use HOST/CONTAINER or HOST ids from mvnet plan (host -> host is not probed)');
+  const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }]);
+  const cmp = compare(plan, pred, probed, new Set([`${from}>${to}`]));
+  const r = cmp.pairs[0];
+  const ping = await pingOnce(plan, ctx.hosts, from, to, probed);
+  if (o.json) printJson({ ...verifyJson(cmp), transcript: ping ? pingTranscript(ping) : null });
+  else {
+    const fromAddr = plan.containers.find((c) => c.id === from)?.ip ?? plan.hosts.find((h) => h.name === from)!.address;
+    process.stdout.write(`${from} (${formatIp(fromAddr)}) -> ${to}\n\n`);
+    if (ping) process.stdout.write(pingTranscript(ping) + '\n\n');
+    process.stdout.write(`expected ${r.expected} (${v.reason}: ${v.why})\nactual   ${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}\n`);
+  }
+  return r.match ? EXIT.ok : EXIT.differs;
+}

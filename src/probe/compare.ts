@@ -1,0 +1,72 @@
+/** Observed vs expected, pair by pair, with the reason for every difference. */
+import type { Plan } from '../plan/types.ts';
+import { pairs, type Prediction } from '../predict/predict.ts';
+import { REASON_TEXT, type Reach, type Reason } from '../predict/reasons.ts';
+import type { Probed } from './probe.ts';
+import type { FailKind } from './script.ts';
+
+export interface PairResult {
+  from: string;
+  to: string;
+  expected: Reach;
+  actual: Reach;
+  reason: Reason;
+  why: string;
+  match: boolean;
+  /** lost first attempts before the reply (ARP warm-up) */
+  retries?: number;
+}
+
+export interface Comparison {
+  pairs: PairResult[];
+  mismatches: number;
+}
+
+const KIND: Record<FailKind, Reason> = { noarp: 'no-arp-reply', noicmp: 'no-icmp-reply', nogw: 'no-gateway', noroute: 'no-route' };
+
+function hostOf(id: string): string {
+  return id.split('/')[0];
+}
+
+export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set<string>): Comparison {
+  // parents without carrier, seen from the hosts' own namespaces
+  const cut = new Map<string, string>();
+  for (const h of plan.hosts) {
+    const src = probed.sources.get(h.name);
+    const parents = new Set([h.interface, ...h.networks.map((n) => n.parent)]);
+    for (const l of src?.links ?? []) if (parents.has(l.name) && !l.carrier) cut.set(h.name, l.name);
+  }
+  const out: PairResult[] = [];
+  for (const p of pairs(pred)) {
+    if (only && !only.has(`${p.from}>${p.to}`)) continue;
+    const src = probed.sources.get(p.from);
+    const line = src?.results.get(p.to);
+    const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
+    if (actual === p.expected) {
+      out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries });
+      continue;
+    }
+    let reason: Reason, why: string;
+    if (actual === 'reachable') {
+      reason = 'unexpected-reach';
+      why = `it answered, but the prediction says ${p.reason}: ${p.why}`;
+    } else if (src?.error) {
+      reason = src.error.reason;
+      why = src.error.detail;
+    } else if (probed.down.has(hostOf(p.to)) && p.to.includes('/')) {
+      reason = 'engine-down'; why = `${hostOf(p.to)}'s Docker engine does not answer: ${probed.down.get(hostOf(p.to))}`;
+    } else if (probed.stopped.has(p.to)) {
+      reason = 'not-running'; why = `${p.to} is not running`;
+    } else if (cut.has(hostOf(p.from)) || cut.has(hostOf(p.to))) {
+      const h = cut.has(hostOf(p.from)) ? hostOf(p.from) : hostOf(p.to);
+      reason = 'link-down'; why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`;
+    } else if (line?.kind) {
+      reason = KIND[line.kind];
+      why = `${REASON_TEXT[reason]}${line.hop && line.hop !== '-' ? ` (next hop ${line.hop})` : ''}`;
+    } else {
+      reason = 'no-arp-reply'; why = 'no result came back from the probe';
+    }
+    out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason, why, match: false });
+  }
+  return { pairs: out, mismatches: out.filter((x) => !x.match).length };
+}

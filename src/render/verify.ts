@@ -1,0 +1,34 @@
+/** verify's report for people and machines. Pure. */
+import type { Comparison } from '../probe/compare.ts';
+import { grid, MARK } from './matrix.ts';
+import { table } from './tables.ts';
+
+export function verifyJson(c: Comparison, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    ...extra,
+    pairs: c.pairs.map((p) => ({ from: p.from, to: p.to, expected: p.expected, actual: p.actual, reason: p.reason, why: p.why, match: p.match })),
+    mismatches: c.mismatches,
+  };
+}
+
+export function verifyText(c: Comparison, ids: string[], color: boolean, ms: number): string {
+  const out: string[] = [];
+  const idx = new Map(c.pairs.map((p) => [`${p.from}>${p.to}`, p]));
+  if (ids.length <= 60) {
+    out.push('Observed (rows send, columns answer; ✓ reachable, ✗ unreachable, ' + (color ? 'red' : '!') + ' = differs from the prediction):');
+    out.push(grid(ids, (f, t) => {
+      const p = idx.get(`${f}>${t}`);
+      return p ? { mark: MARK[p.actual], flag: !p.match } : null;
+    }, color));
+    out.push('');
+  }
+  const bad = c.pairs.filter((p) => !p.match);
+  if (bad.length > 0) {
+    out.push(`${bad.length} pair${bad.length > 1 ? 's' : ''} differ from the prediction:`);
+    out.push(table(['from', 'to', 'expected', 'actual', 'reason', 'why'], bad.slice(0, 200).map((p) => [p.from, p.to, p.expected, p.actual, p.reason, p.why])));
+    if (bad.length > 200) out.push(`... and ${bad.length - 200} more (see --json)`);
+  }
+  const reach = c.pairs.filter((p) => p.actual === 'reachable').length;
+  out.push(`${c.pairs.length} pairs probed in ${(ms / 1000).toFixed(1)} s: ${reach} reachable, ${c.pairs.length - reach} unreachable; ${bad.length === 0 ? 'all as predicted' : `${bad.length} differ`}`);
+  return out.join('\n');
+}

@@ -4,6 +4,7 @@ import { labDownCommand, labEngineCommand, labEnvCommand, labExecCommand, labLin
 import { doctorCommand } from './doctor.ts';
 import { applyCommand, destroyCommand } from './apply.ts';
 import { verifyCommand } from './verify.ts';
+import { demoCommand } from './demo.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -25,5 +26,8 @@ export function register(program: Command, run: Run): void {
     .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')
     .option('--tries <N>', 'attempts per pair before it counts as unreachable', '3')
     .action(run((o) => verifyCommand(o)));
+  program.command('demo').description('the seed on the lab: lab up, apply, the seed\'s views and pings')
+    .option('-f, --file <FILE>', 'topology file', 'examples/seed.yaml').option('--json', 'machine-readable output')
+    .action(run((o) => demoCommand(o)));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
 }

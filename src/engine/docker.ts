@@ -133,6 +133,15 @@ export class DockerEngine implements Engine {
     await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => { if (status(e) !== 404) this.wrap(`remove container ${id}`)(e); });
   }
 
+  async inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }> {
+    const n = await this.docker.getNetwork(id).inspect().catch(this.wrap(`inspect network ${id}`));
+    const cfg = n.IPAM?.Config?.[0] ?? {};
+    const rows = Object.values((n.Containers ?? {}) as Record<string, { Name: string; IPv4Address: string; MacAddress: string }>)
+      .map((c) => ({ container: c.Name, ipv4: c.IPv4Address, mac: c.MacAddress }))
+      .sort((a, b) => a.container.localeCompare(b.container));
+    return { subnet: cfg.Subnet ?? '', gateway: cfg.Gateway ?? '', rows };
+  }
+
   async hasImage(ref: string): Promise<boolean> {
     try { await this.docker.getImage(ref).inspect(); return true; } catch (e) {
       if (status(e) === 404) return false;

@@ -66,6 +66,8 @@ export interface Engine {
   runContainer(c: ContainerCreate): Promise<string>;
   startContainer(id: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
+  /** subnet, gateway and attached containers (name, IPv4Address, MacAddress) as `docker network inspect` shows */
+  inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
   hasImage(ref: string): Promise<boolean>;
   pullImage(ref: string): Promise<void>;
   exec(id: string, cmd: string[], timeoutMs?: number): Promise<ExecResult>;

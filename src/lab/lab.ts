@@ -79,7 +79,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
         await ip(state.lanNs, 'link', 'set', port, 'master', BRIDGE, 'up');
         await ip(ns, 'link', 'set', parent, 'up');
       }
-      await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'dev', h.interface);
+      await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
       progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
     }
     // daemons in parallel

@@ -1,0 +1,52 @@
+/** Reading live addresses the way the seed reads them: `ip addr` of hosts and containers, `docker network inspect`. */
+import type { AddrRow, InspectRow } from '../render/tables.ts';
+import type { Engine } from './engine.ts';
+import { PROBE_IMAGE } from './image.ts';
+import { L, labels } from './labels.ts';
+
+const IP_ADDR = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show'];
+
+/** Parses busybox/iproute2 `ip -o link` + `ip -o -4 addr` output into the seed's rows. */
+export function parseIpAddr(out: string, skipLo = true): AddrRow[] {
+  const [links, addrs] = out.split('---');
+  const info = new Map<string, { full: string; mac: string; master: string }>();
+  for (const l of (links ?? '').split('\n')) {
+    const m = /^\d+:\s+([^:\s]+):\s+<[^>]*>(.*)$/.exec(l.trim());
+    if (!m) continue;
+    const full = m[1];
+    const name = full.split('@')[0];
+    const mac = /link\/ether\s+([0-9a-f:]{17})/.exec(m[2])?.[1] ?? '';
+    const master = /\smaster\s+(\S+)/.exec(m[2])?.[1] ?? '';
+    info.set(name, { full, mac, master });
+  }
+  const rows: AddrRow[] = [];
+  for (const l of (addrs ?? '').split('\n')) {
+    const m = /^\d+:\s+(\S+)\s+inet\s+(\S+)(?:\s+brd\s+(\S+))?\s+scope\s+(\S+)/.exec(l.trim());
+    if (!m) continue;
+    if (skipLo && m[1] === 'lo') continue;
+    const i = info.get(m[1]);
+    rows.push({ interface: i?.full ?? m[1], ipv4: m[2], brd: m[3] ?? '', mac: i?.mac ?? '', scope: m[4], master: i?.master ?? '' });
+  }
+  return rows;
+}
+
+export async function hostAddrTable(e: Engine, topology: string): Promise<AddrRow[]> {
+  const r = await e.helper({ image: PROBE_IMAGE, cmd: IP_ADDR, network: 'host', labels: labels(topology, 'helper', e.host, 'ip-addr') });
+  return parseIpAddr(r.stdout);
+}
+
+export async function containerAddrTable(e: Engine, topology: string, name: string): Promise<AddrRow[] | null> {
+  const c = (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
+  if (!c || c.state !== 'running') return null;
+  const r = c.image === PROBE_IMAGE ? await e.exec(c.id, IP_ADDR)
+    : await e.helper({ image: PROBE_IMAGE, cmd: IP_ADDR, network: { container: c.id }, labels: labels(topology, 'helper', e.host, 'ip-addr') });
+  return parseIpAddr(r.stdout);
+}
+
+/** `docker network inspect` rows of one of mvnet's networks on a host. */
+export async function networkRows(e: Engine, topology: string, network: string): Promise<{ subnet: string; gateway: string; rows: InspectRow[] } | null> {
+  const n = (await e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.name]: network }))[0];
+  if (!n) return null;
+  const detail = await e.inspectNetwork(n.id);
+  return detail;
+}

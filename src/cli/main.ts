@@ -22,6 +22,7 @@ program.command('plan')
   .description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability')
   .requiredOption('-f, --file <FILE>', 'topology file')
   .option('--json', 'machine-readable output')
+  .option('--offline', 'do not read the live hosts (no diff)')
   .action(run((o) => planCommand(o)));
 
 export { program, run };

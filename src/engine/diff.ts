@@ -48,6 +48,7 @@ export function diffHost(want: Desired, live: Live): Change[] {
     if (l.labels[L.spec] !== c.spec) why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
     else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
     else if (!ep) { why = `disconnected from ${c.network} by hand`; drift = true; }
+    else if (l.state !== 'running') { /* a stopped container shows no address: started below, checked next time */ }
     else if (ep.ip !== c.ip) { why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`; drift = true; }
     else if (ep.mac && ep.mac.toLowerCase() !== c.mac) { why = `MAC ${ep.mac} differs from the planned ${c.mac}`; drift = true; }
     if (why) changes.push({ host, kind: 'container', name: c.name, action: 'recreate', reason: why, drift, liveId: l.id });

@@ -1,0 +1,86 @@
+/** Helpers for tests on the real lab: topology copies with their own names, the CLI, guaranteed teardown. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import Docker from 'dockerode';
+import type { TestContext } from 'node:test';
+
+export const ROOT = process.cwd();
+export const LAB_ROOT = process.env.MVNET_LAB_DIR ?? '/var/lib/mvnet/lab';
+
+export interface Cli { status: number; stdout: string; stderr: string }
+
+export function mv(...args: string[]): Cli {
+  const r = spawnSync(join(ROOT, 'bin/mvnet'), args, { encoding: 'utf8', timeout: 300_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function mvJson<T = any>(...args: string[]): { status: number; json: T; stderr: string } {
+  const r = mv(...args, '--json');
+  let json: T;
+  try { json = JSON.parse(r.stdout); } catch { throw new Error(`not JSON (exit ${r.status}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 500)}`); }
+  return { status: r.status, json, stderr: r.stderr };
+}
+
+/** A copy of an example under a fresh name, torn down (destroy + lab down) when the test ends. */
+export function labTopology(t: TestContext, example: string, name: string, mutate?: (d: any) => void): { file: string; name: string; doc: any; write: (d: any) => void } {
+  const dir = mkdtempSync(join(tmpdir(), `mvnet-${name}-`));
+  const doc = parse(readFileSync(join(ROOT, 'examples', example), 'utf8'));
+  doc.name = name;
+  mutate?.(doc);
+  const file = join(dir, 'topology.yaml');
+  const write = (d: any) => writeFileSync(file, stringify(d));
+  write(doc);
+  t.after(() => {
+    mv('lab', 'down', '-f', file);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { file, name, doc, write };
+}
+
+export function docker(lab: string, host: string): Docker {
+  return new Docker({ socketPath: join(LAB_ROOT, lab, host, 'docker.sock') });
+}
+
+export function namespaces(): string[] {
+  const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+}
+
+export function ipJson(ns: string, ...args: string[]): any[] {
+  const r = spawnSync('ip', ['-n', ns, '-j', ...args], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+/** Processes whose command line mentions a folder (our dockerds, containerds, shims). */
+export function processesUnder(dir: string): number[] {
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (/^\d+ \(.*\) Z/.test(stat)) continue;
+      if (cmd.includes(dir + '/')) out.push(Number(e));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir));
+}
+
+/** Nothing of a lab is left: namespaces, processes, mounts, folder. */
+export function assertNothingLeft(name: string): string[] {
+  const left: string[] = [];
+  const dir = join(LAB_ROOT, name);
+  for (const ns of namespaces()) if (ns.startsWith(`mv-${name}-`)) left.push(`namespace ${ns}`);
+  for (const p of processesUnder(dir)) left.push(`process ${p}`);
+  for (const m of mountsUnder(dir)) left.push(`mount ${m}`);
+  if (existsSync(dir)) left.push(`folder ${dir}`);
+  return left;
+}

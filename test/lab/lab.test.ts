@@ -1,0 +1,95 @@
+/** The lab on the real kernel and real dockerd: up, status, env, exec, link, stop/start, down, crash. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, namespaces, ROOT } from './helpers.ts';
+
+test('lab up builds the seed LAN with a real engine per host, and down removes all of it', async (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'tlab');
+  const up = mv('lab', 'up', '-f', file);
+  assert.equal(up.status, 0, up.stderr);
+  // namespaces and addresses, seen by ip itself
+  const ns = namespaces();
+  for (const n of [`mv-${name}-lan`, `mv-${name}-host1`, `mv-${name}-host2`]) assert.ok(ns.includes(n), `${n} missing`);
+  const addr = ipJson(`mv-${name}-host1`, 'addr', 'show', 'ens33');
+  assert.equal(addr[0].addr_info.find((a: any) => a.family === 'inet').local, '192.168.140.200');
+  // the engine answers on the Docker API, and has the probe image
+  for (const h of ['host1', 'host2']) {
+    assert.equal(String(await docker(name, h).ping()), 'OK');
+    const images = await docker(name, h).listImages();
+    assert.ok(images.some((i) => (i.RepoTags ?? []).includes('mvnet/probe:1')));
+  }
+  // env: the plain docker CLI works with it
+  const env = mv('lab', 'env', '-f', file, 'host2');
+  const host = /DOCKER_HOST=(\S+)/.exec(env.stdout)![1];
+  const info = spawnSync('docker', ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
+  assert.equal(info.status, 0, info.stderr);
+  // exec runs inside the host's namespace
+  const ex = mv('lab', 'exec', '-f', file, 'host2', '--', 'ip', '-4', '-o', 'addr', 'show', 'ens33');
+  assert.match(ex.stdout, /192\.168\.140\.201\/24/);
+  // the hosts see each other across the LAN
+  assert.equal(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '2', '192.168.140.201').status, 0);
+  // status
+  const st = mvJson('lab', 'status', '-f', file);
+  assert.deepEqual(st.json.hosts.map((h: any) => h.daemon), ['up', 'up']);
+  // up again: already up, still working
+  const again = mvJson('lab', 'up', '-f', file);
+  assert.equal(again.json.already, true);
+  // link down: the bridge port is down and host1 no longer reaches host2
+  assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);
+  const port = ipJson(`mv-${name}-lan`, 'link', 'show', 'h1p0')[0];
+  assert.ok(!port.flags.includes('UP'));
+  assert.notEqual(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '1', '192.168.140.201').status, 0);
+  assert.equal(mvJson('lab', 'status', '-f', file).json.hosts[1].link, 'down');
+  assert.equal(mv('lab', 'link', 'up', '-f', file, 'host2').status, 0);
+  assert.equal(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '2', '192.168.140.201').status, 0);
+  // stop / start the engine
+  assert.equal(mv('lab', 'stop', '-f', file, 'host1').status, 0);
+  await assert.rejects(docker(name, 'host1').ping());
+  assert.equal(mvJson('lab', 'status', '-f', file).json.hosts[0].daemon, 'down');
+  assert.equal(mv('lab', 'start', '-f', file, 'host1').status, 0);
+  assert.equal(String(await docker(name, 'host1').ping()), 'OK');
+  // down
+  const down = mv('lab', 'down', '-f', file);
+  assert.equal(down.status, 0, down.stderr);
+  assert.deepEqual(assertNothingLeft(name), []);
+  // down again succeeds
+  assert.equal(mv('lab', 'down', '-f', file).status, 0);
+});
+
+test('a lab up killed halfway is cleaned by the next down, and by the next up', async (t) => {
+  const { file, name } = labTopology(t, 'modes.yaml', 'tcrash');
+  for (const next of ['down', 'up'] as const) {
+    const p = spawn(join(ROOT, 'bin/mvnet'), ['lab', 'up', '-f', file], { stdio: 'ignore' });
+    // wait until the namespaces exist, then kill it before the engines are ready
+    const until = Date.now() + 20_000;
+    while (!namespaces().includes(`mv-${name}-beta`) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    p.kill('SIGKILL');
+    await new Promise((r) => p.on('close', r));
+    if (next === 'down') {
+      assert.equal(mv('lab', 'down', '-f', file).status, 0);
+      assert.deepEqual(assertNothingLeft(name), []);
+    } else {
+      const up = mv('lab', 'up', '-f', file);
+      assert.equal(up.status, 0, up.stderr);
+      assert.equal(mvJson('lab', 'status', '-f', file).json.hosts.filter((h: any) => h.daemon === 'up').length, 2);
+      assert.equal(mv('lab', 'down', '-f', file).status, 0);
+      assert.deepEqual(assertNothingLeft(name), []);
+    }
+  }
+});
+
+test('a topology with a VLAN is refused up front on a kernel without 802.1q (and works where it has it)', (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'tvlan', (d) => { d.networks.macvlan.vlan = 10; });
+  const doctor = mvJson('doctor');
+  const vlan = doctor.json.checks.find((c: any) => /802\.1q/.test(c.name));
+  const up = mv('lab', 'up', '-f', file);
+  if (!vlan.ok) {
+    assert.equal(up.status, 2);
+    assert.match(up.stderr, /no 802\.1q support/);
+    assert.deepEqual(assertNothingLeft(name), []);
+  } else {
+    assert.equal(up.status, 0, up.stderr);
+  }
+});

@@ -32,7 +32,7 @@ test('apply realizes the seed exactly, is idempotent, converges minimally, repai
     assert.equal(c.ip, ip, id);
     assert.equal(c.mac, mac, id);
   }
-  const net = await docker(name, 'host2').getNetwork('macvlan').inspect();
+  const net: any = await docker(name, 'host2').getNetwork('macvlan').inspect();
   assert.equal(net.Driver, 'macvlan');
   assert.equal(net.Options.parent, 'ens33');
   assert.equal(net.IPAM.Config[0].Subnet, '10.100.0.0/16');

@@ -1,0 +1,100 @@
+/** verify on the real lab: prediction, mvnet's probes and an independent docker-CLI oracle must agree. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((res) => { const p = spawn(cmd, args, { stdio: 'ignore' }); p.on('close', (c) => res(c ?? 1)); });
+}
+
+/** Plain `docker exec ping` (or ping in the host namespace), with two retries against ARP warm-up. */
+async function oracle(file: string, lab: string, plan: any, from: string, to: string): Promise<string> {
+  const addr = plan.containers.find((c: any) => c.id === to)?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
+  const [host, name] = from.split('/');
+  const argv: [string, string[]] = name
+    ? ['docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
+    : [join(ROOT, 'bin/mvnet'), ['lab', 'exec', '-f', file, host, '--', 'ping', '-c', '1', '-W', '1', addr]];
+  for (let i = 0; i < 3; i++) if (await run(...argv) === 0) return 'reachable';
+  return 'unreachable';
+}
+
+async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
+  const plan = mvJson('plan', '-f', file, '--offline').json;
+  const wrong: string[] = [];
+  for (let i = 0; i < pairs.length; i += 12) {
+    await Promise.all(pairs.slice(i, i + 12).map(async (p) => {
+      const truth = await oracle(file, lab, plan, p.from, p.to);
+      if (truth !== p.actual) wrong.push(`${p.from}->${p.to} truth=${truth} actual=${p.actual}`);
+    }));
+  }
+  assert.deepEqual(wrong, []);
+}
+
+test('seed: verify agrees with the prediction and the oracle; a cut link breaks exactly the cross-LAN pairs; HTML report renders', async (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'tverify');
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.status, 0, v.stderr);
+  assert.equal(v.json.pairs.length, 28);
+  assert.equal(v.json.mismatches, 0);
+  await agreeWithOracle(file, name, v.json.pairs);
+
+  // the seed's own ping, as a transcript
+  const pair = mv('verify', '-f', file, '--pair', 'host1/centos1', 'host1');
+  assert.equal(pair.status, 0);
+  assert.match(pair.stdout, /From 10\.100\.1\.1 icmp_seq=1 Destination Host Unreachable/);
+
+  // host2 cut off the LAN: exit 1, and exactly the pairs that need host2's link differ, with the reason
+  assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);
+  const outDir = join(ROOT, 'test-output');
+  mkdirSync(outDir, { recursive: true });
+  const html = join(outDir, 'verify-link-down.html');
+  const cut = mvJson('verify', '-f', file, '--html', html);
+  assert.equal(cut.status, 1);
+  const broken = cut.json.pairs.filter((p: any) => !p.match);
+  const expectBroken = v.json.pairs.filter((p: any) => p.expected === 'reachable' && (p.from.startsWith('host2/') || p.to.startsWith('host2/')));
+  assert.deepEqual(broken.map((p: any) => `${p.from}>${p.to}`).sort(), expectBroken.map((p: any) => `${p.from}>${p.to}`).sort());
+  assert.ok(broken.every((p: any) => p.reason === 'link-down' && /host2's ens33/.test(p.why)));
+  await agreeWithOracle(file, name, cut.json.pairs);
+
+  // the report in headless Chromium: a drawing and a grid with the broken pairs in red
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`file://${html}`);
+    assert.equal(await page.locator('svg rect.host').count(), 2);
+    assert.equal(await page.locator('svg rect.ctr').count(), 4);
+    assert.equal(await page.locator('#matrix td.bad').count(), broken.length);
+    assert.equal(await page.locator('#matrix td.ok').count(), cut.json.pairs.filter((p: any) => p.match && p.actual === 'reachable').length);
+    const png = join(outDir, 'verify-link-down.png');
+    await page.screenshot({ path: png, fullPage: true });
+    assert.ok(statSync(png).size > 20_000, 'the screenshot has content');
+    t.diagnostic(`screenshot: ${png}`);
+  } finally {
+    await browser.close();
+  }
+  assert.equal(mv('lab', 'link', 'up', '-f', file, 'host2').status, 0);
+
+  // an engine that does not answer: its containers' pairs are named with the reason
+  assert.equal(mv('lab', 'stop', '-f', file, 'host2').status, 0);
+  const down = mvJson('verify', '-f', file);
+  assert.equal(down.status, 1);
+  assert.ok(down.json.pairs.filter((p: any) => !p.match).every((p: any) => p.reason === 'engine-down' || p.reason === 'not-running'));
+});
+
+for (const example of ['modes.yaml', 'passthru.yaml', 'flat.yaml']) {
+  test(`prediction equals probe and oracle on examples/${example}`, async (t) => {
+    const { file, name } = labTopology(t, example, `tv-${example.split('.')[0]}`);
+    assert.equal(mv('lab', 'up', '-f', file).status, 0);
+    assert.equal(mv('apply', '-f', file).status, 0);
+    const v = mvJson('verify', '-f', file);
+    assert.equal(v.json.mismatches, 0, JSON.stringify(v.json.pairs.filter((p: any) => !p.match).slice(0, 5)));
+    assert.equal(v.status, 0);
+    await agreeWithOracle(file, name, v.json.pairs);
+  });
+}

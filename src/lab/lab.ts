@@ -82,20 +82,18 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
       progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
     }
-    // daemons in parallel
-    progress(`starting ${topo.hosts.length} Docker engines`);
-    await Promise.all(topo.hosts.map(async (h) => {
-      const hs = state.hosts[h.name];
-      mkdirSync(hs.dir, { recursive: true });
-      hs.pid = startDockerd(hs.argv, hs.dir);
-      writeState(state);
-    }));
+    // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
+    const serial = process.env.MVNET_LAB_SERIAL === '1';
+    progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
     const rootfs = lazy(probeRootfs);
     const errors: MvnetError[] = [];
-    await Promise.all(topo.hosts.map(async (h) => {
+    const bringUp = async (h: (typeof topo.hosts)[number]) => {
       const hs = state.hosts[h.name];
       try {
-        await waitReady(hs.socket, hs.pid!, hs.dir);
+        mkdirSync(hs.dir, { recursive: true });
+        hs.pid = startDockerd(hs.argv, hs.dir);
+        writeState(state);
+        await waitReady(hs.socket, hs.pid, hs.dir);
         hs.pid = daemonPid(hs.dir) ?? hs.pid;
         writeState(state);
         await ensureProbeImage(new Docker({ socketPath: hs.socket }), rootfs);
@@ -103,7 +101,9 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       } catch (e) {
         errors.push(new MvnetError('lab', (e as Error).message, h.name));
       }
-    }));
+    };
+    if (serial) for (const h of topo.hosts) await bringUp(h);
+    else await Promise.all(topo.hosts.map(bringUp));
     if (errors.length) throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
     state.ready = true;
     writeState(state);

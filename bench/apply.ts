@@ -3,6 +3,7 @@
  * another (the seed's way), on the same lab in one run.   node --import tsx bench/apply.ts
  */
 import { spawnSync } from 'node:child_process';
+import { PROBE_IMAGE } from '../src/engine/image.ts';
 import { parse } from 'yaml';
 import { cpuBusySeconds, mv, timed, topologyFile } from './util.ts';
 
@@ -22,7 +23,7 @@ try {
       docker(h.sock, ['network', 'create', '-d', 'macvlan', '--subnet', '10.200.0.0/16', '--gateway', '10.200.0.1', '--ip-range', h.range, '-o', 'parent=eth0', 'mv']);
       for (const c of plan.containers.filter((x: any) => x.host === h.name)) {
         // no --mac-address: the CLI 28 refuses it against a 1.41 engine, and Docker 20.10 derives the same MAC from the IP
-        docker(h.sock, ['run', '-d', '--net', 'mv', '--ip', c.ip, '--name', c.name, 'mvnet/probe:1']);
+        docker(h.sock, ['run', '-d', '--net', 'mv', '--ip', c.ip, '--name', c.name, PROBE_IMAGE]);
       }
     }
   });

@@ -20,6 +20,7 @@ export function context(file: string): Context {
 
 /** Reads the live state of every host and plans with its values pinned. */
 export async function livePlan(ctx: Context): Promise<{ plan: Plan; live: Map<string, Live> }> {
-  const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name), 'reading live state');
+  const shims = ctx.topo.networks.some((n) => n.hostAccess);
+  const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
   return { plan: plan(ctx.topo, pinsFrom(live)), live };
 }

@@ -7,6 +7,8 @@ import { diffHost, type Change, type Live } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { L } from './labels.ts';
 import { preflight } from './preflight.ts';
+import { ensureShim, liveShims, removeShim } from './shim.ts';
+import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
 
@@ -32,7 +34,7 @@ export function changesFor(plan: Plan, live: Map<string, Live>): Change[] {
 }
 
 /** Executes the changes of one host in a safe order. */
-async function applyHost(e: Engine, want: Desired, changes: Change[], report: Report): Promise<void> {
+async function applyHost(e: Engine, topology: string, want: Desired, changes: Change[], report: Report): Promise<void> {
   const step = async (c: Change, fn: () => Promise<unknown>) => {
     report(c, 'start');
     try { await fn(); } catch (err) {
@@ -42,15 +44,20 @@ async function applyHost(e: Engine, want: Desired, changes: Change[], report: Re
   };
   const cont = changes.filter((c) => c.kind === 'container');
   const nets = changes.filter((c) => c.kind === 'network');
+  const shims = changes.filter((c) => c.kind === 'shim');
   // 1. containers that go away or are remade
   await pool(cont.filter((c) => c.action === 'remove' || c.action === 'recreate'), 8, (c) => e.removeContainer(c.liveId!));
   for (const c of cont.filter((x) => x.action === 'remove')) report(c, 'done');
   // 2. networks that go away or are remade
   for (const n of nets.filter((c) => c.action === 'remove' || c.action === 'recreate')) await e.removeNetwork(n.liveId!);
   for (const c of nets.filter((x) => x.action === 'remove')) report(c, 'done');
-  // 3. networks, 4. containers, 5. restarts
+  for (const s of shims.filter((c) => c.action === 'remove')) await step(s, () => removeShim(e, topology, s.name));
+  // 3. networks, shims, 4. containers, 5. restarts
   for (const n of nets.filter((c) => c.action === 'create' || c.action === 'recreate')) {
     await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
+  }
+  for (const s of shims.filter((c) => c.action === 'create' || c.action === 'recreate')) {
+    await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
   }
   await pool(cont.filter((c) => c.action === 'create' || c.action === 'recreate'), 8, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
   await pool(cont.filter((c) => c.action === 'start'), 8, (c) => step(c, () => e.startContainer(c.liveId!)));
@@ -64,7 +71,7 @@ export async function apply(plan: Plan, hosts: Map<string, Engine>, live: Map<st
   const changes = changesFor(plan, live);
   if (changes.length === 0) return { changes, ms: Date.now() - t0 };
   await preflight(hosts, plan.name, wants, Object.fromEntries(plan.networks.map((n) => [n.name, n.mode])));
-  await onAll(hosts, (e) => applyHost(e, wants.get(e.host)!, changes.filter((c) => c.host === e.host), report), 'apply');
+  await onAll(hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((c) => c.host === e.host), report), 'apply');
   return { changes, ms: Date.now() - t0 };
 }
 
@@ -83,6 +90,12 @@ export async function destroy(topology: string, hosts: Map<string, Engine>, repo
       await e.removeNetwork(n.id);
       removed.push(`${e.host}: network ${n.name}`);
       report(`${e.host}: removed network ${n.name}`);
+    }
+    await ensureHelperImage(e as { docker?: never });
+    for (const s of await liveShims(e, topology)) {
+      await removeShim(e, topology, s.name);
+      removed.push(`${e.host}: shim ${s.name}`);
+      report(`${e.host}: removed shim ${s.name}`);
     }
   }, 'destroy');
   return { removed };

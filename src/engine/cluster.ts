@@ -7,6 +7,8 @@ import { DockerEngine } from './docker.ts';
 import type { Engine } from './engine.ts';
 import type { Live } from './diff.ts';
 import { L } from './labels.ts';
+import { ensureHelperImage } from './image.ts';
+import { liveShims } from './shim.ts';
 
 /** Builds one engine per host. `labEndpoint` gives the endpoint of a host without `docker:`. */
 export function engines(topo: Topology, labEndpoint: (host: string) => string): Map<string, Engine> {
@@ -31,12 +33,15 @@ export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Pr
   return out;
 }
 
-export async function readLive(e: Engine, topology: string): Promise<Live> {
+/** What mvnet owns on a host. Shims are read (through a helper) where host access is or was in use. */
+export async function readLive(e: Engine, topology: string, wantShims = false): Promise<Live> {
   const [networks, containers] = await Promise.all([
     e.networks({ [L.topology]: topology, [L.kind]: 'network' }),
     e.containers({ [L.topology]: topology, [L.kind]: 'container' }),
   ]);
-  return { networks, containers };
+  if (!wantShims && !networks.some((n) => n.labels[L.shim])) return { networks, containers };
+  await ensureHelperImage(e as { docker?: never });
+  return { networks, containers, shims: await liveShims(e, topology) };
 }
 
 /** Values that must not move: live ranges and addresses of what mvnet already made. */

@@ -4,20 +4,23 @@ import type { HostPlan, Plan } from '../plan/types.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
 import { L, labels, specHash } from './labels.ts';
+import { desiredShims, type ShimSpec } from './shim.ts';
 
 export interface DesiredNetwork extends NetworkCreate { spec: string }
 export interface DesiredContainer extends ContainerCreate { spec: string; id: string }
-export interface Desired { host: string; networks: DesiredNetwork[]; containers: DesiredContainer[] }
+export interface Desired { host: string; networks: DesiredNetwork[]; containers: DesiredContainer[]; shims: ShimSpec[] }
 
 export function desiredFor(plan: Plan, h: HostPlan): Desired {
   const networks = h.networks.map((hn) => {
     const net = plan.networks.find((n) => n.name === hn.network)!;
     const body = {
-      name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(net.gateway),
+      name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(hn.gateway),
       ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
     };
     const spec = specHash(body);
-    return { ...body, spec, labels: labels(plan.name, 'network', h.name, net.name, { [L.spec]: spec, [L.range]: body.ipRange }) };
+    const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange };
+    if (hn.shimName) extra[L.shim] = hn.shimName;
+    return { ...body, spec, labels: labels(plan.name, 'network', h.name, net.name, extra) };
   });
   const containers = h.containers.map((c) => {
     const netSpec = networks.find((n) => n.name === c.network)!.spec;
@@ -28,5 +31,5 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const spec = specHash({ ...body, netSpec });
     return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, { [L.spec]: spec, [L.ip]: body.ip }) };
   });
-  return { host: h.name, networks, containers };
+  return { host: h.name, networks, containers, shims: desiredShims(plan, h) };
 }

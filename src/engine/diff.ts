@@ -2,12 +2,13 @@
 import type { LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import { L } from './labels.ts';
+import type { LiveShim } from './shim.ts';
 
 export type Action = 'create' | 'recreate' | 'remove' | 'start';
 
 export interface Change {
   host: string;
-  kind: 'network' | 'container';
+  kind: 'network' | 'container' | 'shim';
   name: string;
   action: Action;
   /** why: "not there", "changed in the file", or the drift seen */
@@ -20,6 +21,8 @@ export interface Change {
 export interface Live {
   networks: LiveNetwork[];
   containers: LiveContainer[];
+  /** read only where host access is or was in use */
+  shims?: LiveShim[];
 }
 
 export function diffHost(want: Desired, live: Live): Change[] {
@@ -58,6 +61,16 @@ export function diffHost(want: Desired, live: Live): Change[] {
     if (!want.containers.some((c) => c.name === l.labels[L.name])) {
       changes.push({ host, kind: 'container', name: l.labels[L.name] ?? l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
     }
+  }
+  for (const s of want.shims) {
+    const l = live.shims?.find((x) => x.name === s.name);
+    if (!l) changes.push({ host, kind: 'shim', name: s.name, action: 'create', reason: `host access on ${s.link}`, drift: false });
+    else if (l.ip !== s.ip || !l.routes.includes(s.subnet) || !l.up) {
+      changes.push({ host, kind: 'shim', name: s.name, action: 'recreate', reason: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`, drift: true });
+    }
+  }
+  for (const l of live.shims ?? []) {
+    if (!want.shims.some((s) => s.name === l.name)) changes.push({ host, kind: 'shim', name: l.name, action: 'remove', reason: 'host access no longer in the file', drift: false });
   }
   return changes;
 }

@@ -9,6 +9,7 @@ export const L = {
   spec: 'mvnet.spec',
   range: 'mvnet.range',
   ip: 'mvnet.ip',
+  shim: 'mvnet.shim',
 } as const;
 
 export type Kind = 'network' | 'container' | 'helper' | 'lock';

@@ -2,8 +2,7 @@
 import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import type { Desired } from './desired.ts';
-import { ensureProbeImage, PROBE_IMAGE, probeRootfs } from './image.ts';
-import { DockerEngine } from './docker.ts';
+import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 
 /** Interface names on a host, seen from a helper container on the host network. */
@@ -13,12 +12,10 @@ export async function hostInterfaces(e: Engine, topology: string): Promise<strin
   return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
 }
 
-const rootfs = (() => { let p: Promise<Buffer> | undefined; return () => (p ??= probeRootfs()); })();
-
 export async function preflightHost(e: Engine, topology: string, want: Desired, modes: Record<string, string>): Promise<string[]> {
   const problems: string[] = [];
   const info = await e.info();
-  if (e instanceof DockerEngine) await ensureProbeImage(e.docker, rootfs);
+  await ensureHelperImage(e as { docker?: never });
   const [ifaces, nets, conts] = await Promise.all([hostInterfaces(e, topology), e.networks(), e.containers()]);
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];

@@ -8,6 +8,7 @@
  *   4. the remaining hosts take the first free block in file order, containers the lowest free address.
  * So appending a host or a container never moves an existing range or address.
  */
+import { createHash } from 'node:crypto';
 import { TopologyError, type Issue } from '../errors.ts';
 import {
   blockIndexOf, broadcastOf, cidrSize, contains, formatCidr, formatIp, lastIp, overlaps, subBlock,
@@ -22,6 +23,20 @@ export function defaultHostPrefix(net: NetworkSpec): number {
   if (net.hostPrefix) return net.hostPrefix;
   const p = net.subnet.prefix;
   return p <= 16 ? 24 : Math.min(30, p + Math.ceil((32 - p) / 2));
+}
+
+/** The shim's interface name: `mv` + 6 hex of the topology + 4 hex of the network (12 characters). */
+export function shimName(topology: string, network: string): string {
+  return `mv${shimPrefixHash(topology)}${createHash('sha256').update(network).digest('hex').slice(0, 4)}`;
+}
+
+/** Every shim of a topology starts with this: destroy finds them by it. */
+export function shimPrefix(topology: string): string {
+  return `mv${shimPrefixHash(topology)}`;
+}
+
+function shimPrefixHash(topology: string): string {
+  return createHash('sha256').update(topology).digest('hex').slice(0, 6);
 }
 
 /** The shim address of a host on a hostAccess network: the last usable address of its range. */
@@ -94,6 +109,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   };
   const used = new Set<Ip>();
   for (const h of topo.hosts) used.add(h.address);
+  for (const d of topo.devices) { used.add(d.address); d.addresses.forEach((a) => used.add(a.ip)); }
   for (const n of topo.networks) { used.add(n.gateway); n.reserved.forEach((r) => used.add(r)); }
   const chosen = new Map<string, { ip: Ip; from: Source }>();
   // fixed addresses first, then live pins that still fit
@@ -149,7 +165,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       const { ip, from } = chosen.get(id)!;
       return { id, host: h.name, name: c.name, network: c.network, ip, mac: c.mac ?? macFromIp(ip), image: c.image, command: c.command, ipFrom: from };
     });
-    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, networks: [], containers };
+    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, networks: [], containers };
   });
   // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
   const everyIp: { ip: Ip; name: string }[] = [];
@@ -160,13 +176,18 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     const h = topo.hosts.find((x) => x.name === hp.name)!;
     for (const net of topo.networks) {
       const r = ranges.get(`${h.name}/${net.name}`)!;
+      const shim = shims.get(`${h.name}/${net.name}`);
+      const routerAtGateway = topo.devices.some((d) => d.kind === 'router' && d.addresses.some((a) => a.ip === net.gateway));
+      // with host access and no router at the gateway, the host's shim is its containers' gateway
+      const gateway = shim !== undefined && !routerAtGateway ? shim : net.gateway;
       const own = new Set(hp.containers.filter((c) => c.network === net.name).map((c) => c.ip));
       const aux = everyIp
-        .filter((e) => contains(r.range, e.ip) && contains(net.subnet, e.ip) && !own.has(e.ip))
+        .filter((e) => contains(r.range, e.ip) && contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway)
         .sort((a, b) => a.ip - b.ip);
       hp.networks.push({
         network: net.name, parent: parentOf(h, net), link: linkOf(h, net), range: r.range, rangeFrom: r.from, aux,
-        shim: shims.get(`${h.name}/${net.name}`),
+        shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
+        gateway,
       });
     }
   }

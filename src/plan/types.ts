@@ -28,8 +28,11 @@ export interface HostNetworkPlan {
   rangeFrom: Source | 'containers';
   /** addresses kept out of Docker's IPAM on this host (Docker aux-addresses) */
   aux: { name: string; ip: Ip }[];
-  /** the host's own macvlan shim address (hostAccess) */
+  /** the host's own macvlan shim (hostAccess): its interface name and address */
   shim?: Ip;
+  shimName?: string;
+  /** the containers' default gateway on this host: the network's gateway, or the host's shim (hostAccess without a router there) */
+  gateway: Ip;
 }
 
 export interface HostPlan {
@@ -37,6 +40,8 @@ export interface HostPlan {
   address: Ip;
   interface: string;
   docker?: string;
+  /** default route (a LAN address) */
+  gateway?: Ip;
   networks: HostNetworkPlan[];
   containers: PlannedContainer[];
 }

@@ -1,46 +1,49 @@
 /**
  * Reachability prediction. Endpoints that behave alike are grouped (containers of one host and network;
- * each host), verdicts are computed per ordered pair of groups, and pairs are expanded only on demand,
- * so the cost grows with groups, not with pairs.
+ * each host; each LAN machine), verdicts are computed per ordered pair of groups, and pairs are expanded
+ * only on demand, so the cost grows with groups, not with pairs.
  *
- * The model: each endpoint has interfaces on the LAN (the host's parent, a container's macvlan, a host's
- * shim). A ping from A to B needs a forward path (route lookup on A, then layer 2 from A's interface to
- * the next hop) and the same back from B to A's address.
+ * The model: every node (container, host, router, machine) has interfaces on the LAN wire (a host's
+ * parent, a container's macvlan, a host's shim, a router's legs), routes and maybe a default gateway.
+ * A ping needs a forward path (route lookup, then layer 2 to the next hop; routers forward, hosts do
+ * not) and the same back from the destination to the address the request came from.
  */
 import { contains, formatCidr, formatIp, type Cidr, type Ip } from '../net/ipv4.ts';
-import type { Plan, PlannedContainer } from '../plan/types.ts';
+import type { Plan } from '../plan/types.ts';
 import type { MacvlanMode, NetworkSpec } from '../topology/types.ts';
 import { REASON_TEXT, type Reason, type Verdict } from './reasons.ts';
 
-/** A layer-2 attachment of an endpoint. */
+/** A layer-2 attachment of a node. */
 interface Iface {
+  /** the box it lives in: a host name, or dev:NAME for a LAN device */
   host: string;
   /** parent name (without VLAN) */
   parent: string;
   vlan?: number;
   kind: 'parent' | 'macvlan';
   mode?: MacvlanMode;
+  shim?: boolean;
   ip: Ip;
-  /** on-link subnet of this interface */
+  /** on-link subnet of this address */
   subnet: Cidr;
   label: string;
 }
 
 interface Node {
+  label: string;
   ifaces: Iface[];
-  /** default gateway of a container */
   gateway?: Ip;
-  /** extra on-link routes (shim): destination -> interface */
+  /** on-link routes through an interface (a shim) */
   routes: { to: Cidr; iface: Iface }[];
+  forwards: boolean;
 }
 
 export interface Group {
   key: string;
-  kind: 'container' | 'host';
+  kind: 'container' | 'host' | 'device';
   host: string;
   network?: string;
   members: string[];
-  /** addresses of members, same order */
   ips: Ip[];
 }
 
@@ -51,14 +54,9 @@ export interface PairVerdict extends Verdict {
 
 export interface Prediction {
   groups: Group[];
-  /** verdict[fromGroupIndex][toGroupIndex]; host -> host is not predicted (null) */
+  /** verdict[from][to]; null where no pair is predicted (host -> host, a lone container to itself) */
   matrix: (Verdict | null)[][];
   pairCount: number;
-}
-
-function hostIface(plan: Plan, hostName: string): Iface {
-  const h = plan.hosts.find((x) => x.name === hostName)!;
-  return { host: h.name, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${h.name} ${h.interface}` };
 }
 
 function netOf(plan: Plan, name: string): NetworkSpec {
@@ -69,46 +67,61 @@ function containerNode(plan: Plan, host: string, network: string, ip: Ip): Node 
   const net = netOf(plan, network);
   const hn = plan.hosts.find((h) => h.name === host)!.networks.find((n) => n.network === network)!;
   return {
+    label: `${host}/container`,
     ifaces: [{ host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: net.mode, ip, subnet: net.subnet, label: `${host} macvlan on ${hn.link}` }],
-    gateway: net.gateway,
-    routes: [],
+    gateway: hn.gateway, routes: [], forwards: false,
   };
 }
 
 function hostNode(plan: Plan, host: string): Node {
-  const main = hostIface(plan, host);
-  const node: Node = { ifaces: [main], routes: [] };
-  const hp = plan.hosts.find((h) => h.name === host)!;
-  for (const hn of hp.networks) {
+  const h = plan.hosts.find((x) => x.name === host)!;
+  const node: Node = {
+    label: host, forwards: false, gateway: h.gateway, routes: [],
+    ifaces: [{ host, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${host} ${h.interface}` }],
+  };
+  for (const hn of h.networks) {
     if (hn.shim === undefined) continue;
     const net = netOf(plan, hn.network);
-    const shim: Iface = { host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: 'bridge', ip: hn.shim, subnet: { base: hn.shim, prefix: 32 }, label: `${host} shim on ${hn.link}` };
+    const shim: Iface = { host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: 'bridge', shim: true, ip: hn.shim, subnet: { base: hn.shim, prefix: 32 }, label: `${host} shim ${hn.shimName} on ${hn.link}` };
     node.ifaces.push(shim);
     node.routes.push({ to: net.subnet, iface: shim });
   }
   return node;
 }
 
-type Step = { ok: true; iface: Iface; via?: Reason } | { ok: false; reason: Reason; detail: string };
+function deviceNode(plan: Plan, name: string): Node {
+  const d = plan.devices.find((x) => x.name === name)!;
+  const box = `dev:${name}`;
+  const ifaces: Iface[] = [
+    { host: box, parent: 'eth0', kind: 'parent', ip: d.address, subnet: plan.lan, label: `${d.kind} ${name}` },
+    ...d.addresses.map((a) => ({ host: box, parent: 'eth0', kind: 'parent' as const, ip: a.ip, subnet: { base: (a.ip & (a.prefix === 0 ? 0 : (0xffffffff << (32 - a.prefix)))) >>> 0, prefix: a.prefix }, label: `${d.kind} ${name}` })),
+  ];
+  return { label: `${d.kind} ${name}`, ifaces, gateway: d.gateway, routes: [], forwards: d.kind === 'router' };
+}
 
-/** Route lookup (longest prefix): which interface does `node` send a packet for `dst` out of, and to which next hop. */
-function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip; shim: boolean } | null {
+/** Route lookup (longest prefix): the interface a packet for `dst` leaves by, and its next hop. */
+function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip } | null {
   const cands = [
-    ...node.ifaces.map((i) => ({ to: i.subnet, iface: i, shim: false })),
-    ...node.routes.map((r) => ({ to: r.to, iface: r.iface, shim: true })),
+    ...node.ifaces.map((i) => ({ to: i.subnet, iface: i })),
+    ...node.routes.map((r) => ({ to: r.to, iface: r.iface })),
   ].filter((c) => contains(c.to, dst)).sort((x, y) => y.to.prefix - x.to.prefix);
-  if (cands.length > 0) return { iface: cands[0].iface, nextHop: dst, shim: cands[0].shim };
-  if (node.gateway !== undefined) return { iface: node.ifaces[0], nextHop: node.gateway, shim: false };
+  if (cands.length > 0) return { iface: cands[0].iface, nextHop: dst };
+  if (node.gateway !== undefined) {
+    const g = node.gateway;
+    const out = [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes].filter((c) => contains(c.to, g)).sort((x, y) => y.to.prefix - x.to.prefix)[0];
+    return { iface: out?.iface ?? node.ifaces[0], nextHop: g };
+  }
   return null;
 }
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
-function l2(plan: Plan, a: Iface, b: Iface): { ok: true; reason: Reason } | { ok: false; reason: Reason } {
+function l2(plan: Plan, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return { ok: false, reason: 'vlan-mismatch' };
-  const passthruOn = (i: Iface) => i.kind === 'parent' && plan.hosts.find((h) => h.name === i.host)!.networks
+  const passthruOn = (i: Iface) => i.kind === 'parent' && !!plan.hosts.find((h) => h.name === i.host)?.networks
     .some((n) => n.parent === i.parent && !netOf(plan, n.network).vlan && netOf(plan, n.network).mode === 'passthru');
   if (passthruOn(a) || passthruOn(b)) return { ok: false, reason: 'passthru-takes-parent' };
   if (a.host !== b.host || a.parent !== b.parent) return { ok: true, reason: 'over-lan' };
+  if (a.kind === 'parent' && b.kind === 'parent') return { ok: true, reason: 'over-lan' };
   // same host, same parent (and VLAN)
   if (a.kind === 'parent' || b.kind === 'parent') return { ok: false, reason: 'parent-isolation' };
   if (a.mode === 'private' || b.mode === 'private') return { ok: false, reason: 'private-mode' };
@@ -116,64 +129,78 @@ function l2(plan: Plan, a: Iface, b: Iface): { ok: true; reason: Reason } | { ok
   return plan.hairpin ? { ok: true, reason: 'vepa-hairpin' } : { ok: false, reason: 'vepa-no-hairpin' };
 }
 
-/** One direction: from node `src` to address `dst` owned by interface `dstIface` (or nobody). */
-function oneWay(plan: Plan, src: Node, dst: Ip, owner: (ip: Ip) => Iface | undefined): Step & { srcIp?: Ip; text?: string } {
-  const r = route(src, dst);
-  if (!r) return { ok: false, reason: 'no-route', detail: `no route to ${formatIp(dst)} (outside ${formatCidr(src.ifaces[0].subnet)}, no gateway)` };
-  const hop = owner(r.nextHop);
-  if (!hop) {
-    if (r.nextHop !== dst) return { ok: false, reason: 'no-gateway', detail: `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)` };
-    return { ok: false, reason: 'no-arp-reply', detail: `nothing owns ${formatIp(dst)}` };
+type Owner = (ip: Ip) => { iface: Iface; node: Node } | undefined;
+type Way = { ok: true; iface: Iface; reason: Reason } | { ok: false; reason: Reason; detail: string };
+
+/** One direction: from `src` to address `dst`, hop by hop through forwarding nodes. */
+function oneWay(plan: Plan, src: Node, dst: Ip, owner: Owner): Way {
+  let node = src;
+  let first: Iface | undefined;
+  let reason: Reason | undefined;
+  for (let hop = 0; hop < 6; hop++) {
+    const r = route(node, dst);
+    if (!r) return { ok: false, reason: 'no-route', detail: `${node.label} has no route to ${formatIp(dst)} (outside ${node.ifaces.map((i) => formatCidr(i.subnet)).join(', ')}, no gateway)` };
+    const o = owner(r.nextHop);
+    if (!o) {
+      if (r.nextHop !== dst) return { ok: false, reason: 'no-gateway', detail: `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)` };
+      return { ok: false, reason: 'no-arp-reply', detail: `nothing owns ${formatIp(dst)}` };
+    }
+    const link = l2(plan, r.iface, o.iface);
+    if (!link.ok) return { ok: false, reason: link.reason, detail: `${r.iface.label} -> ${o.iface.label}: ${REASON_TEXT[link.reason]}` };
+    first ??= r.iface;
+    reason ??= r.iface.shim || o.iface.shim ? 'via-shim' : link.reason;
+    if (o.node.ifaces.some((i) => i.ip === dst)) return { ok: true, iface: first, reason };
+    if (!o.node.forwards) return { ok: false, reason: 'no-forwarding', detail: `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it` };
+    node = o.node;
+    reason = 'via-router';
   }
-  const link = l2(plan, r.iface, hop);
-  if (!link.ok) return { ok: false, reason: link.reason, detail: `${r.iface.label} -> ${hop.label}: ${REASON_TEXT[link.reason]}` };
-  return { ok: true, iface: r.iface, via: r.shim ? 'via-shim' : link.reason };
+  return { ok: false, reason: 'no-route', detail: `no path to ${formatIp(dst)} within 6 hops` };
 }
 
 /** `singletons` puts every endpoint in its own group: the naive per-pair method (benchmarks only). */
 export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Prediction {
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
-  for (const h of plan.hosts) {
-    for (const c of h.containers) {
-      const key = opts.singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
-      let g = byKey.get(key);
-      if (!g) { g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] }; byKey.set(key, g); groups.push(g); }
-      g.members.push(c.id);
-      g.ips.push(c.ip);
-    }
+  for (const h of plan.hosts) for (const c of h.containers) {
+    const key = opts.singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
+    let g = byKey.get(key);
+    if (!g) { g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] }; byKey.set(key, g); groups.push(g); }
+    g.members.push(c.id);
+    g.ips.push(c.ip);
   }
-  for (const h of plan.hosts) {
-    const g: Group = { key: `h:${h.name}`, kind: 'host', host: h.name, members: [h.name], ips: [h.address] };
-    groups.push(g);
-  }
-  // who owns an address (one representative per group is enough: members of a group are alike)
-  const hostIfaces = new Map(plan.hosts.map((h) => [h.name, hostNode(plan, h.name)]));
-  const ownerTable = new Map<Ip, Iface>();
-  for (const n of hostIfaces.values()) for (const i of n.ifaces) ownerTable.set(i.ip, i);
-  const contIface = new Map<string, Iface>();
-  for (const g of groups) if (g.kind === 'container') contIface.set(g.key, containerNode(plan, g.host, g.network!, g.ips[0]).ifaces[0]);
+  for (const h of plan.hosts) groups.push({ key: `h:${h.name}`, kind: 'host', host: h.name, members: [h.name], ips: [h.address] });
+  for (const d of plan.devices.filter((x) => x.kind === 'machine')) groups.push({ key: `d:${d.name}`, kind: 'device', host: d.name, members: [d.name], ips: [d.address] });
+
+  const nodes = new Map<string, Node>();
+  for (const h of plan.hosts) nodes.set(h.name, hostNode(plan, h.name));
+  for (const d of plan.devices) nodes.set(`dev:${d.name}`, deviceNode(plan, d.name));
+  const fixed = new Map<Ip, { iface: Iface; node: Node }>();
+  for (const n of nodes.values()) for (const i of n.ifaces) fixed.set(i.ip, { iface: i, node: n });
   const containerGroup = new Map<Ip, Group>();
   for (const g of groups) if (g.kind === 'container') for (const ip of g.ips) containerGroup.set(ip, g);
-  const containerOwner = (ip: Ip): Iface | undefined => {
+  const owner: Owner = (ip) => {
+    const f = fixed.get(ip);
+    if (f) return f;
     const g = containerGroup.get(ip);
-    return g ? { ...contIface.get(g.key)!, ip } : undefined;
+    if (!g) return undefined;
+    const node = containerNode(plan, g.host, g.network!, ip);
+    return { iface: node.ifaces[0], node };
   };
-  const owner = (ip: Ip) => ownerTable.get(ip) ?? containerOwner(ip);
-
-  const nodeOf = (g: Group, ip: Ip): Node => g.kind === 'host' ? hostIfaces.get(g.host)! : containerNode(plan, g.host, g.network!, ip);
+  const nodeOf = (g: Group, ip: Ip): Node => g.kind === 'container' ? containerNode(plan, g.host, g.network!, ip) : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
 
   const matrix: (Verdict | null)[][] = groups.map((a) => groups.map((b) => {
-    if (a.kind === 'host' && b.kind === 'host') return null;
+    if (a.kind !== 'container' && b.kind !== 'container') return null;
     if (a === b && a.members.length < 2) return null;
     const aIp = a.ips[0];
     const bIp = a === b ? a.ips[1] : b.ips[0];
     const there = oneWay(plan, nodeOf(a, aIp), bIp, owner);
     if (!there.ok) return { expected: 'unreachable', reason: there.reason, why: there.detail };
     const back = oneWay(plan, nodeOf(b, bIp), there.iface.ip, owner);
-    if (!back.ok) return { expected: 'unreachable', reason: back.reason === 'no-gateway' || back.reason === 'no-route' ? 'no-route-back' : back.reason, why: `the reply fails: ${back.detail}` };
-    const reason = there.via!;
-    return { expected: 'reachable', reason, why: describe(reason, a, b) };
+    if (!back.ok) {
+      const reason: Reason = back.reason === 'no-gateway' || back.reason === 'no-route' ? 'no-route-back' : back.reason;
+      return { expected: 'unreachable', reason, why: `the reply to ${formatIp(there.iface.ip)} fails: ${back.detail}` };
+    }
+    return { expected: 'reachable', reason: there.reason, why: describe(there.reason, a, b) };
   }));
   let pairCount = 0;
   groups.forEach((a, i) => groups.forEach((b, j) => { if (matrix[i][j]) pairCount += a.members.length * b.members.length - (a === b ? a.members.length : 0); }));
@@ -184,21 +211,24 @@ function describe(reason: Reason, a: Group, b: Group): string {
   switch (reason) {
     case 'same-host-bridge': return `same host ${a.host}, bridge mode: switched inside the macvlan driver`;
     case 'over-lan': return a.host === b.host ? `same host ${a.host}, different parents: across the LAN` : `${a.host} -> ${b.host} across the LAN`;
+    case 'via-shim': return `through ${a.kind === 'host' ? a.host : b.kind === 'host' ? b.host : a.host}'s macvlan shim`;
+    case 'via-router': return 'forwarded by the router on the LAN';
     default: return REASON_TEXT[reason];
   }
 }
 
 /** Expands group verdicts into ordered endpoint pairs (lazily). */
-export function* pairs(p: Prediction): Generator<PairVerdict> {
+export function* pairs(p: Prediction): Generator<PairVerdict & { device: boolean }> {
   for (let i = 0; i < p.groups.length; i++) {
     const a = p.groups[i];
     for (let j = 0; j < p.groups.length; j++) {
       const v = p.matrix[i][j];
       if (!v) continue;
       const b = p.groups[j];
+      const device = a.kind === 'device' || b.kind === 'device';
       for (const from of a.members) for (const to of b.members) {
         if (from === to) continue;
-        yield { from, to, ...v };
+        yield { from, to, ...v, device };
       }
     }
   }
@@ -211,5 +241,3 @@ export function verdictFor(p: Prediction, from: string, to: string): Verdict | n
   if (i < 0 || j < 0 || from === to) return null;
   return p.matrix[i][j];
 }
-
-export type { PlannedContainer };

@@ -16,6 +16,7 @@ export type Reason =
   | 'no-gateway'
   | 'no-route'
   | 'no-route-back'
+  | 'no-forwarding'
   | 'link-down'
   | 'engine-down'
   | 'no-arp-reply'
@@ -44,6 +45,7 @@ export const REASON_TEXT: Record<Reason, string> = {
   'no-gateway': 'the destination is outside the subnet and no device answers at the gateway (Destination Host Unreachable)',
   'no-route': 'the sender has no route to the destination',
   'no-route-back': 'the reply has no route back to the sender',
+  'no-forwarding': 'the packet reaches a host that does not forward it (a host is not a router)',
   'link-down': 'a host is cut off the LAN',
   'engine-down': 'the Docker engine of a host does not answer',
   'no-arp-reply': 'no ARP answer: layer 2 does not reach the destination',

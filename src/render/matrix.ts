@@ -6,7 +6,7 @@ import { table } from './tables.ts';
 export const MARK: Record<Reach, string> = { reachable: '✓', unreachable: '✗' };
 
 export function groupLabel(g: Group): string {
-  return g.kind === 'host' ? `${g.host} (host)` : `${g.host}/* on ${g.network}`;
+  return g.kind === 'host' ? `${g.host} (host)` : g.kind === 'device' ? `${g.host} (LAN machine)` : `${g.host}/* on ${g.network}`;
 }
 
 /** One line per ordered pair of groups: what happens and why. */

@@ -1,5 +1,5 @@
 /** The plan for people (text) and machines (JSON). Pure. */
-import { formatCidr, formatIp, withPrefix, broadcastOf } from '../net/ipv4.ts';
+import { contains, formatCidr, formatIp, withPrefix, broadcastOf } from '../net/ipv4.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import type { Plan } from '../plan/types.ts';
 import { grid, groupSummary, MARK } from './matrix.ts';
@@ -30,10 +30,16 @@ export function planText(plan: Plan, pred: Prediction): string {
       }))));
     }
   }
+  for (const d of plan.devices) out.push(`LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('')}${d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : ''}`);
+  out.push('');
+  for (const r of lanRoutes(plan)) out.push(`Outside access to ${r.network}: ${r.note}`);
+  for (const h of plan.hosts) for (const n of h.networks) if (n.shimName) {
+    out.push(`Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet)} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`);
+  }
   out.push('');
   out.push(`Predicted reachability (${pred.pairCount} ordered pairs, ${pred.groups.length} groups):`);
   out.push(groupSummary(pred));
-  const ids = [...plan.containers.map((c) => c.id), ...plan.hosts.map((h) => h.name)];
+  const ids = [...plan.containers.map((c) => c.id), ...plan.hosts.map((h) => h.name), ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   if (ids.length <= 40) {
     const index = new Map<string, { expected: string }>();
     for (const p of pairs(pred)) index.set(`${p.from}>${p.to}`, p);
@@ -55,7 +61,9 @@ export function plannedContainerAddr(plan: Plan, id: string): string {
 }
 
 export function planJson(plan: Plan, pred: Prediction): unknown {
-  const list = pred.pairCount <= PAIR_LIMIT ? [...pairs(pred)].map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) : null;
+  const all = pred.pairCount <= PAIR_LIMIT ? [...pairs(pred)] : null;
+  const list = all?.filter((p) => !p.device).map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) ?? null;
+  const lanPairs = all?.filter((p) => p.device).map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) ?? null;
   return {
     name: plan.name,
     lan: formatCidr(plan.lan),
@@ -64,10 +72,11 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
       vlan: n.vlan ?? null, hostAccess: n.hostAccess, reserved: n.reserved.map(formatIp),
     })),
     hosts: plan.hosts.map((h) => ({
-      name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null,
+      name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null, gateway: h.gateway !== undefined ? formatIp(h.gateway) : null,
       networks: h.networks.map((n) => ({
         network: n.network, parent: n.parent, link: n.link, range: formatCidr(n.range), rangeFrom: n.rangeFrom,
         aux: Object.fromEntries(n.aux.map((a) => [a.name, formatIp(a.ip)])), shim: n.shim !== undefined ? formatIp(n.shim) : null,
+        shimName: n.shimName ?? null, gateway: formatIp(n.gateway),
       })),
     })),
     containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
@@ -75,7 +84,19 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
       key: g.key, kind: g.kind, host: g.host, network: g.network ?? null, members: g.members,
       to: Object.fromEntries(pred.groups.map((b, j) => [b.key, pred.matrix[i][j]]).filter(([, v]) => v)),
     })),
+    devices: plan.devices.map((d) => ({ name: d.name, kind: d.kind, address: formatIp(d.address), addresses: d.addresses.map((a) => withPrefix(a.ip, a.prefix)), gateway: d.gateway !== undefined ? formatIp(d.gateway) : null })),
+    lanRoutes: lanRoutes(plan),
     pairCount: pred.pairCount,
     pairs: list,
+    lanPairs,
   };
+}
+
+/** What the LAN needs so that outside machines reach the containers: a route per network via a router leg. */
+export function lanRoutes(plan: Plan): { network: string; to: string; via: string | null; note: string }[] {
+  return plan.networks.map((n) => {
+    const r = plan.devices.find((d) => d.kind === 'router' && d.addresses.some((a) => contains({ base: n.subnet.base, prefix: n.subnet.prefix }, a.ip)));
+    if (r) return { network: n.name, to: formatCidr(n.subnet), via: formatIp(r.address), note: `LAN machines and hosts need a route to ${formatCidr(n.subnet)} via router ${r.name} (${formatIp(r.address)}), or it as their default gateway` };
+    return { network: n.name, to: formatCidr(n.subnet), via: null, note: `no router serves ${formatCidr(n.subnet)}: nothing outside the macvlan network reaches its containers${n.hostAccess ? ' (the hosts do, through their shims)' : ''}` };
+  });
 }

@@ -21,6 +21,7 @@ export const HostSchema = z
     interface: str.optional(),
     parents: z.record(str).optional(),
     ranges: z.record(str).optional(),
+    gateway: addr.optional(),
     containers: z.record(ContainerSchema).nullish(),
   })
   .strict();
@@ -38,6 +39,15 @@ export const NetworkSchema = z
   })
   .strict();
 
+export const DeviceSchema = z
+  .object({
+    kind: z.enum(['router', 'machine'], { errorMap: () => ({ message: 'must be router or machine' }) }),
+    address: addr,
+    addresses: z.array(str).optional(),
+    gateway: addr.optional(),
+  })
+  .strict();
+
 export const LanSchema = z.union([
   str,
   z.object({ subnet: str, hairpin: z.boolean().optional() }).strict(),
@@ -49,6 +59,7 @@ export const TopologySchema = z
     lan: LanSchema,
     networks: z.record(NetworkSchema),
     hosts: z.record(HostSchema),
+    devices: z.record(DeviceSchema).optional(),
   })
   .strict();
 

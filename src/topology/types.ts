@@ -40,19 +40,21 @@ export interface HostSpec {
   parents: Record<string, string>;
   /** explicit per-network ip-ranges */
   ranges: Record<string, Cidr>;
+  /** default route of the host (a LAN address, e.g. a router) */
+  gateway?: Ip;
   containers: ContainerSpec[];
 }
 
-/** A device on the LAN that is not a Docker host: a router or a plain machine. */
+/** A device on the LAN that is not a Docker host: a router (forwards) or a plain machine. */
 export interface DeviceSpec {
   name: string;
   kind: 'router' | 'machine';
   /** LAN address */
   address: Ip;
-  /** further addresses, e.g. a router's leg at a network's gateway */
+  /** further addresses on the same wire, e.g. a router's leg at a network's gateway */
   addresses: { ip: Ip; prefix: number }[];
-  /** routes: destination -> via */
-  routes: { to: Cidr; via: Ip }[];
+  /** default route (a LAN address) */
+  gateway?: Ip;
 }
 
 export interface Topology {

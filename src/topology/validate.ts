@@ -7,7 +7,7 @@ import {
 import { macProblem, parseMac } from '../net/mac.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
-import { MODES, type ContainerSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
+import { MODES, type ContainerSpec, type DeviceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
 
 export const LIMITS = { hosts: 1000, containers: 50_000, networks: 64 };
 const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
@@ -176,7 +176,14 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const count = containers.filter((c) => c.network === n.name).length;
       if (count > 1) bad(`${p}.containers`, `${count} containers on passthru network ${n.name}; passthru allows one per host`, 'use mode: bridge for several containers');
     }
-    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, containers });
+    let gateway: Ip | undefined;
+    if (h.gateway !== undefined) {
+      const g = parseIp(h.gateway);
+      if (g === null) bad(`${p}.gateway`, `"${h.gateway}" is not an IPv4 address`);
+      else if (lanParse.ok && !contains(lan, g)) bad(`${p}.gateway`, `${h.gateway} is not on the LAN ${lanText}`, 'a host\'s default route goes to a LAN address, e.g. a router\'s');
+      else gateway = g;
+    }
+    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, containers });
   }
   // MACs unique across the cluster (explicit ones)
   const macs = new Map<string, string>();
@@ -199,8 +206,40 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       }
     }
   }
+  // devices on the LAN: routers and plain machines
+  const devices: DeviceSpec[] = [];
+  for (const [dname, d] of Object.entries(raw.devices ?? {})) {
+    const p = `devices.${dname}`;
+    const np = simpleNameProblem(dname, 'device name');
+    if (np) bad(p, np);
+    if (raw.hosts[dname]) bad(p, `"${dname}" is also a host name`, 'give devices and hosts different names');
+    const address = parseIp(d.address);
+    if (address === null) bad(`${p}.address`, `"${d.address}" is not an IPv4 address`);
+    else if (lanParse.ok && !contains(lan, address)) bad(`${p}.address`, `${d.address} is outside the LAN ${lanText}`);
+    else if (hostAddr.has(address)) bad(`${p}.address`, `${d.address} is already the address of ${hostAddr.get(address)}`);
+    else if (ipOwner.has(address)) bad(`${p}.address`, `${d.address} is already used by ${ipOwner.get(address)}`);
+    else hostAddr.set(address, `device ${dname}`);
+    const addresses: { ip: Ip; prefix: number }[] = [];
+    (d.addresses ?? []).forEach((a, i) => {
+      const [ipText, pre] = a.split('/');
+      const ip = parseIp(ipText);
+      const prefix = Number(pre);
+      if (ip === null || !/^\d{1,2}$/.test(pre ?? '') || prefix > 32) { bad(`${p}.addresses.${i}`, `"${a}" is not an address with a prefix (write it as 10.100.0.1/16)`); return; }
+      if (ipOwner.has(ip)) { bad(`${p}.addresses.${i}`, `${ipText} is already used by ${ipOwner.get(ip)}`); return; }
+      ipOwner.set(ip, `${p}.addresses.${i}`);
+      addresses.push({ ip, prefix });
+    });
+    let gateway: Ip | undefined;
+    if (d.gateway !== undefined) {
+      const g = parseIp(d.gateway);
+      if (g === null) bad(`${p}.gateway`, `"${d.gateway}" is not an IPv4 address`);
+      else gateway = g;
+    }
+    if (d.kind === 'machine' && addresses.length > 0) bad(`${p}.addresses`, 'a machine has only its LAN address', 'use kind: router for a device with legs on other networks');
+    devices.push({ name: dname, kind: d.kind, address: address ?? 0, addresses, gateway });
+  }
   const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
-  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices: [] }, issues };
+  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices }, issues };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {

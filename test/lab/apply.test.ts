@@ -1,4 +1,5 @@
 /** apply / destroy on the real lab, checked through the Docker API (not mvnet's own report). */
+import { PROBE_IMAGE } from '../../src/engine/image.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { docker, labTopology, mv, mvJson } from './helpers.ts';
@@ -16,7 +17,7 @@ test('apply realizes the seed exactly, is idempotent, converges minimally, repai
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   t.after(() => { mv('destroy', '-f', file); });
   const d1 = docker(name, 'host1');
-  const foreign = await d1.createContainer({ name: 'not-mvnet', Image: 'mvnet/probe:1', HostConfig: { NetworkMode: 'none' } });
+  const foreign = await d1.createContainer({ name: 'not-mvnet', Image: PROBE_IMAGE, HostConfig: { NetworkMode: 'none' } });
   await foreign.start();
 
   const first = mvJson('apply', '-f', file);
@@ -71,7 +72,7 @@ test('apply realizes the seed exactly, is idempotent, converges minimally, repai
   assert.equal((await live(name, 'host1')).get('centos1')!.ip, '10.100.1.1');
 
   // a foreign container with a planned name is an error, not a takeover, and nothing changes anywhere
-  const clash = await d1.createContainer({ name: 'centos4', Image: 'mvnet/probe:1', HostConfig: { NetworkMode: 'none' } });
+  const clash = await d1.createContainer({ name: 'centos4', Image: PROBE_IMAGE, HostConfig: { NetworkMode: 'none' } });
   doc.hosts.host1.containers.centos4 = { network: 'macvlan' };
   doc.hosts.host2.containers.centos5 = { network: 'macvlan' };
   write(doc);

@@ -1,4 +1,5 @@
 /** The lab on the real kernel and real dockerd: up, status, env, exec, link, stop/start, down, crash. */
+import { PROBE_IMAGE } from '../../src/engine/image.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -18,7 +19,7 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   for (const h of ['host1', 'host2']) {
     assert.equal(String(await docker(name, h).ping()), 'OK');
     const images = await docker(name, h).listImages();
-    assert.ok(images.some((i) => (i.RepoTags ?? []).includes('mvnet/probe:1')));
+    assert.ok(images.some((i) => (i.RepoTags ?? []).includes(PROBE_IMAGE)));
   }
   // env: the plain docker CLI works with it
   const env = mv('lab', 'env', '-f', file, 'host2');

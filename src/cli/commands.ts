@@ -5,6 +5,7 @@ import { doctorCommand } from './doctor.ts';
 import { applyCommand, destroyCommand } from './apply.ts';
 import { verifyCommand } from './verify.ts';
 import { demoCommand } from './demo.ts';
+import { shimUnitCommand } from './shim.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -29,5 +30,6 @@ export function register(program: Command, run: Run): void {
   program.command('demo').description('the seed on the lab: lab up, apply, the seed\'s views and pings')
     .option('-f, --file <FILE>', 'topology file', 'examples/seed.yaml').option('--json', 'machine-readable output')
     .action(run((o) => demoCommand(o)));
+  withFile(program.command('shim-unit').argument('<host>').description('print the systemd unit that keeps a host\'s shim across reboots')).action(run((o, h) => shimUnitCommand(o, h)));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
 }

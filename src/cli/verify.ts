@@ -12,6 +12,16 @@ import { verifyJson, verifyText } from '../render/verify.ts';
 import { context, livePlan } from './context.ts';
 import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { labNs } from '../lab/lab.ts';
+import { run } from '../lab/exec.ts';
+import type { Topology } from '../topology/types.ts';
+import type { DeviceRunner } from '../probe/probe.ts';
+
+/** LAN devices exist only in the lab: probe from their namespace. */
+function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
+  if (topo.devices.length === 0) return undefined;
+  return async (device, args) => run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
+}
 
 interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string }
 
@@ -31,10 +41,10 @@ export async function verifyCommand(o: O): Promise<number> {
   }
   const jobList: ProbeJob[] = [...jobs].map(([source, targets]) => ({ source, targets }));
   say(`probing ${pred.pairCount} pairs from ${jobList.length} sources`);
-  const probed = await runProbes(p, ctx.hosts, jobList, { tries: o.tries ? Number(o.tries) : 3 });
+  const probed = await runProbes(p, ctx.hosts, jobList, { tries: o.tries ? Number(o.tries) : 3, device: labDeviceRunner(ctx.topo) });
   const cmp = compare(p, pred, probed);
   const ms = Date.now() - t0;
-  const ids = [...p.containers.map((c) => c.id), ...p.hosts.map((h) => h.name)];
+  const ids = [...p.containers.map((c) => c.id), ...p.hosts.map((h) => h.name), ...p.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   if (o.html) {
     writeFileSync(o.html, htmlReport(p, cmp, { title: `mvnet verify: ${p.name}`, ms }));
     say(`HTML report written to ${o.html}`);
@@ -48,7 +58,7 @@ async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('
   const [from, to] = o.pair!;
   const v = verdictFor(pred, from, to);
   if (!v) throw new MvnetError('usage', `${from} -> ${to} is not a pair mvnet predicts`, undefined, 'use HOST/CONTAINER or HOST ids from mvnet plan (host -> host is not probed)');
-  const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }]);
+  const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }], { device: labDeviceRunner(ctx.topo) });
   const cmp = compare(plan, pred, probed, new Set([`${from}>${to}`]));
   const r = cmp.pairs[0];
   const ping = await pingOnce(plan, ctx.hosts, from, to, probed);

@@ -11,7 +11,7 @@ import type { Topology } from '../topology/types.ts';
 import { daemonPid, dockerdArgv, isAlive, processesUnder, startDockerd, stopProcesses, waitReady } from './dockerd.ts';
 import { ip, run } from './exec.ts';
 import { ensureProbeImage, probeRootfs } from '../engine/image.ts';
-import { BRIDGE, bridgePort, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
+import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
 import { readState, writeState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
 import { vlanSupport } from './kernel.ts';
@@ -54,7 +54,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
     await labDown(topo, () => {});
   }
   const state: LabState = {
-    name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name))],
+    name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))],
     hosts: {}, ready: false, createdAt: new Date().toISOString(),
   };
   topo.hosts.forEach((h, i) => {
@@ -82,6 +82,25 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
       progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
     }
+    // LAN devices: routers forward, machines just have an address
+    for (const [i, d] of topo.devices.entries()) {
+      const ns = deviceNs(name, d.name);
+      await ip(null, 'netns', 'add', ns);
+      await ip(ns, 'link', 'set', 'lo', 'up');
+      await ip(ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `d${i}`, 'netns', state.lanNs);
+      await ip(state.lanNs, 'link', 'set', `d${i}`, 'master', BRIDGE, 'up');
+      await ip(ns, 'addr', 'add', withPrefix(d.address, topo.lan.prefix), 'brd', '+', 'dev', 'eth0');
+      for (const a of d.addresses) await ip(ns, 'addr', 'add', withPrefix(a.ip, a.prefix), 'dev', 'eth0');
+      await ip(ns, 'link', 'set', 'eth0', 'up');
+      if (d.gateway !== undefined) await ip(ns, 'route', 'add', 'default', 'via', formatIp(d.gateway));
+      if (d.kind === 'router') {
+        await nsSysctl(ns, 'net.ipv4.ip_forward', '1');
+        await nsSysctl(ns, 'net.ipv4.conf.all.send_redirects', '0');
+        await nsSysctl(ns, 'net.ipv4.conf.eth0.send_redirects', '0');
+      }
+      progress(`${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`);
+    }
+    for (const h of topo.hosts) if (h.gateway !== undefined) await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
     const serial = process.env.MVNET_LAB_SERIAL === '1';
     progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
@@ -135,7 +154,7 @@ export async function labDown(topo: Topology, progress: Progress = () => {}): Pr
   }));
   await unmountUnder(dir);
   const nsList = await namespaces();
-  const ours = state ? state.namespaces : [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name))];
+  const ours = state ? state.namespaces : [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))];
   for (const ns of ours) {
     if (nsList.includes(ns)) {
       await run('ip', ['netns', 'del', ns]);
@@ -235,7 +254,19 @@ export async function labEngine(topo: Topology, host: string, start: boolean): P
   }
 }
 
+/** The namespace of a host or of a LAN device. */
 export function labNs(topo: Topology, host: string): string {
+  const d = topo.devices.find((x) => x.name === host);
+  if (d) {
+    if (!readState(topo.name)) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
+    return deviceNs(topo.name, d.name);
+  }
   requireHost(topo, host);
   return hostNs(topo.name, host);
+}
+
+/** A sysctl inside a namespace (the namespace's own /proc/sys/net). */
+async function nsSysctl(ns: string, key: string, value: string): Promise<void> {
+  const r = await run('nsenter', [`--net=/run/netns/${ns}`, '--', 'sysctl', '-q', '-w', `${key}=${value}`]);
+  if (r.code !== 0) throw new MvnetError('lab', `cannot set ${key} in ${ns}: ${r.stderr.trim()}`);
 }

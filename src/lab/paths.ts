@@ -19,6 +19,11 @@ export function hostNs(lab: string, host: string): string {
   return `mv-${lab}-${host}`;
 }
 
+/** Network namespace of a LAN device (router or machine). */
+export function deviceNs(lab: string, device: string): string {
+  return `mv-${lab}-d-${device}`;
+}
+
 /** Network namespace that holds the LAN bridge. */
 export function lanNs(lab: string): string {
   return `mv-${lab}-lan`;

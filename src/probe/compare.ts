@@ -15,6 +15,8 @@ export interface PairResult {
   match: boolean;
   /** lost first attempts before the reply (ARP warm-up) */
   retries?: number;
+  /** a LAN device is one end */
+  device?: boolean;
 }
 
 export interface Comparison {
@@ -43,7 +45,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     const line = src?.results.get(p.to);
     const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
     if (actual === p.expected) {
-      out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries });
+      out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
       continue;
     }
     let reason: Reason, why: string;
@@ -66,7 +68,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     } else {
       reason = 'no-arp-reply'; why = 'no result came back from the probe';
     }
-    out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason, why, match: false });
+    out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason, why, match: false, device: p.device });
   }
   return { pairs: out, mismatches: out.filter((x) => !x.match).length };
 }

@@ -22,6 +22,7 @@ export function addresses(plan: Plan): Map<string, string> {
   const m = new Map<string, string>();
   for (const c of plan.containers) m.set(c.id, formatIp(c.ip));
   for (const h of plan.hosts) m.set(h.name, formatIp(h.address));
+  for (const d of plan.devices) m.set(d.name, formatIp(d.address));
   return m;
 }
 
@@ -42,7 +43,10 @@ export interface Probed {
   stopped: Set<string>;
 }
 
-export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: ProbeJob[], opts: { tries?: number } = {}): Promise<Probed> {
+/** Runs the probe program in a LAN device (only the lab can: devices have no Docker engine). */
+export type DeviceRunner = (device: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+
+export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: ProbeJob[], opts: { tries?: number; device?: DeviceRunner } = {}): Promise<Probed> {
   const addr = addresses(plan);
   const live = new Map<string, Map<string, LiveContainer>>();
   const down = new Map<string, string>();
@@ -62,9 +66,18 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
   const out = new Map<string, SourceResult>();
   await Promise.all(jobs.map(async (job) => {
     const [host, name] = job.source.split('/');
-    const e = hosts.get(host)!;
+    const e = hosts.get(host);
     const res: SourceResult = { source: job.source, results: new Map(), links: [] };
     out.set(job.source, res);
+    if (!e) {
+      // a LAN device
+      if (!opts.device) { res.error = { reason: 'engine-down', detail: `${job.source} is a LAN device: only the lab can probe from it` }; return; }
+      const r = await opts.device(job.source, probeArgs(job.targets.map((t) => addr.get(t)!), opts.tries ?? 3));
+      const parsed = parseProbeOutput(r.stdout);
+      const byIp = new Map(parsed.results.map((x) => [x.target, x]));
+      job.targets.forEach((t) => { const x = byIp.get(addr.get(t)!); if (x) res.results.set(t, x); });
+      return;
+    }
     if (down.has(host)) { res.error = { reason: 'engine-down', detail: down.get(host)! }; return; }
     const lc = name ? live.get(host)!.get(name) : undefined;
     if (name && (!lc || lc.state !== 'running')) { res.error = { reason: 'not-running', detail: lc ? `${job.source} is ${lc.state}` : `${job.source} does not exist` }; return; }

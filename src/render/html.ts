@@ -10,8 +10,17 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
   const hostW = 330, gap = 30, cH = 22;
   const heights = plan.hosts.map((h) => 90 + h.networks.length * 34 + h.containers.length * (cH + 6) + (h.networks.some((n) => n.shim !== undefined) ? 24 : 0));
   const W = Math.max(600, plan.hosts.length * (hostW + gap) + gap);
-  const H = 110 + Math.max(...heights, 100) + 20;
+  const top = plan.devices.length > 0 ? 70 : 0;
+  const H = 110 + top + Math.max(...heights, 100) + 20;
   const parts: string[] = [];
+  plan.devices.forEach((d, i) => {
+    const x = gap + i * 250;
+    parts.push(`<rect x="${x}" y="8" width="230" height="44" rx="6" class="dev ${d.kind}" data-device="${esc(d.name)}"/>`);
+    parts.push(`<text x="${x + 10}" y="26" class="hostname">${esc(d.name)} <tspan class="small">(${d.kind})</tspan></text>`);
+    parts.push(`<text x="${x + 10}" y="44" class="small">${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).map(esc).join(', ')}</text>`);
+    parts.push(`<line x1="${x + 115}" y1="52" x2="${x + 115}" y2="${20 + top}" class="wire"/>`);
+  });
+  parts.push(`<g transform="translate(0,${top})">`);
   parts.push(`<rect x="${gap}" y="20" width="${W - 2 * gap}" height="34" rx="6" class="lan"/>`);
   parts.push(`<text x="${gap + 12}" y="42" class="lanlabel">LAN ${esc(formatCidr(plan.lan))}${plan.hairpin ? ' (hairpin)' : ''}</text>`);
   plan.hosts.forEach((h, i) => {
@@ -25,10 +34,11 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
     for (const n of h.networks) {
       const net = plan.networks.find((x2) => x2.name === n.network)!;
       parts.push(`<rect x="${x + 8}" y="${yy}" width="${hostW - 16}" height="26" rx="4" class="net"/>`);
-      parts.push(`<text x="${x + 16}" y="${yy + 17}" class="small">${esc(n.network)} on ${esc(n.link)} · ${esc(net.mode)} · range ${esc(formatCidr(n.range))}</text>`);
+      parts.push(`<text x="${x + 16}" y="${yy + 17}" class="small">${esc(n.network)} · ${esc(n.link)} · ${esc(net.mode)} · ${esc(formatCidr(n.range))}</text>`);
       yy += 32;
       if (n.shim !== undefined) {
-        parts.push(`<text x="${x + 20}" y="${yy + 12}" class="small">shim ${esc(formatIp(n.shim))}</text>`);
+        parts.push(`<rect x="${x + 20}" y="${yy - 2}" width="${hostW - 40}" height="20" rx="4" class="shim"/>`);
+        parts.push(`<text x="${x + 28}" y="${yy + 12}" class="small">shim ${esc(n.shimName ?? '')} ${esc(formatIp(n.shim))} (host access)</text>`);
         yy += 24;
       }
       for (const c of h.containers.filter((c2) => c2.network === n.network)) {
@@ -38,11 +48,12 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
       }
     }
   });
+  parts.push('</g>');
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="topology">${parts.join('')}</svg>`;
 }
 
 export function htmlReport(plan: Plan, c: Comparison, o: { title: string; ms: number }): string {
-  const ids = [...plan.containers.map((x) => x.id), ...plan.hosts.map((h) => h.name)];
+  const ids = [...plan.containers.map((x) => x.id), ...plan.hosts.map((h) => h.name), ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   const idx = new Map(c.pairs.map((p) => [`${p.from}>${p.to}`, p]));
   const cut = new Set(c.pairs.filter((p) => p.reason === 'link-down').map((p) => /^(\S+)'s/.exec(p.why)?.[1]).filter((x): x is string => !!x));
   const head = `<tr><th></th>${ids.map((id) => `<th class="col"><span>${esc(id)}</span></th>`).join('')}</tr>`;
@@ -63,7 +74,7 @@ h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:24px 0 8px}
 .summary{color:#4a5868;margin-bottom:16px}
 svg .lan{fill:#dfe9f5;stroke:#5b7fa8} svg .lanlabel{font-weight:600;fill:#2b4a6f}
 svg .host{fill:#fff;stroke:#8795a6} svg .hostname{font-weight:700;font-size:15px}
-svg .net{fill:#eef5ea;stroke:#7aa56a} svg .ctr{fill:#fff8e6;stroke:#c9a44c}
+svg .net{fill:#eef5ea;stroke:#7aa56a} svg .dev{fill:#f3ecfa;stroke:#8a6bb0} svg .shim{fill:#e8f3f7;stroke:#4f97b0} svg .ctr{fill:#fff8e6;stroke:#c9a44c}
 svg .wire{stroke:#5b7fa8;stroke-width:3} svg .wire.cut{stroke:#c0392b;stroke-dasharray:6 4}
 svg .small{font-size:12px;font-family:ui-monospace,monospace}
 table.grid{border-collapse:collapse} .grid td{width:22px;height:22px;text-align:center;border:1px solid #fff;font-size:12px}

@@ -4,9 +4,12 @@ import { grid, MARK } from './matrix.ts';
 import { table } from './tables.ts';
 
 export function verifyJson(c: Comparison, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const row = (p: Comparison['pairs'][number]) => ({ from: p.from, to: p.to, expected: p.expected, actual: p.actual, reason: p.reason, why: p.why, match: p.match });
   return {
     ...extra,
-    pairs: c.pairs.map((p) => ({ from: p.from, to: p.to, expected: p.expected, actual: p.actual, reason: p.reason, why: p.why, match: p.match })),
+    pairs: c.pairs.filter((p) => !p.device).map(row),
+    /** pairs with a LAN machine at one end */
+    lanPairs: c.pairs.filter((p) => p.device).map(row),
     mismatches: c.mismatches,
   };
 }

@@ -111,3 +111,29 @@ test('grouping: 100 hosts x 100 containers predict through ~200 groups', () => {
   assert.equal(p.groups.length, 200);
   assert.equal(p.pairCount, 10000 * 9999 + 2 * 10000 * 100);
 });
+
+test('a router at the gateway: container -> own host via the router; without hosts routing back, no-route-back', () => {
+  const base = (hostGw: boolean) => predict(plan(parseTopology(stringify({
+    name: 't', lan: '192.168.140.0/24',
+    networks: { mv: { subnet: '10.100.0.0/16', gateway: '10.100.0.1', parent: 'ens33' } },
+    devices: { gw: { kind: 'router', address: '192.168.140.1', addresses: ['10.100.0.1/16'] }, pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.1' } },
+    hosts: {
+      h1: { address: '192.168.140.10', ...(hostGw ? { gateway: '192.168.140.1' } : {}), containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.11', ...(hostGw ? { gateway: '192.168.140.1' } : {}), containers: { a: { network: 'mv' } } },
+    },
+  }))));
+  const p = base(true);
+  assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'via-router');
+  assert.equal(verdictFor(p, 'h1', 'h1/a')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'pc', 'h2/a')!.expected, 'reachable');
+  const q = base(false);
+  assert.equal(verdictFor(q, 'h1/a', 'h1')!.reason, 'no-route-back');
+  assert.equal(verdictFor(q, 'h1', 'h1/a')!.reason, 'no-route');
+  assert.equal(verdictFor(q, 'pc', 'h2/a')!.expected, 'reachable', 'the machine routes through the router itself');
+});
+
+test('hostAccess without forwarding: a container still cannot reach another host (no-forwarding)', () => {
+  const p = topo({ hostAccess: true });
+  assert.equal(verdictFor(p, 'h1/a', 'h1')!.expected, 'reachable');
+  assert.equal(verdictFor(p, 'h1/a', 'h2')!.reason, 'no-forwarding');
+});

@@ -6,6 +6,9 @@ import { applyCommand, destroyCommand } from './apply.ts';
 import { verifyCommand } from './verify.ts';
 import { demoCommand } from './demo.ts';
 import { shimUnitCommand } from './shim.ts';
+import { importCommand } from './import.ts';
+import { inspectCommand } from './inspect.ts';
+import { exportComposeCommand } from './export.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -31,5 +34,17 @@ export function register(program: Command, run: Run): void {
     .option('-f, --file <FILE>', 'topology file', 'examples/seed.yaml').option('--json', 'machine-readable output')
     .action(run((o) => demoCommand(o)));
   withFile(program.command('shim-unit').argument('<host>').description('print the systemd unit that keeps a host\'s shim across reboots')).action(run((o, h) => shimUnitCommand(o, h)));
+  withFile(program.command('inspect').argument('[host]').description('the live hosts as the seed\'s tables (ip addr, docker network inspect), drift marked; exit 1 on drift'))
+    .action(run((o, h) => inspectCommand(o, h)));
+  const exp = program.command('export').description('the plan in other formats');
+  withFile(exp.command('compose').description('one docker-compose file per host with the planned addresses and MACs'))
+    .option('-o, --output <DIR>', 'write the files into this folder').option('--external', 'the network exists already (made by mvnet apply)')
+    .action(run((o) => exportComposeCommand(o)));
+  program.command('import').argument('[files...]', 'docker CLI scripts (one per host), or - for standard input')
+    .description('turn docker network create / docker run lines into a topology file')
+    .option('--host <NAME[=ADDRESS]>', 'a host name (and LAN address), in order; repeat for each host', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--lan <CIDR>', 'the LAN', '192.168.140.0/24').option('--name <NAME>', 'topology name', 'imported')
+    .option('-o, --output <FILE>', 'write the topology here (default: standard output)').option('--json', 'machine-readable output')
+    .action(run((o, files) => importCommand(o, files)));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run((o) => doctorCommand(o)));
 }

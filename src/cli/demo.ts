@@ -1,17 +1,16 @@
 /** `mvnet demo`: the seed on the lab, end to end, shown the way the seed shows it. */
 import { apply } from '../engine/apply.ts';
-import { containerAddrTable, hostAddrTable, networkRows } from '../engine/inspect.ts';
 import { labUp } from '../lab/lab.ts';
 import { formatIp } from '../net/ipv4.ts';
 import { predict, verdictFor } from '../predict/predict.ts';
 import { addresses, runProbes } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';
 import { pingTranscript } from '../render/ping.ts';
-import { ipAddrTable, networkInspectTable } from '../render/tables.ts';
 import { describeChange } from './apply.ts';
 import { context, livePlan } from './context.ts';
 import { printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { hostView, renderHostView, type HostView } from './views.ts';
 
 export async function demoCommand(o: { file: string; json?: boolean }): Promise<number> {
   const ctx = context(o.file);
@@ -24,29 +23,11 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   const r = await apply(plan, ctx.hosts, live, (c, s) => { if (s === 'done') say(describeChange(c)); });
   if (r.changes.length === 0) say('already applied: nothing to change');
   say('3/4 reading the live hosts');
-  const views: unknown[] = [];
+  const views: HostView[] = [];
   for (const h of plan.hosts) {
-    const e = ctx.hosts.get(h.name)!;
-    w(`==== ${h.name} (${formatIp(h.address)}) ====`);
-    w(`$ ip addr`);
-    const hostRows = await hostAddrTable(e, plan.name);
-    w(ipAddrTable(hostRows));
-    const containers: Record<string, unknown> = {};
-    for (const c of h.containers) {
-      const rows = await containerAddrTable(e, plan.name, c.name);
-      w(`$ docker exec -it ${c.name} ip addr`);
-      w(rows ? ipAddrTable(rows) : '(not running)');
-      containers[c.name] = rows;
-    }
-    const nets: Record<string, unknown> = {};
-    for (const n of h.networks) {
-      const nr = await networkRows(e, plan.name, n.network);
-      if (!nr) continue;
-      w(`$ docker network inspect ${n.network}`);
-      w(networkInspectTable(n.network, nr.subnet, nr.gateway, nr.rows));
-      nets[n.network] = nr;
-    }
-    views.push({ host: h.name, ipAddr: hostRows, containers, networks: nets });
+    const v = await hostView(plan, ctx.hosts.get(h.name)!);
+    views.push(v);
+    w(renderHostView(v, plan));
     w();
   }
   say('4/4 the seed\'s three pings');

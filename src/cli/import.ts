@@ -1,0 +1,37 @@
+/** `mvnet import`: docker CLI lines -> a topology file. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { MvnetError } from '../errors.ts';
+import { plan } from '../plan/allocate.ts';
+import { importDockerLines } from '../topology/import.ts';
+import { parseTopology } from '../topology/load.ts';
+import { printJson } from './output.ts';
+
+interface O { host?: string[]; lan?: string; name?: string; output?: string; json?: boolean }
+
+export async function importCommand(o: O, files: string[]): Promise<number> {
+  const sources = files.length ? files : ['-'];
+  const hostArgs = (o.host ?? []).map((h) => h.split('='));
+  const names = hostArgs.map(([n]) => n);
+  const addresses = Object.fromEntries(hostArgs.filter((h) => h[1]).map(([n, a]) => [n, a]));
+  let text = '';
+  sources.forEach((f, i) => {
+    let t: string;
+    try { t = f === '-' ? readFileSync(0, 'utf8') : readFileSync(f, 'utf8'); } catch (e) {
+      throw new MvnetError('input', `cannot read ${f}: ${(e as NodeJS.ErrnoException).code}`, f);
+    }
+    // one script per host: each file starts a host
+    text += (sources.length > 1 ? `# host: ${names[i] ?? `host${i + 1}`}\n` : '') + t + '\n';
+  });
+  const r = importDockerLines(text, { name: o.name, hosts: names, lan: o.lan, addresses });
+  const yaml = `# Imported by mvnet from ${sources.join(', ')}. Check the hosts' LAN addresses.\n${stringify(r.doc)}`;
+  // the result must be a valid topology that plans
+  const topo = parseTopology(yaml, o.output ?? '<imported>');
+  const p = plan(topo);
+  if (o.output) writeFileSync(o.output, yaml);
+  if (o.json) printJson({ topology: r.doc, notes: r.notes, containers: p.containers.length });
+  else if (!o.output) process.stdout.write(yaml);
+  for (const n of r.notes) process.stderr.write(`${sources.length === 1 ? sources[0] : 'input'}:${n.line}: ${n.problem}${n.line ? `: ${n.text.slice(0, 80)}` : ''}\n`);
+  if (o.output) process.stderr.write(`wrote ${o.output}: ${p.hosts.length} hosts, ${p.containers.length} containers; ${r.notes.length} line(s) not used (listed above)\n`);
+  return 0;
+}

@@ -1,0 +1,16 @@
+/** `mvnet inspect`: the live hosts as the seed reads them. */
+import { MvnetError } from '../errors.ts';
+import { context, livePlan } from './context.ts';
+import { printJson } from './output.ts';
+import { hostView, renderHostView } from './views.ts';
+
+export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
+  const ctx = context(o.file);
+  if (host && !ctx.hosts.has(host)) throw new MvnetError('usage', `no host "${host}" in ${o.file}`, host, `hosts are: ${[...ctx.hosts.keys()].join(', ')}`);
+  const { plan } = await livePlan(ctx);
+  const engines = [...ctx.hosts.values()].filter((e) => !host || e.host === host);
+  const views = await Promise.all(engines.map((e) => hostView(plan, e)));
+  if (o.json) printJson({ topology: plan.name, hosts: views });
+  else process.stdout.write(views.map((v) => renderHostView(v, plan)).join('\n\n') + '\n');
+  return views.some((v) => v.drift.length > 0) ? 1 : 0;
+}

@@ -1,0 +1,35 @@
+/** Export: one docker-compose file per host, with the planned network, addresses and MACs. Pure. */
+import { stringify } from 'yaml';
+import { desiredFor } from '../engine/desired.ts';
+import type { Plan } from '../plan/types.ts';
+
+export function composeFiles(plan: Plan, opts: { external?: boolean } = {}): { host: string; file: string; text: string }[] {
+  return plan.hosts.map((h) => {
+    const want = desiredFor(plan, h);
+    const networks: Record<string, unknown> = {};
+    for (const n of want.networks) {
+      networks[n.name] = opts.external ? { external: true, name: n.name } : {
+        name: n.name,
+        driver: 'macvlan',
+        driver_opts: { parent: n.parent, macvlan_mode: n.mode },
+        ipam: { config: [{ subnet: n.subnet, gateway: n.gateway, ip_range: n.ipRange, ...(Object.keys(n.aux).length ? { aux_addresses: n.aux } : {}) }] },
+      };
+    }
+    const services: Record<string, unknown> = {};
+    for (const c of want.containers) {
+      services[c.name] = {
+        image: c.image,
+        container_name: c.name,
+        hostname: c.name,
+        // compose interpolates $VAR: a literal $ is written $$
+        ...(c.command ? { command: c.command.map((a) => a.replace(/\$/g, '$$$$')) } : {}),
+        mac_address: c.mac,
+        restart: 'unless-stopped',
+        networks: { [c.network]: { ipv4_address: c.ip } },
+      };
+    }
+    const text = `# docker-compose file for host ${h.name} of topology ${plan.name}, exported by mvnet.\n# Run it on ${h.name}: docker-compose -p ${plan.name} -f ${plan.name}-${h.name}.compose.yaml up -d\n`
+      + stringify({ version: '2.4', services, networks }, { aliasDuplicateObjects: false });
+    return { host: h.name, file: `${plan.name}-${h.name}.compose.yaml`, text };
+  });
+}

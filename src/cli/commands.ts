@@ -23,8 +23,10 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run((o, s, h) => labLinkCommand(o, s, h)));
   withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run((o, h) => labEngineCommand(o, h, false)));
   withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run((o, h) => labEngineCommand(o, h, true)));
-  withFile(program.command('apply').description('create or converge the networks and containers on every host')).action(run((o) => applyCommand(o)));
-  withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else')).action(run((o) => destroyCommand(o)));
+  withFile(program.command('apply').description('create or converge the networks and containers on every host'))
+    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run((o) => applyCommand(o)));
+  withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else'))
+    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run((o) => destroyCommand(o)));
   withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
     .option('--html <FILE>', 'write a self-contained HTML report')
     .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')

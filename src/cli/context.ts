@@ -2,6 +2,9 @@
 import { engines, onAll, pinsFrom, readLive } from '../engine/cluster.ts';
 import type { Live } from '../engine/diff.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { DockerEngine } from '../engine/docker.ts';
+import { acquireLock } from '../engine/lock.ts';
+import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
 import { plan } from '../plan/allocate.ts';
 import type { Plan } from '../plan/types.ts';
@@ -23,4 +26,21 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; live: Map<st
   const shims = ctx.topo.networks.some((n) => n.hostAccess);
   const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
   return { plan: plan(ctx.topo, pinsFrom(live)), live };
+}
+
+/** Runs `fn` holding the topology's lock (on the first host's engine). */
+export async function withLock<T>(ctx: Context, command: string, waitSeconds: number, fn: () => Promise<T>): Promise<T> {
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new MvnetError('usage', '--wait takes a number of seconds (0 or more)');
+  const first = ctx.hosts.get(ctx.topo.hosts[0].name) as DockerEngine;
+  const lock = await acquireLock(first, ctx.topo.name, command, waitSeconds * 1000);
+  const release = () => { void lock.release(); };
+  process.once('SIGINT', release);
+  process.once('SIGTERM', release);
+  try {
+    return await fn();
+  } finally {
+    process.off('SIGINT', release);
+    process.off('SIGTERM', release);
+    await lock.release();
+  }
 }

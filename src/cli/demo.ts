@@ -7,7 +7,7 @@ import { addresses, runProbes } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';
 import { pingTranscript } from '../render/ping.ts';
 import { describeChange } from './apply.ts';
-import { context, livePlan } from './context.ts';
+import { context, livePlan, withLock } from './context.ts';
 import { printJson } from './output.ts';
 import { progress } from './progress.ts';
 import { hostView, renderHostView, type HostView } from './views.ts';
@@ -19,8 +19,10 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   say(`1/4 lab up: ${ctx.topo.hosts.length} hosts on ${ctx.topo.name}'s LAN, a real Docker engine each`);
   await labUp(ctx.topo, say);
   say('2/4 apply: networks and containers on every host at once');
-  const { plan, live } = await livePlan(ctx);
-  const r = await apply(plan, ctx.hosts, live, (c, s) => { if (s === 'done') say(describeChange(c)); });
+  const { plan, r } = await withLock(ctx, 'mvnet demo', 60, async () => {
+    const { plan, live } = await livePlan(ctx);
+    return { plan, r: await apply(plan, ctx.hosts, live, (c, s) => { if (s === 'done') say(describeChange(c)); }) };
+  });
   if (r.changes.length === 0) say('already applied: nothing to change');
   say('3/4 reading the live hosts');
   const views: HostView[] = [];

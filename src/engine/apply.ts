@@ -91,7 +91,7 @@ export async function destroy(topology: string, hosts: Map<string, Engine>, repo
       removed.push(`${e.host}: network ${n.name}`);
       report(`${e.host}: removed network ${n.name}`);
     }
-    await ensureHelperImage(e as { docker?: never });
+    await ensureHelperImage(e);
     for (const s of await liveShims(e, topology)) {
       await removeShim(e, topology, s.name);
       removed.push(`${e.host}: shim ${s.name}`);

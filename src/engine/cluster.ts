@@ -40,7 +40,7 @@ export async function readLive(e: Engine, topology: string, wantShims = false): 
     e.containers({ [L.topology]: topology, [L.kind]: 'container' }),
   ]);
   if (!wantShims && !networks.some((n) => n.labels[L.shim])) return { networks, containers };
-  await ensureHelperImage(e as { docker?: never });
+  await ensureHelperImage(e);
   return { networks, containers, shims: await liveShims(e, topology) };
 }
 

@@ -71,6 +71,7 @@ export async function ensureProbeImage(docker: Docker, rootfs: () => Promise<Buf
 const rootfsOnce = (() => { let p: Promise<Buffer> | undefined; return () => (p ??= probeRootfs()); })();
 
 /** Makes sure an engine has the probe/helper image (imported from the local busybox when missing). */
-export async function ensureHelperImage(e: { docker?: Docker }): Promise<void> {
-  if (e.docker) await ensureProbeImage(e.docker, rootfsOnce);
+export async function ensureHelperImage(e: object): Promise<void> {
+  const docker = (e as { docker?: Docker }).docker;
+  if (docker) await ensureProbeImage(docker, rootfsOnce);
 }

@@ -15,7 +15,7 @@ export async function hostInterfaces(e: Engine, topology: string): Promise<strin
 export async function preflightHost(e: Engine, topology: string, want: Desired, modes: Record<string, string>): Promise<string[]> {
   const problems: string[] = [];
   const info = await e.info();
-  await ensureHelperImage(e as { docker?: never });
+  await ensureHelperImage(e);
   const [ifaces, nets, conts] = await Promise.all([hostInterfaces(e, topology), e.networks(), e.containers()]);
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];

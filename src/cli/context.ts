@@ -4,6 +4,7 @@ import type { Live } from '../engine/diff.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DockerEngine } from '../engine/docker.ts';
 import { acquireLock } from '../engine/lock.ts';
+import { withTasks } from '../engine/swarm.ts';
 import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
 import { plan } from '../plan/allocate.ts';
@@ -26,6 +27,12 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; live: Map<st
   const shims = ctx.topo.networks.some((n) => n.hostAccess);
   const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
   return { plan: plan(ctx.topo, pinsFrom(live)), live };
+}
+
+/** The plan with what runs: with engine: swarm, the live service tasks become endpoints. */
+export async function runningPlan(ctx: Context): Promise<Plan> {
+  const { plan: p } = await livePlan(ctx);
+  return p.engine === 'swarm' ? withTasks(p, ctx.hosts) : p;
 }
 
 /** Runs `fn` holding the topology's lock (on the first host's engine). */

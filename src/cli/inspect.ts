@@ -1,13 +1,13 @@
 /** `mvnet inspect`: the live hosts as the seed reads them. */
 import { MvnetError } from '../errors.ts';
-import { context, livePlan } from './context.ts';
+import { context, runningPlan } from './context.ts';
 import { printJson } from './output.ts';
 import { hostView, renderHostView } from './views.ts';
 
 export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
   const ctx = context(o.file);
   if (host && !ctx.hosts.has(host)) throw new MvnetError('usage', `no host "${host}" in ${o.file}`, host, `hosts are: ${[...ctx.hosts.keys()].join(', ')}`);
-  const { plan } = await livePlan(ctx);
+  const plan = await runningPlan(ctx);
   const engines = [...ctx.hosts.values()].filter((e) => !host || e.host === host);
   const views = await Promise.all(engines.map((e) => hostView(plan, e)));
   if (o.json) printJson({ topology: plan.name, hosts: views });

@@ -1,5 +1,6 @@
 /** `mvnet plan`: the plan, the predicted matrix, and the diff against the live hosts when they answer. */
 import { changesFor } from '../engine/apply.ts';
+import { readSwarm, swarmChanges, withTasks } from '../engine/swarm.ts';
 import type { Change } from '../engine/diff.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import type { Plan } from '../plan/types.ts';
@@ -20,7 +21,8 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     try {
       const r = await withTimeout(livePlan(ctx), 5000);
       p = r.plan;
-      changes = changesFor(p, r.live);
+      changes = p.engine === 'swarm' ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000)) : changesFor(p, r.live);
+      if (p.engine === 'swarm') p = await withTasks(p, ctx.hosts);
       liveNote = changes.length === 0 ? 'live hosts match the plan: apply has nothing to do' : `${changes.length} change(s) against the live hosts`;
     } catch (e) {
       liveNote = `hosts not reached (${(e as Error).message.split('\n')[0]}): the plan is from the file alone`;

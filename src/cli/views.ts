@@ -21,7 +21,7 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
   const ipAddr = await hostAddrTable(e, plan.name);
   const containers: HostView['containers'] = {};
   await Promise.all(h.containers.map(async (c) => {
-    const rows = await containerAddrTable(e, plan.name, c.name);
+    const rows = await containerAddrTable(e, plan.name, c.name, c.dockerId);
     const net = plan.networks.find((n) => n.name === c.network)!;
     const want = withPrefix(c.ip, net.subnet.prefix);
     if (!rows) drift.push(`${c.name}: not running`);
@@ -37,7 +37,7 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
   }));
   const networks: HostView['networks'] = {};
   for (const n of h.networks) {
-    const nr = await networkRows(e, plan.name, n.network);
+    const nr = await networkRows(e, plan.name, n.network, plan.engine === 'swarm');
     if (!nr) drift.push(`network ${n.network}: missing`);
     else for (const r of nr.rows) {
       const c = h.containers.find((x) => x.name === r.container);

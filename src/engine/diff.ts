@@ -4,11 +4,11 @@ import type { Desired } from './desired.ts';
 import { L } from './labels.ts';
 import type { LiveShim } from './shim.ts';
 
-export type Action = 'create' | 'recreate' | 'remove' | 'start';
+export type Action = 'create' | 'recreate' | 'remove' | 'start' | 'scale';
 
 export interface Change {
   host: string;
-  kind: 'network' | 'container' | 'shim';
+  kind: 'network' | 'container' | 'shim' | 'service';
   name: string;
   action: Action;
   /** why: "not there", "changed in the file", or the drift seen */

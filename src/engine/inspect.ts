@@ -35,8 +35,10 @@ export async function hostAddrTable(e: Engine, topology: string): Promise<AddrRo
   return parseIpAddr(r.stdout);
 }
 
-export async function containerAddrTable(e: Engine, topology: string, name: string): Promise<AddrRow[] | null> {
-  const c = (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
+export async function containerAddrTable(e: Engine, topology: string, name: string, dockerId?: string): Promise<AddrRow[] | null> {
+  const c = dockerId
+    ? (await e.containers({ [L.topology]: topology })).find((x) => x.id === dockerId)
+    : (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
   if (!c || c.state !== 'running') return null;
   const r = c.image === PROBE_IMAGE ? await e.exec(c.id, IP_ADDR)
     : await e.helper({ image: PROBE_IMAGE, cmd: IP_ADDR, network: { container: c.id }, labels: labels(topology, 'helper', e.host, 'ip-addr') });
@@ -44,9 +46,17 @@ export async function containerAddrTable(e: Engine, topology: string, name: stri
 }
 
 /** `docker network inspect` rows of one of mvnet's networks on a host. */
-export async function networkRows(e: Engine, topology: string, network: string): Promise<{ subnet: string; gateway: string; rows: InspectRow[] } | null> {
-  const n = (await e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.name]: network }))[0];
+export async function networkRows(e: Engine, topology: string, network: string, swarm = false): Promise<{ subnet: string; gateway: string; rows: InspectRow[] } | null> {
+  // a swarm network is listed on workers only while they run its tasks: look it up by name there
+  const n = swarm
+    ? (await e.networks()).find((x) => x.name === network && x.driver === 'macvlan')
+    : (await e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.name]: network }))[0];
   if (!n) return null;
   const detail = await e.inspectNetwork(n.id);
+  if (swarm) {
+    // the subnet and gateway live in this node's config-only network
+    const cfg = (await e.networks({ [L.topology]: topology, [L.kind]: 'network-config', [L.name]: network }))[0];
+    if (cfg) { const c = await e.inspectNetwork(cfg.id); detail.subnet = c.subnet; detail.gateway = c.gateway; }
+  }
   return detail;
 }

@@ -12,7 +12,7 @@ export const L = {
   shim: 'mvnet.shim',
 } as const;
 
-export type Kind = 'network' | 'container' | 'helper' | 'lock';
+export type Kind = 'network' | 'network-config' | 'container' | 'helper' | 'lock' | 'service' | 'task';
 
 export function labels(topology: string, kind: Kind, host: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [L.topology]: topology, [L.kind]: kind, [L.host]: host, [L.name]: name, ...extra };

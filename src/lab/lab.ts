@@ -15,6 +15,7 @@ import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, lanNs, socketPat
 import { readState, writeState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
 import { vlanSupport } from './kernel.ts';
+import { formSwarm } from './swarm.ts';
 
 export type Progress = (msg: string) => void;
 
@@ -124,6 +125,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
     if (serial) for (const h of topo.hosts) await bringUp(h);
     else await Promise.all(topo.hosts.map(bringUp));
     if (errors.length) throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
+    if (topo.engine === 'swarm') await formSwarm(topo, state, progress);
     state.ready = true;
     writeState(state);
   } catch (e) {

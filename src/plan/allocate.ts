@@ -172,6 +172,13 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   for (const hp of hosts) for (const c of hp.containers) everyIp.push({ ip: c.ip, name: `${hp.name}-${c.name}` });
   for (const n of topo.networks) n.reserved.forEach((ip, i) => everyIp.push({ ip, name: `reserved${i}` }));
   for (const [key, ip] of shims) everyIp.push({ ip, name: `shim-${key.split('/')[0]}` });
+  // Swarm hands out addresses itself: keep each range's own first and last address out of its reach
+  if (topo.engine === 'swarm') for (const [key, r] of ranges) {
+    const net = topo.networks.find((n) => n.name === key.split('/')[1])!;
+    for (const [ip, tag] of [[r.range.base, 'first'], [lastIp(r.range), 'last']] as const) {
+      if (ip !== net.subnet.base && ip !== broadcastOf(net.subnet) && ip !== net.gateway) everyIp.push({ ip, name: `${key.split('/')[0]}-${tag}` });
+    }
+  }
   for (const hp of hosts) {
     const h = topo.hosts.find((x) => x.name === hp.name)!;
     for (const net of topo.networks) {
@@ -194,5 +201,6 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   return {
     name: topo.name, file: topo.file, lan: topo.lan, hairpin: topo.hairpin, networks: topo.networks, hosts, devices: topo.devices,
     containers: hosts.flatMap((h) => h.containers),
+    engine: topo.engine, manager: topo.manager, services: topo.services,
   };
 }

@@ -1,6 +1,6 @@
 /** The Plan: every address, range and object of the cluster, decided before anything is touched. */
 import type { Cidr, Ip } from '../net/ipv4.ts';
-import type { DeviceSpec, NetworkSpec } from '../topology/types.ts';
+import type { DeviceSpec, NetworkSpec, ServiceSpec } from '../topology/types.ts';
 
 /** Where a decided value comes from. */
 export type Source = 'file' | 'auto' | 'live';
@@ -16,6 +16,9 @@ export interface PlannedContainer {
   image?: string;
   command?: string[];
   ipFrom: Source;
+  /** a Swarm task: its service, and the Docker id of its container */
+  service?: string;
+  dockerId?: string;
 }
 
 export interface HostNetworkPlan {
@@ -54,8 +57,11 @@ export interface Plan {
   networks: NetworkSpec[];
   hosts: HostPlan[];
   devices: DeviceSpec[];
-  /** all containers, host by host */
+  /** all containers, host by host (with engine: swarm, also the live service tasks when read back) */
   containers: PlannedContainer[];
+  engine: 'docker' | 'swarm';
+  manager?: string;
+  services: ServiceSpec[];
 }
 
 /** Live values that must not move (read back from the hosts' labels by apply). */

@@ -58,8 +58,10 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
       down.set(e.host, (err as Error).message);
     }
   }));
+  const taskContainer = (id: string, image?: string): LiveContainer => ({ id, name: id, state: 'running', image: image ?? PROBE_IMAGE, labels: {}, networks: {} });
   const stopped = new Set<string>();
   for (const c of plan.containers) {
+    if (c.dockerId) continue;
     const lc = live.get(c.host)?.get(c.name);
     if (!down.has(c.host) && (!lc || lc.state !== 'running')) stopped.add(c.id);
   }
@@ -79,7 +81,8 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
       return;
     }
     if (down.has(host)) { res.error = { reason: 'engine-down', detail: down.get(host)! }; return; }
-    const lc = name ? live.get(host)!.get(name) : undefined;
+    const planned = plan.containers.find((c) => c.id === job.source);
+    const lc = planned?.dockerId ? taskContainer(planned.dockerId, planned.image) : name ? live.get(host)!.get(name) : undefined;
     if (name && (!lc || lc.state !== 'running')) { res.error = { reason: 'not-running', detail: lc ? `${job.source} is ${lc.state}` : `${job.source} does not exist` }; return; }
     const targets = job.targets.map((t) => addr.get(t)!);
     try {

@@ -30,6 +30,10 @@ export function planText(plan: Plan, pred: Prediction): string {
       }))));
     }
   }
+  if (plan.engine === 'swarm') {
+    out.push(`Swarm: manager ${plan.manager}; each node gets a config-only network with its range above, the manager a swarm-scoped macvlan network --config-from it`);
+    for (const s of plan.services) out.push(`Service ${s.name}: ${s.replicas} replicas on ${s.network}${s.placement ? `, on ${s.placement.join(', ')}` : ''}${s.image ? `, image ${s.image}` : ''}`);
+  }
   for (const d of plan.devices) out.push(`LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('')}${d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : ''}`);
   out.push('');
   for (const r of lanRoutes(plan)) out.push(`Outside access to ${r.network}: ${r.note}`);
@@ -86,6 +90,9 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
     })),
     devices: plan.devices.map((d) => ({ name: d.name, kind: d.kind, address: formatIp(d.address), addresses: d.addresses.map((a) => withPrefix(a.ip, a.prefix)), gateway: d.gateway !== undefined ? formatIp(d.gateway) : null })),
     lanRoutes: lanRoutes(plan),
+    engine: plan.engine,
+    manager: plan.manager ?? null,
+    services: plan.services,
     pairCount: pred.pairCount,
     pairs: list,
     lanPairs,

@@ -1,6 +1,6 @@
 /** Reading a topology file: YAML -> shape check -> value rules -> Topology. All problems at once. */
 import { readFileSync } from 'node:fs';
-import { parseDocument } from 'yaml';
+import { isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { TopologyError, type Issue } from '../errors.ts';
 import { TopologySchema } from './schema.ts';
@@ -28,7 +28,26 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
 
 /** Parses and validates topology text. Throws TopologyError with every problem found. */
 export function parseTopology(text: string, file = '<input>'): Topology {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
+  // duplicate keys are found below in one pass (yaml's own uniqueKeys check is quadratic in a map's size)
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter: lines });
+  if (doc.errors.length === 0) {
+    visit(doc, {
+      Map(_, map) {
+        const seen = new Set<string>();
+        for (const pair of map.items) {
+          const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+          if (seen.has(key)) {
+            const range = isScalar(pair.key) && pair.key.range ? pair.key.range : undefined;
+            const err = new YAMLParseError([range?.[0] ?? 0, range?.[1] ?? 0], 'DUPLICATE_KEY', `Map keys must be unique ("${key}" appears twice)`);
+            if (range) { const at = lines.linePos(range[0]); err.linePos = [at, at]; }
+            doc.errors.push(err);
+          }
+          seen.add(key);
+        }
+      },
+    });
+  }
   if (doc.errors.length > 0) {
     throw new TopologyError(
       file,

@@ -48,6 +48,16 @@ export const DeviceSchema = z
   })
   .strict();
 
+export const ServiceSchema = z
+  .object({
+    network: str,
+    replicas: z.number({ invalid_type_error: 'must be a number' }).optional(),
+    image: str.optional(),
+    command: z.union([str, z.array(str)]).optional(),
+    placement: z.union([str, z.array(str)]).optional(),
+  })
+  .strict();
+
 export const LanSchema = z.union([
   str,
   z.object({ subnet: str, hairpin: z.boolean().optional() }).strict(),
@@ -60,6 +70,9 @@ export const TopologySchema = z
     networks: z.record(NetworkSchema),
     hosts: z.record(HostSchema),
     devices: z.record(DeviceSchema).optional(),
+    engine: z.enum(['docker', 'swarm'], { errorMap: () => ({ message: 'must be docker or swarm' }) }).optional(),
+    manager: str.optional(),
+    services: z.record(ServiceSchema).optional(),
   })
   .strict();
 

@@ -57,6 +57,17 @@ export interface DeviceSpec {
   gateway?: Ip;
 }
 
+/** A Swarm service: replicas scheduled by Swarm on the macvlan network. */
+export interface ServiceSpec {
+  name: string;
+  network: string;
+  replicas: number;
+  image?: string;
+  command?: string[];
+  /** hosts the tasks may run on (all when absent) */
+  placement?: string[];
+}
+
 export interface Topology {
   file: string;
   name: string;
@@ -66,6 +77,11 @@ export interface Topology {
   networks: NetworkSpec[];
   hosts: HostSpec[];
   devices: DeviceSpec[];
+  /** docker: containers per host; swarm: the hosts form a Swarm and services are scheduled on it */
+  engine: 'docker' | 'swarm';
+  /** the Swarm manager (engine: swarm) */
+  manager?: string;
+  services: ServiceSpec[];
 }
 
 export function parentOf(host: HostSpec, net: NetworkSpec): string {

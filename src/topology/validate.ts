@@ -7,7 +7,7 @@ import {
 import { macProblem, parseMac } from '../net/mac.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
-import { MODES, type ContainerSpec, type DeviceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
+import { MODES, type ContainerSpec, type DeviceSpec, type ServiceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
 
 export const LIMITS = { hosts: 1000, containers: 50_000, networks: 64 };
 const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
@@ -238,11 +238,39 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     if (d.kind === 'machine' && addresses.length > 0) bad(`${p}.addresses`, 'a machine has only its LAN address', 'use kind: router for a device with legs on other networks');
     devices.push({ name: dname, kind: d.kind, address: address ?? 0, addresses, gateway });
   }
+  // Swarm
+  const engine = raw.engine ?? 'docker';
+  let manager: string | undefined;
+  const services: ServiceSpec[] = [];
+  if (engine === 'swarm') {
+    if (!raw.manager) bad('manager', 'is required with engine: swarm', `name the manager host, e.g. manager: ${hostNames[0] ?? 'node1'}`);
+    else if (!raw.hosts[raw.manager]) bad('manager', `unknown host "${raw.manager}"`, `hosts are: ${hostNames.join(', ')}`);
+    else manager = raw.manager;
+    for (const n of networks) if (n.mode === 'passthru') bad(`networks.${n.name}.mode`, 'passthru cannot be a swarm network (one container per node)');
+    for (const n of networks) if (n.hostAccess) bad(`networks.${n.name}.hostAccess`, 'host access is not built for swarm networks yet');
+    for (const h of hosts) if (h.containers.length) bad(`hosts.${h.name}.containers`, 'with engine: swarm, declare services (Swarm schedules their tasks)', 'move these to services:');
+  } else {
+    if (raw.manager) bad('manager', 'only with engine: swarm');
+    if (raw.services && Object.keys(raw.services).length) bad('services', 'services need engine: swarm', 'add engine: swarm and manager: HOST, or declare containers under hosts');
+  }
+  for (const [sname, sv] of Object.entries(raw.services ?? {})) {
+    const p = `services.${sname}`;
+    const np = dockerNameProblem(sname, 'service');
+    if (np) bad(p, np);
+    if (!netByName.has(sv.network)) bad(`${p}.network`, `unknown network "${sv.network}"`, `networks are: ${netNames.join(', ')}`);
+    const replicas = sv.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) bad(`${p}.replicas`, 'must be a whole number from 0 to 1000');
+    const placement = sv.placement === undefined ? undefined : Array.isArray(sv.placement) ? sv.placement : [sv.placement];
+    for (const h of placement ?? []) if (!raw.hosts[h]) bad(`${p}.placement`, `unknown host "${h}"`, `hosts are: ${hostNames.join(', ')}`);
+    if (sv.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(sv.image)) bad(`${p}.image`, `"${sv.image}" is not a valid image reference`);
+    const command = typeof sv.command === 'string' ? sv.command.split(/\s+/).filter(Boolean) : sv.command;
+    services.push({ name: sname, network: sv.network, replicas, image: sv.image, command, placement });
+  }
   const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
-  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices }, issues };
+  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices, engine, manager, services }, issues };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {
-  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [] };
+  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [], engine: 'docker', services: [] };
 }
 

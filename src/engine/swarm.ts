@@ -43,7 +43,12 @@ export async function readSwarm(plan: Plan, hosts: Map<string, Engine>): Promise
     const nets = await e.networks({ [L.topology]: plan.name, [L.kind]: 'network-config' });
     configs.set(e.host, nets.map((n) => ({ id: n.id, name: n.labels[L.name], spec: n.labels[L.spec] })));
   }));
-  const networks = (await mgr.networks({ [L.topology]: plan.name, [L.kind]: 'network' })).map((n) => ({ id: n.id, name: n.labels[L.name], spec: n.labels[L.spec] }));
+  // a --config-from network cannot carry labels (Docker refuses them): it is ours when it is built from our
+  // labelled config-only network
+  const mgrConfigs = new Set((configs.get(mgr.host) ?? []).map((c) => configName(c.name)));
+  const all = await docker(mgr).listNetworks({ filters: { driver: ['macvlan'] } });
+  const networks = all.filter((n) => n.Scope === 'swarm' && mgrConfigs.has((n as { ConfigFrom?: { Network?: string } }).ConfigFrom?.Network ?? ''))
+    .map((n) => ({ id: n.Id, name: n.Name, spec: '' }));
   const services = (await docker(mgr).listServices({ filters: { label: [`${L.topology}=${plan.name}`] } }).catch((err) => { throw new HostError(mgr.host, `list services: ${(err as Error).message}`, 'is this host a Swarm manager? (mvnet lab up forms the Swarm)'); }))
     .map((s) => ({ id: s.ID!, name: s.Spec!.Name!, spec: s.Spec!.Labels?.[L.spec] ?? '', version: s.Version!.Index!, replicas: s.Spec!.Mode?.Replicated?.Replicas ?? 0, raw: s }));
   return { configs, networks, services };
@@ -141,7 +146,6 @@ export async function applySwarm(plan: Plan, hosts: Map<string, Engine>, report:
   for (const c of changes.filter((x) => x.kind === 'network' && x.host === plan.manager && !x.name.endsWith('-config') && (x.action === 'create' || x.action === 'recreate'))) {
     await md.createNetwork({
       Name: c.name, Driver: 'macvlan', Scope: 'swarm', Attachable: true, ConfigFrom: { Network: configName(c.name) },
-      Labels: { ...labels(plan.name, 'network', plan.manager!, c.name), [L.spec]: specHash({ swarm: c.name }) },
     } as never).catch((err) => { throw new HostError(plan.manager!, `create swarm network ${c.name}: ${(err as Error).message}`); });
     done(c);
   }
@@ -218,7 +222,14 @@ export async function destroySwarm(plan: Plan, hosts: Map<string, Engine>, say: 
   for (const s of live.services) { await md.getService(s.id).remove(); await waitGone(md, s.name); removed.push(`service ${s.name}`); say(`removed service ${s.name}`); }
   for (const n of live.networks) { await hosts.get(plan.manager!)!.removeNetwork(n.id); removed.push(`network ${n.name}`); say(`removed swarm network ${n.name}`); }
   for (const [host, cs] of live.configs) for (const c of cs) {
-    await hosts.get(host)!.removeNetwork(c.id); removed.push(`${host}: network ${configName(c.name)}`); say(`${host}: removed config-only network ${configName(c.name)}`);
+    // a node may call its config-only network "in use" for a moment after the swarm network is gone
+    for (let i = 0; ; i++) {
+      try { await hosts.get(host)!.removeNetwork(c.id); break; } catch (err) {
+        if (i >= 50) throw err;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    removed.push(`${host}: network ${configName(c.name)}`); say(`${host}: removed config-only network ${configName(c.name)}`);
   }
   return removed;
 }

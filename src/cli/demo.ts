@@ -1,7 +1,6 @@
 /** `mvnet demo`: the seed on the lab, end to end, shown the way the seed shows it. */
 import { apply } from '../engine/apply.ts';
 import { labUp } from '../lab/lab.ts';
-import { formatIp } from '../net/ipv4.ts';
 import { predict, verdictFor } from '../predict/predict.ts';
 import { addresses, runProbes } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';

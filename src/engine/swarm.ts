@@ -5,7 +5,6 @@
  */
 import type Docker from 'dockerode';
 import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
-import { formatIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import type { Plan, PlannedContainer } from '../plan/types.ts';
 import { desiredFor } from './desired.ts';
@@ -234,4 +233,3 @@ export async function destroySwarm(plan: Plan, hosts: Map<string, Engine>, say: 
   return removed;
 }
 
-export { formatIp };

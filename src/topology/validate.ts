@@ -1,7 +1,7 @@
 /** Value rules of a topology file. Collects every problem with its field path. Pure. */
 import type { Issue } from '../errors.ts';
 import {
-  broadcastOf, contains, cidrWithin, formatCidr, formatIp, overlaps, parseCidr, parseIp,
+  broadcastOf, contains, cidrWithin, formatCidr, overlaps, parseCidr, parseIp,
   type Cidr, type Ip,
 } from '../net/ipv4.ts';
 import { macProblem, parseMac } from '../net/mac.ts';

@@ -18,7 +18,7 @@ test('the seed plans to the seed addresses and MACs', () => {
 });
 
 /** A random topology: hosts with a mix of fixed and automatic containers. */
-function topoText(hosts: number[], subnet = '10.100.0.0/16', fixedEvery = 0): string {
+function topoText(hosts: number[], subnet = '10.100.0.0/16'): string {
   const doc: any = { name: 't', lan: '192.168.140.0/24', networks: { mv: { subnet, parent: 'ens33' } }, hosts: {} };
   hosts.forEach((n, h) => {
     const containers: any = {};

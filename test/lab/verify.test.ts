@@ -1,7 +1,7 @@
 /** verify on the real lab: prediction, mvnet's probes and an independent docker-CLI oracle must agree. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -97,4 +97,39 @@ for (const example of ['modes.yaml', 'passthru.yaml', 'flat.yaml']) {
     assert.equal(v.status, 0);
     await agreeWithOracle(file, name, v.json.pairs);
   });
+}
+
+test('a container whose image has no ping is probed from a helper in its network namespace', async (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'tnoping', (d) => {
+    d.hosts.host1.containers.centos2.image = 'mvnet-test/noping:1';
+    d.hosts.host1.containers.centos2.command = ['sleep', '100000'];
+  });
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  // an image with busybox's sleep and nothing else: no ping, no ip
+  const tar = (await import('tar-stream')).default.pack();
+  const chunks: Buffer[] = [];
+  tar.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const { readFileSync } = await import('node:fs');
+  tar.entry({ name: 'bin', type: 'directory' });
+  tar.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
+  tar.entry({ name: 'bin/sleep', type: 'symlink', linkname: 'busybox' });
+  tar.finalize();
+  await new Promise((r) => tar.on('end', r));
+  const { Readable } = await import('node:stream');
+  const d1 = (await import('./helpers.ts')).docker(name, 'host1');
+  const stream = await (d1.importImage as any)(Readable.from(Buffer.concat(chunks)), { repo: 'mvnet-test/noping', tag: '1' });
+  await new Promise((res, rej) => d1.modem.followProgress(stream, (e: Error | null) => (e ? rej(e) : res(null))));
+  const ap = mv('apply', '-f', file);
+  assert.equal(ap.status, 0, ap.stderr);
+  const noPing = spawnSyncDocker(name, 'host1', ['exec', 'centos2', 'ping', '-c', '1', '10.100.1.1']);
+  assert.notEqual(noPing, 0, 'the image really has no ping');
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.status, 0, JSON.stringify(v.json.pairs.filter((p: any) => !p.match)));
+  const from = v.json.pairs.filter((p: any) => p.from === 'host1/centos2');
+  assert.equal(from.length, 5);
+  assert.equal(from.find((p: any) => p.to === 'host2/centos1').actual, 'reachable');
+});
+
+function spawnSyncDocker(lab: string, host: string, args: string[]): number {
+  return (spawnSync('docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, ...args]).status ?? -1);
 }

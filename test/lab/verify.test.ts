@@ -114,7 +114,7 @@ test('a container whose image has no ping is probed from a helper in its network
   tar.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
   tar.entry({ name: 'bin/sleep', type: 'symlink', linkname: 'busybox' });
   tar.finalize();
-  await new Promise((r) => tar.on('end', r));
+  await new Promise<void>((r) => tar.on('end', () => r()));
   const { Readable } = await import('node:stream');
   const d1 = (await import('./helpers.ts')).docker(name, 'host1');
   const stream = await (d1.importImage as any)(Readable.from(Buffer.concat(chunks)), { repo: 'mvnet-test/noping', tag: '1' });

@@ -70,7 +70,7 @@ export async function apply(plan: Plan, hosts: Map<string, Engine>, live: Map<st
   const wants = desiredAll(plan);
   const changes = changesFor(plan, live);
   if (changes.length === 0) return { changes, ms: Date.now() - t0 };
-  await preflight(hosts, plan.name, wants, Object.fromEntries(plan.networks.map((n) => [n.name, n.mode])));
+  await preflight(hosts, plan.name, wants, Object.fromEntries(plan.networks.map((n) => [n.name, n.mode])), new Set(plan.hosts.filter((h) => h.forward).map((h) => h.name)));
   await onAll(hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((c) => c.host === e.host), report), 'apply');
   return { changes, ms: Date.now() - t0 };
 }

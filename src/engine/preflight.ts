@@ -12,7 +12,13 @@ export async function hostInterfaces(e: Engine, topology: string): Promise<strin
   return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
 }
 
-export async function preflightHost(e: Engine, topology: string, want: Desired, modes: Record<string, string>): Promise<string[]> {
+/** Does the host forward packets? Read (not changed) through a helper: /proc/sys is read-only in containers. */
+export async function hostForwards(e: Engine, topology: string): Promise<boolean> {
+  const r = await e.helper({ image: PROBE_IMAGE, cmd: ['cat', '/proc/sys/net/ipv4/ip_forward'], network: 'host', labels: labels(topology, 'helper', e.host, 'forward') });
+  return r.stdout.trim() === '1';
+}
+
+export async function preflightHost(e: Engine, topology: string, want: Desired, modes: Record<string, string>, forward = false): Promise<string[]> {
   const problems: string[] = [];
   const info = await e.info();
   await ensureHelperImage(e);
@@ -26,6 +32,9 @@ export async function preflightHost(e: Engine, topology: string, want: Desired, 
     if (onParent.length > 0 && (info.onePerParent || modes[n.name] === 'passthru')) {
       problems.push(`network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${modes[n.name] === 'passthru' ? ' (passthru: always)' : ' (before 27)'}`);
     }
+  }
+  if (forward && !(await hostForwards(e, topology))) {
+    problems.push(`the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`);
   }
   for (const c of want.containers) {
     const clash = conts.find((x) => x.name === c.name);
@@ -42,11 +51,11 @@ export async function preflightHost(e: Engine, topology: string, want: Desired, 
   return problems;
 }
 
-export async function preflight(hosts: Map<string, Engine>, topology: string, wants: Map<string, Desired>, modes: Record<string, string>): Promise<void> {
+export async function preflight(hosts: Map<string, Engine>, topology: string, wants: Map<string, Desired>, modes: Record<string, string>, forwards: Set<string> = new Set()): Promise<void> {
   const errors: MvnetError[] = [];
   await Promise.all([...hosts.values()].map(async (e) => {
     try {
-      const problems = await preflightHost(e, topology, wants.get(e.host)!, modes);
+      const problems = await preflightHost(e, topology, wants.get(e.host)!, modes, forwards.has(e.host));
       for (const p of problems) errors.push(new HostError(e.host, p));
     } catch (err) {
       errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));

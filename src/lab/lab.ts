@@ -102,6 +102,10 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       progress(`${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`);
     }
     for (const h of topo.hosts) if (h.gateway !== undefined) await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
+    for (const h of topo.hosts) if (h.forward) {
+      await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
+      await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
+    }
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
     const serial = process.env.MVNET_LAB_SERIAL === '1';
     progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);

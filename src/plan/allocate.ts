@@ -165,7 +165,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       const { ip, from } = chosen.get(id)!;
       return { id, host: h.name, name: c.name, network: c.network, ip, mac: c.mac ?? macFromIp(ip), image: c.image, command: c.command, ipFrom: from };
     });
-    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, networks: [], containers };
+    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, forward: h.forward, networks: [], containers };
   });
   // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
   const everyIp: { ip: Ip; name: string }[] = [];

@@ -45,6 +45,8 @@ export interface HostPlan {
   docker?: string;
   /** default route (a LAN address) */
   gateway?: Ip;
+  /** forwards packets (ip_forward) */
+  forward: boolean;
   networks: HostNetworkPlan[];
   containers: PlannedContainer[];
 }

@@ -76,7 +76,7 @@ function containerNode(plan: Plan, host: string, network: string, ip: Ip): Node 
 function hostNode(plan: Plan, host: string): Node {
   const h = plan.hosts.find((x) => x.name === host)!;
   const node: Node = {
-    label: host, forwards: false, gateway: h.gateway, routes: [],
+    label: host, forwards: h.forward, gateway: h.gateway, routes: [],
     ifaces: [{ host, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${host} ${h.interface}` }],
   };
   for (const hn of h.networks) {

@@ -76,7 +76,7 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
       vlan: n.vlan ?? null, hostAccess: n.hostAccess, reserved: n.reserved.map(formatIp),
     })),
     hosts: plan.hosts.map((h) => ({
-      name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null, gateway: h.gateway !== undefined ? formatIp(h.gateway) : null,
+      name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null, gateway: h.gateway !== undefined ? formatIp(h.gateway) : null, forward: h.forward,
       networks: h.networks.map((n) => ({
         network: n.network, parent: n.parent, link: n.link, range: formatCidr(n.range), rangeFrom: n.rangeFrom,
         aux: Object.fromEntries(n.aux.map((a) => [a.name, formatIp(a.ip)])), shim: n.shim !== undefined ? formatIp(n.shim) : null,
@@ -104,6 +104,8 @@ export function lanRoutes(plan: Plan): { network: string; to: string; via: strin
   return plan.networks.map((n) => {
     const r = plan.devices.find((d) => d.kind === 'router' && d.addresses.some((a) => contains({ base: n.subnet.base, prefix: n.subnet.prefix }, a.ip)));
     if (r) return { network: n.name, to: formatCidr(n.subnet), via: formatIp(r.address), note: `LAN machines and hosts need a route to ${formatCidr(n.subnet)} via router ${r.name} (${formatIp(r.address)}), or it as their default gateway` };
+    const fwd = plan.hosts.find((h) => h.forward && h.networks.some((x) => x.network === n.name && x.shim !== undefined));
+    if (fwd) return { network: n.name, to: formatCidr(n.subnet), via: formatIp(fwd.address), note: `LAN machines need a route to ${formatCidr(n.subnet)} via host ${fwd.name} (${formatIp(fwd.address)}), which forwards through its shim; the replies leave through each container's own host, so every host must forward (sysctl -w net.ipv4.ip_forward=1)` };
     return { network: n.name, to: formatCidr(n.subnet), via: null, note: `no router serves ${formatCidr(n.subnet)}: nothing outside the macvlan network reaches its containers${n.hostAccess ? ' (the hosts do, through their shims)' : ''}` };
   });
 }

@@ -22,6 +22,7 @@ export const HostSchema = z
     parents: z.record(str).optional(),
     ranges: z.record(str).optional(),
     gateway: addr.optional(),
+    forward: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
     containers: z.record(ContainerSchema).nullish(),
   })
   .strict();

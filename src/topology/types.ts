@@ -42,6 +42,8 @@ export interface HostSpec {
   ranges: Record<string, Cidr>;
   /** default route of the host (a LAN address, e.g. a router) */
   gateway?: Ip;
+  /** the host forwards packets (ip_forward): with host access it routes between the LAN and its containers */
+  forward: boolean;
   containers: ContainerSpec[];
 }
 

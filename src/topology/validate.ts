@@ -183,7 +183,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       else if (lanParse.ok && !contains(lan, g)) bad(`${p}.gateway`, `${h.gateway} is not on the LAN ${lanText}`, 'a host\'s default route goes to a LAN address, e.g. a router\'s');
       else gateway = g;
     }
-    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, containers });
+    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? false, containers });
   }
   // MACs unique across the cluster (explicit ones)
   const macs = new Map<string, string>();

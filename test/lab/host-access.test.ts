@@ -94,3 +94,23 @@ test('a LAN router at the gateway: container -> own host works without a shim; w
   assert.equal(own.reason, 'no-route-back');
   assert.equal(dockerPing(name, 'host1', 'centos1', '192.168.140.200'), false);
 });
+
+test('hosts as routers: with host access and forwarding hosts, a LAN machine reaches every container', async (t) => {
+  const { file, name, doc, write } = labTopology(t, 'seed-outside.yaml', 'toutside', (d) => { d.hosts.host2.forward = false; });
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  // the file now says host2 forwards, but the host does not: preflight names it and changes nothing
+  doc.hosts.host2.forward = true;
+  write(doc);
+  const refused = mv('apply', '-f', file);
+  assert.equal(refused.status, 2);
+  assert.match(refused.stderr, /host2: the file says host2 forwards, but its net.ipv4.ip_forward is 0/);
+  assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), []);
+  spawnSync('nsenter', [`--net=/run/netns/mv-${name}-host2`, '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.status, 0, JSON.stringify([...v.json.pairs, ...v.json.lanPairs].filter((p: any) => !p.match)));
+  assert.ok(v.json.lanPairs.length === 8 && v.json.lanPairs.every((p: any) => p.actual === 'reachable'));
+  assert.equal(v.json.pairs.find((p: any) => p.from === 'host1/centos1' && p.to === 'host2').actual, 'reachable');
+  assert.ok(ping(file, 'pc', '10.100.2.1'), 'independently: ping from the LAN machine');
+  assert.equal(mvJson('plan', '-f', file).json.lanRoutes[0].via, '192.168.140.200');
+});

@@ -137,3 +137,20 @@ test('hostAccess without forwarding: a container still cannot reach another host
   assert.equal(verdictFor(p, 'h1/a', 'h1')!.expected, 'reachable');
   assert.equal(verdictFor(p, 'h1/a', 'h2')!.reason, 'no-forwarding');
 });
+
+test('forwarding hosts with host access: the LAN reaches containers through a host, and containers reach other hosts', () => {
+  const mk = (forward: boolean) => predict(plan(parseTopology(stringify({
+    name: 't', lan: '192.168.140.0/24',
+    networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', hostAccess: true } },
+    devices: { pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.10' } },
+    hosts: {
+      h1: { address: '192.168.140.10', forward, containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.11', forward, containers: { a: { network: 'mv' } } },
+    },
+  }))));
+  const on = mk(true);
+  assert.equal(verdictFor(on, 'pc', 'h2/a')!.expected, 'reachable');
+  assert.equal(verdictFor(on, 'h1/a', 'h2')!.expected, 'reachable');
+  const off = mk(false);
+  assert.equal(verdictFor(off, 'pc', 'h2/a')!.reason, 'no-forwarding');
+});

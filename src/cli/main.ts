@@ -25,8 +25,6 @@ program.command('plan')
   .option('--offline', 'do not read the live hosts (no diff)')
   .action(run((o) => planCommand(o)));
 
-export { program, run };
-
 try {
   await import('./commands.ts').then((m) => m.register(program, run));
   await program.parseAsync(process.argv);

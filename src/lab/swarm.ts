@@ -5,7 +5,7 @@ import { formatIp } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
 import type { LabState } from './state.ts';
 
-export const NODE_LABEL = 'mvnet.host';
+import { NODE_LABEL } from '../engine/swarm.ts';
 
 export async function formSwarm(topo: Topology, state: LabState, progress: (m: string) => void): Promise<void> {
   const engines = new Map(topo.hosts.map((h) => [h.name, new Docker({ socketPath: state.hosts[h.name].socket })]));

@@ -29,7 +29,3 @@ export function restoreNeighbourLimits(): void {
   for (const k of KEYS) writeFileSync(proc(k), String(orig[k]));
   rmSync(saved(), { force: true });
 }
-
-export function neighbourLimits(): Record<string, number> {
-  return Object.fromEntries(KEYS.map((k) => [k, Number(readFileSync(proc(k), 'utf8').trim())]));
-}

@@ -1,9 +1,9 @@
 /** The plan for people (text) and machines (JSON). Pure. */
-import { contains, formatCidr, formatIp, withPrefix, broadcastOf } from '../net/ipv4.ts';
+import { contains, formatCidr, formatIp, withPrefix } from '../net/ipv4.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import type { Plan } from '../plan/types.ts';
 import { grid, groupSummary, MARK } from './matrix.ts';
-import { ipAddrTable, networkInspectTable, table } from './tables.ts';
+import { networkInspectTable, table } from './tables.ts';
 
 /** Pairs are listed one by one up to this many; beyond, JSON carries the group matrix only. */
 export const PAIR_LIMIT = 250_000;
@@ -55,13 +55,6 @@ export function planText(plan: Plan, pred: Prediction): string {
     }));
   }
   return out.join('\n');
-}
-
-/** `ip addr` of each container as planned (the seed's per-container tables). */
-export function plannedContainerAddr(plan: Plan, id: string): string {
-  const c = plan.containers.find((x) => x.id === id)!;
-  const net = plan.networks.find((n) => n.name === c.network)!;
-  return ipAddrTable([{ interface: 'eth0', ipv4: withPrefix(c.ip, net.subnet.prefix), brd: formatIp(broadcastOf(net.subnet)), mac: c.mac, scope: 'global', master: '' }]);
 }
 
 export function planJson(plan: Plan, pred: Prediction): unknown {

@@ -4,6 +4,7 @@ import type { Live } from '../engine/diff.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { DockerEngine } from '../engine/docker.ts';
 import { acquireLock } from '../engine/lock.ts';
+import { acquireEtcdLock } from '../engine/etcd-lock.ts';
 import { withTasks } from '../engine/swarm.ts';
 import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
@@ -39,7 +40,9 @@ export async function runningPlan(ctx: Context): Promise<Plan> {
 export async function withLock<T>(ctx: Context, command: string, waitSeconds: number, fn: () => Promise<T>): Promise<T> {
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new MvnetError('usage', '--wait takes a number of seconds (0 or more)');
   const first = ctx.hosts.get(ctx.topo.hosts[0].name) as DockerEngine;
-  const lock = await acquireLock(first, ctx.topo.name, command, waitSeconds * 1000);
+  const lock = ctx.topo.lock.startsWith('etcd://')
+    ? await acquireEtcdLock(ctx.topo.lock, ctx.topo.name, command, waitSeconds * 1000)
+    : await acquireLock(first, ctx.topo.name, command, waitSeconds * 1000);
   const release = () => { void lock.release(); };
   process.once('SIGINT', release);
   process.once('SIGTERM', release);

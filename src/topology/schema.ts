@@ -71,6 +71,7 @@ export const TopologySchema = z
     networks: z.record(NetworkSchema),
     hosts: z.record(HostSchema),
     devices: z.record(DeviceSchema).optional(),
+    lock: str.optional(),
     engine: z.enum(['docker', 'swarm'], { errorMap: () => ({ message: 'must be docker or swarm' }) }).optional(),
     manager: str.optional(),
     services: z.record(ServiceSchema).optional(),

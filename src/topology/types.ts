@@ -81,6 +81,8 @@ export interface Topology {
   devices: DeviceSpec[];
   /** docker: containers per host; swarm: the hosts form a Swarm and services are scheduled on it */
   engine: 'docker' | 'swarm';
+  /** where apply's lock lives: the first host's engine (default) or an etcd endpoint (etcd://host:port) */
+  lock: string;
   /** the Swarm manager (engine: swarm) */
   manager?: string;
   services: ServiceSpec[];

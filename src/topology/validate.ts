@@ -266,11 +266,13 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const command = typeof sv.command === 'string' ? sv.command.split(/\s+/).filter(Boolean) : sv.command;
     services.push({ name: sname, network: sv.network, replicas, image: sv.image, command, placement });
   }
+  const lock = raw.lock ?? 'engine';
+  if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.\-]+:\d{1,5}$/.test(lock)) bad('lock', `"${lock}" is not a lock mvnet knows`, 'use engine (the default: a lock object on the first host) or etcd://HOST:PORT');
   const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
-  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices, engine, manager, services }, issues };
+  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices, engine, manager, services, lock }, issues };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {
-  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [], engine: 'docker', services: [] };
+  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [], engine: 'docker', services: [], lock: 'engine' };
 }
 

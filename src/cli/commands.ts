@@ -1,4 +1,4 @@
-/** Registers the commands that touch the world (lab, apply, verify, ...). */
+/** Every command, each handed to its own module. */
 import type { Command } from 'commander';
 import { labDownCommand, labEngineCommand, labEnvCommand, labExecCommand, labLinkCommand, labStatusCommand, labUpCommand } from './lab.ts';
 import { doctorCommand } from './doctor.ts';
@@ -9,12 +9,15 @@ import { shimUnitCommand } from './shim.ts';
 import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
 import { exportComposeCommand } from './export.ts';
+import { planCommand } from './plan.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
 export function register(program: Command, run: Run): void {
-  const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
   const withFile = (c: Command) => c.requiredOption('-f, --file <FILE>', 'topology file').option('--json', 'machine-readable output');
+  withFile(program.command('plan').description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability'))
+    .option('--offline', 'do not read the live hosts (no diff)').action(run((o) => planCommand(o)));
+  const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
   withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines')).action(run((o) => labUpCommand(o)));
   withFile(lab.command('down').description('remove everything the lab created')).action(run((o) => labDownCommand(o)));
   withFile(lab.command('status').description('hosts, engines, links and addresses')).action(run((o) => labStatusCommand(o)));

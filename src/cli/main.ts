@@ -1,6 +1,6 @@
 /** mvnet's command line: parses arguments and hands each command to its own module. */
 import { Command, CommanderError } from 'commander';
-import { planCommand } from './plan.ts';
+import { register } from './commands.ts';
 import { EXIT, reportError } from './output.ts';
 
 const program = new Command('mvnet')
@@ -18,15 +18,9 @@ const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args:
   code = await fn(opts, ...args.slice(0, -2));
 };
 
-program.command('plan')
-  .description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability')
-  .requiredOption('-f, --file <FILE>', 'topology file')
-  .option('--json', 'machine-readable output')
-  .option('--offline', 'do not read the live hosts (no diff)')
-  .action(run((o) => planCommand(o)));
+register(program, run);
 
 try {
-  await import('./commands.ts').then((m) => m.register(program, run));
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {

@@ -27,6 +27,7 @@ function alive(pid: number): boolean {
 export interface Lock { release(): Promise<void> }
 
 export async function acquireLock(e: DockerEngine, topology: string, command: string, waitMs = 0): Promise<Lock> {
+  await e.info(); // an engine that does not answer is named as such
   await ensureHelperImage(e);
   const name = `mvnet-lock-${topology}`;
   const mine = labels(topology, 'lock', e.host, name, {

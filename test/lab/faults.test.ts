@@ -42,7 +42,11 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
     assert.equal(await snapshot(name), before, `${label} changed a host`);
   }
   // CLI calls and endpoints
+  const noLab = join(dir, 'nolab.yaml');
+  writeFileSync(noLab, caseText(() => {}, 'tnolab'));
   const calls: [string, string[], RegExp][] = [
+    ['verify with no engine up', ['verify', '-f', noLab], /no Docker engine of the topology answers/],
+    ['apply with no engine up', ['apply', '-f', noLab], /does not answer/],
     ['no file', ['apply'], /required option '-f, --file/],
     ['unknown command', ['aply', '-f', file], /unknown command/],
     ['verify --pair with unknown ids', ['verify', '-f', file, '--pair', 'host1/nope', 'host1'], /not a pair mvnet predicts/],

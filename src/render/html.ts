@@ -29,7 +29,7 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
     parts.push(`<line x1="${x + hostW / 2}" y1="54" x2="${x + hostW / 2}" y2="${y}" class="${down ? 'wire cut' : 'wire'}"/>`);
     parts.push(`<rect x="${x}" y="${y}" width="${hostW}" height="${heights[i]}" rx="8" class="host" data-host="${esc(h.name)}"/>`);
     parts.push(`<text x="${x + 12}" y="${y + 22}" class="hostname">${esc(h.name)}</text>`);
-    parts.push(`<text x="${x + 12}" y="${y + 40}" class="small">${esc(h.interface)} ${esc(formatIp(h.address))}${down ? ' — link down' : ''}</text>`);
+    parts.push(`<text x="${x + 12}" y="${y + 40}" class="small">${esc(h.interface)} ${esc(formatIp(h.address))}${h.forward ? ' · forwards' : ''}${down ? ' — link down' : ''}</text>`);
     let yy = y + 58;
     for (const n of h.networks) {
       const net = plan.networks.find((x2) => x2.name === n.network)!;
@@ -38,7 +38,7 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
       yy += 32;
       if (n.shim !== undefined) {
         parts.push(`<rect x="${x + 20}" y="${yy - 2}" width="${hostW - 40}" height="20" rx="4" class="shim"/>`);
-        parts.push(`<text x="${x + 28}" y="${yy + 12}" class="small">shim ${esc(n.shimName ?? '')} ${esc(formatIp(n.shim))} (host access)</text>`);
+        parts.push(`<text x="${x + 28}" y="${yy + 12}" class="small">shim ${esc(formatIp(n.shim))} · ${esc(n.shimName ?? '')}</text>`);
         yy += 24;
       }
       for (const c of h.containers.filter((c2) => c2.network === n.network)) {

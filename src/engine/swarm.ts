@@ -5,6 +5,7 @@
  */
 import type Docker from 'dockerode';
 import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
+import { parseIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import type { Plan, PlannedContainer } from '../plan/types.ts';
 import { desiredFor } from './desired.ts';
@@ -198,9 +199,8 @@ export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promis
       if (!s) continue;
       const task = (c.Labels['com.docker.swarm.task.name'] ?? '').split('.').slice(0, 2).join('.');
       const n = c.NetworkSettings.Networks[s.network];
-      if (!n?.IPAddress) continue;
-      const ipParts = n.IPAddress.split('.').map(Number);
-      const ip = ((ipParts[0] << 24) | (ipParts[1] << 16) | (ipParts[2] << 8) | ipParts[3]) >>> 0;
+      const ip = n?.IPAddress ? parseIp(n.IPAddress) : null;
+      if (ip === null) continue;
       out.push({ id: `${e.host}/${task}`, host: e.host, name: task, network: s.network, ip, mac: n.MacAddress || macFromIp(ip), image: s.image, ipFrom: 'live', service, dockerId: c.Id });
     }
   }));

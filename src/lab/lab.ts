@@ -10,7 +10,7 @@ import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
 import { daemonPid, dockerdArgv, isAlive, processesUnder, startDockerd, stopProcesses, waitReady } from './dockerd.ts';
 import { ip, run } from './exec.ts';
-import { ensureProbeImage, probeRootfs } from '../engine/image.ts';
+import { ensureHelperImage } from '../engine/image.ts';
 import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
 import { readState, writeState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
@@ -109,7 +109,6 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
     const serial = process.env.MVNET_LAB_SERIAL === '1';
     progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
-    const rootfs = lazy(probeRootfs);
     const errors: MvnetError[] = [];
     const bringUp = async (h: (typeof topo.hosts)[number]) => {
       const hs = state.hosts[h.name];
@@ -120,7 +119,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
         await waitReady(hs.socket, hs.pid, hs.dir);
         hs.pid = daemonPid(hs.dir) ?? hs.pid;
         writeState(state);
-        await ensureProbeImage(new Docker({ socketPath: hs.socket }), rootfs);
+        await ensureHelperImage({ docker: new Docker({ socketPath: hs.socket }) });
         progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
       } catch (e) {
         errors.push(new MvnetError('lab', (e as Error).message, h.name));
@@ -137,11 +136,6 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
     throw e;
   }
   return { already: false, hosts: topo.hosts.map((h) => h.name), ms: Date.now() - t0 };
-}
-
-function lazy<T>(f: () => Promise<T>): () => Promise<T> {
-  let p: Promise<T> | undefined;
-  return () => (p ??= f());
 }
 
 /** Removes everything the lab made: daemons (by recorded pid), their leftovers, mounts, namespaces, folder. */

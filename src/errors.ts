@@ -7,7 +7,7 @@ export interface Issue {
   hint?: string;
 }
 
-export type ErrorKind = 'input' | 'engine' | 'lab' | 'preflight' | 'conflict' | 'lock' | 'usage';
+export type ErrorKind = 'input' | 'engine' | 'lab' | 'preflight' | 'conflict' | 'lock' | 'usage' | 'interrupted';
 
 export class MvnetError extends Error {
   constructor(
@@ -55,6 +55,40 @@ export class MultiHostError extends MvnetError {
   ) {
     super(kind, summary);
     this.name = 'MultiHostError';
+  }
+}
+
+/** Who holds a topology's lock (labels of the lock object, or the etcd key's value). */
+export interface LockHolder {
+  command: string;
+  pid: string;
+  machine: string;
+  since: string;
+  /** where the lock lives: a host name, or the etcd URL */
+  where: string;
+  /** how it ends: "when that process ends" or an expiry time */
+  expires: string;
+}
+
+/** The topology is locked by a live run. */
+export class LockError extends MvnetError {
+  constructor(
+    readonly holder: LockHolder,
+    topology: string,
+    file: string,
+  ) {
+    super('lock', `topology ${topology} is locked by ${holder.command} (pid ${holder.pid} on ${holder.machine}, ` +
+      `since ${holder.since}, lock on ${holder.where}; it ends ${holder.expires})`, holder.where,
+    `wait for it (--wait SECONDS); if that run is truly gone: mvnet unlock -f ${file}`);
+    this.name = 'LockError';
+  }
+}
+
+/** A signal stopped the run: no new engine operation was started after it. */
+export class InterruptedError extends MvnetError {
+  constructor(readonly signal: NodeJS.Signals) {
+    super('interrupted', `interrupted by ${signal}: no new operation was started`);
+    this.name = 'InterruptedError';
   }
 }
 

@@ -1,29 +1,47 @@
 /** `mvnet apply` and `mvnet destroy`. */
-import { apply, destroy } from '../engine/apply.ts';
+import { apply, destroy, type ApplyResult } from '../engine/apply.ts';
 import { applySwarm, destroySwarm } from '../engine/swarm.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import type { Change } from '../engine/diff.ts';
+import { InterruptedError, MultiHostError } from '../errors.ts';
 import { context, livePlan, withLock } from './context.ts';
 import { printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { arm } from './signals.ts';
 
 export function describeChange(c: Change): string {
   return `${c.host}: ${c.action} ${c.kind} ${c.name} (${c.reason}${c.drift ? ', drift' : ''})`;
 }
 
+/** Tells what an interrupted apply did and did not do, then lets the error through (exit 130/143). */
+function interrupted(e: unknown, all: Change[], done: Change[]): never {
+  if (e instanceof InterruptedError) {
+    const left = all.filter((c) => !done.includes(c));
+    const lines = [`${e.signal}: ${done.length} of ${all.length} change${all.length === 1 ? '' : 's'} done, ${left.length} not done` +
+      `${left.length ? ':' : ''}`, ...left.map((c) => `  not done: ${describeChange(c)}`),
+    'the lock is released; run apply again to converge'];
+    process.stderr.write(lines.join('\n') + '\n');
+  }
+  throw e;
+}
+
 export async function applyCommand(o: { file: string; json?: boolean; wait?: string }): Promise<number> {
-  const ctx = context(o.file);
+  const ctx = context(o.file, arm());
   const say = progress(o.json);
-  const report = (c: Change, state: 'start' | 'done') => { if (state === 'done') say(describeChange(c)); };
-  const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), async () => {
-    const { plan, live } = await livePlan(ctx);
+  let all: Change[] = [];
+  const done: Change[] = [];
+  const report = (c: Change, state: 'start' | 'done') => {
+    if (state === 'done') { done.push(c); say(describeChange(c)); }
+  };
+  const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
+    const { plan, cluster } = await livePlan(ctx);
     if (plan.engine === 'swarm') {
       const t0 = Date.now();
       const changes = await applySwarm(plan, ctx.hosts, report);
-      return { plan, r: { changes, ms: Date.now() - t0 } };
+      return { plan, r: { changes, ms: Date.now() - t0 } as ApplyResult };
     }
-    return { plan, r: await apply(plan, ctx.hosts, live, report) };
-  });
+    return { plan, r: await apply(plan, cluster, report, (c) => { all = c; }) };
+  }).catch((e) => interrupted(e, all, done));
   if (o.json) printJson({ topology: ctx.topo.name, changed: r.changes.length, changes: r.changes.map(({ liveId: _, ...c }) => c), ms: r.ms });
   else if (r.changes.length === 0) process.stdout.write(`nothing to change: ${plan.hosts.length} hosts, ${plan.engine === 'swarm' ? `${plan.services.length} services` : `${plan.containers.length} containers`} already as planned (${r.ms} ms)\n`);
   else process.stdout.write(`applied ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} on ${new Set(r.changes.map((c) => c.host)).size} host(s) in ${(r.ms / 1000).toFixed(1)} s\n`);
@@ -31,14 +49,27 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
 }
 
 export async function destroyCommand(o: { file: string; json?: boolean; wait?: string }): Promise<number> {
-  const ctx = context(o.file);
+  const ctx = context(o.file, arm());
   const say = progress(o.json);
-  const r = await withLock(ctx, 'mvnet destroy', Number(o.wait ?? 0), async () => {
-    const swarm = ctx.topo.engine === 'swarm' ? await destroySwarm(makePlan(ctx.topo), ctx.hosts, say) : [];
-    const rest = await destroy(ctx.topo.name, ctx.hosts, say);
-    return { removed: [...swarm, ...rest.removed] };
+  const removedSoFar: string[] = [];
+  const log = (m: string) => { removedSoFar.push(m); say(m); };
+  const r = await withLock(ctx, 'mvnet destroy', Number(o.wait ?? 0), say, async () => {
+    const swarm = ctx.topo.engine === 'swarm' ? await destroySwarm(makePlan(ctx.topo), ctx.hosts, log) : [];
+    const rest = await destroy(ctx.topo.name, new Map([...ctx.hosts, ...ctx.former]), log);
+    return { removed: [...swarm, ...rest.removed], kept: rest.kept };
+  }).catch((e) => {
+    if (e instanceof InterruptedError) {
+      process.stderr.write(`${e.signal}: ${removedSoFar.length} object(s) removed before stopping; run destroy again to finish\n`);
+    }
+    throw e;
   });
-  if (o.json) printJson({ topology: ctx.topo.name, removed: r.removed });
-  else process.stdout.write(r.removed.length ? `removed ${r.removed.length} object(s) that topology ${ctx.topo.name} owns\n` : `nothing of topology ${ctx.topo.name} on its hosts\n`);
+  const former = [...ctx.former.keys()];
+  if (o.json) printJson({ topology: ctx.topo.name, removed: r.removed, formerHosts: former, kept: r.kept.map((k) => ({ host: k.where, message: k.message })) });
+  else {
+    const where = former.length ? ` (including former host${former.length > 1 ? 's' : ''} ${former.join(', ')})` : '';
+    process.stdout.write(r.removed.length ? `removed ${r.removed.length} object(s) that topology ${ctx.topo.name} owns${where}\n`
+      : `nothing of topology ${ctx.topo.name} on its hosts\n`);
+  }
+  if (r.kept.length) throw new MultiHostError('conflict', r.kept, `destroy left ${r.kept.length} network(s) that something else still uses`);
   return 0;
 }

@@ -1,10 +1,11 @@
-/** Wiring shared by the commands that touch hosts: topology, engines, live state, plan. */
-import { engines, onAll, pinsFrom, readLive } from '../engine/cluster.ts';
-import type { Live } from '../engine/diff.ts';
+/** Wiring shared by the commands that touch hosts: topology, engines, members, live state, plan, lock. */
+import { formerHosts, onAll, pinsFrom, readLive } from '../engine/cluster.ts';
+import type { Cluster } from '../engine/apply.ts';
 import type { Engine } from '../engine/engine.ts';
-import type { DockerEngine } from '../engine/docker.ts';
-import { acquireLock } from '../engine/lock.ts';
+import { DockerEngine } from '../engine/docker.ts';
+import { acquireLock, type Lock } from '../engine/lock.ts';
 import { acquireEtcdLock } from '../engine/etcd-lock.ts';
+import { guarded, NEVER, type Stop } from '../engine/stop.ts';
 import { withTasks } from '../engine/swarm.ts';
 import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
@@ -15,19 +16,40 @@ import type { Topology } from '../topology/types.ts';
 
 export interface Context {
   topo: Topology;
+  /** the file's hosts (every call refused once a signal came) */
   hosts: Map<string, Engine>;
+  /** hosts recorded as members on the live hosts but no longer in the file (filled by `discover`) */
+  former: Map<string, Engine>;
+  /** the same engines unguarded, for the lock (which must be released after a signal) */
+  raw: Map<string, DockerEngine>;
+  stop: Stop;
 }
 
-export function context(file: string): Context {
+export function context(file: string, stop: Stop = NEVER): Context {
   const topo = loadTopology(file);
-  return { topo, hosts: engines(topo, (h) => labEndpoint(topo.name, h)) };
+  const raw = new Map(topo.hosts.map((h) => [h.name, new DockerEngine(h.name, h.docker ?? labEndpoint(topo.name, h.name))]));
+  const hosts = new Map([...raw].map(([k, e]) => [k, guarded(e as Engine, stop)]));
+  return { topo, hosts, former: new Map(), raw, stop };
 }
 
-/** Reads the live state of every host and plans with its values pinned. */
-export async function livePlan(ctx: Context): Promise<{ plan: Plan; live: Map<string, Live> }> {
+/** Finds the former members (recorded on the live hosts, no longer in the file). */
+export async function discover(ctx: Context): Promise<void> {
+  const found = await formerHosts(ctx.hosts, ctx.topo.name, (h, endpoint) => {
+    const e = new DockerEngine(h, endpoint);
+    ctx.raw.set(h, e);
+    return guarded(e as Engine, ctx.stop);
+  });
+  for (const [k, e] of found) ctx.former.set(k, e);
+}
+
+/** Reads the live state of every member host and plans with its values pinned. */
+export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Cluster }> {
+  await discover(ctx);
   const shims = ctx.topo.networks.some((n) => n.hostAccess);
-  const live = await onAll(ctx.hosts, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
-  return { plan: plan(ctx.topo, pinsFrom(live)), live };
+  const everyone = new Map([...ctx.hosts, ...ctx.former]);
+  const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
+  const fileLive = new Map([...live].filter(([h]) => ctx.hosts.has(h)));
+  return { plan: plan(ctx.topo, pinsFrom(fileLive)), cluster: { hosts: ctx.hosts, former: ctx.former, live } };
 }
 
 /** The plan with what runs: with engine: swarm, the live service tasks become endpoints. */
@@ -36,21 +58,26 @@ export async function runningPlan(ctx: Context): Promise<Plan> {
   return p.engine === 'swarm' ? withTasks(p, ctx.hosts) : p;
 }
 
-/** Runs `fn` holding the topology's lock (on the first host's engine). */
-export async function withLock<T>(ctx: Context, command: string, waitSeconds: number, fn: () => Promise<T>): Promise<T> {
+async function takeLock(ctx: Context, command: string, waitSeconds: number, say: (m: string) => void): Promise<Lock> {
+  const r = { topology: ctx.topo.name, file: ctx.topo.file, command, waitMs: waitSeconds * 1000, stop: ctx.stop, say };
+  if (ctx.topo.lock.startsWith('etcd://')) return acquireEtcdLock(ctx.topo.lock, r);
+  return acquireLock([...ctx.raw.values()], r);
+}
+
+/**
+ * Runs `fn` holding the topology's lock on every member host (the file's and the recorded ones, in name
+ * order). A signal stops new work (see Stop); the lock is released only after `fn` has returned or thrown.
+ */
+export async function withLock<T>(ctx: Context, command: string, waitSeconds: number, say: (m: string) => void,
+  fn: () => Promise<T>): Promise<T> {
   if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new MvnetError('usage', '--wait takes a number of seconds (0 or more)');
-  const first = ctx.hosts.get(ctx.topo.hosts[0].name) as DockerEngine;
-  const lock = ctx.topo.lock.startsWith('etcd://')
-    ? await acquireEtcdLock(ctx.topo.lock, ctx.topo.name, command, waitSeconds * 1000)
-    : await acquireLock(first, ctx.topo.name, command, waitSeconds * 1000);
-  const release = () => { void lock.release(); };
-  process.once('SIGINT', release);
-  process.once('SIGTERM', release);
+  await discover(ctx);
+  const lock = await takeLock(ctx, command, waitSeconds, say);
+  ctx.stop.also = () => lock.lost();
   try {
     return await fn();
   } finally {
-    process.off('SIGINT', release);
-    process.off('SIGTERM', release);
+    ctx.stop.also = null;
     await lock.release();
   }
 }

@@ -9,18 +9,19 @@ import { describeChange } from './apply.ts';
 import { context, livePlan, withLock } from './context.ts';
 import { printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { arm } from './signals.ts';
 import { hostView, renderHostView, type HostView } from './views.ts';
 
 export async function demoCommand(o: { file: string; json?: boolean }): Promise<number> {
-  const ctx = context(o.file);
+  const ctx = context(o.file, arm());
   const say = progress(o.json);
   const w = (s = '') => { if (!o.json) process.stdout.write(s + '\n'); };
   say(`1/4 lab up: ${ctx.topo.hosts.length} hosts on ${ctx.topo.name}'s LAN, a real Docker engine each`);
   await labUp(ctx.topo, say);
   say('2/4 apply: networks and containers on every host at once');
-  const { plan, r } = await withLock(ctx, 'mvnet demo', 60, async () => {
-    const { plan, live } = await livePlan(ctx);
-    return { plan, r: await apply(plan, ctx.hosts, live, (c, s) => { if (s === 'done') say(describeChange(c)); }) };
+  const { plan, r } = await withLock(ctx, 'mvnet demo', 60, say, async () => {
+    const { plan, cluster } = await livePlan(ctx);
+    return { plan, r: await apply(plan, cluster, (c, s) => { if (s === 'done') say(describeChange(c)); }) };
   });
   if (r.changes.length === 0) say('already applied: nothing to change');
   say('3/4 reading the live hosts');

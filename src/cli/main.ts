@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { register } from './commands.ts';
 import { EXIT, reportError } from './output.ts';
+import { exitCodeOf, installSignalHandlers, STOP } from './signals.ts';
 
 const program = new Command('mvnet')
   .description('Plan, apply, verify and explain Docker macvlan networks across hosts')
@@ -18,6 +19,7 @@ const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args:
   code = await fn(opts, ...args.slice(0, -2));
 };
 
+installSignalHandlers();
 register(program, run);
 
 try {
@@ -29,4 +31,5 @@ try {
     code = reportError(e, json);
   }
 }
+if (STOP.signal && code !== EXIT.ok) code = exitCodeOf(STOP.signal);
 process.exitCode = code;

@@ -21,7 +21,7 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     try {
       const r = await withTimeout(livePlan(ctx), 5000);
       p = r.plan;
-      changes = p.engine === 'swarm' ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000)) : changesFor(p, r.live);
+      changes = p.engine === 'swarm' ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000)) : changesFor(p, r.cluster);
       if (p.engine === 'swarm') p = await withTasks(p, ctx.hosts);
       liveNote = changes.length === 0 ? 'live hosts match the plan: apply has nothing to do' : `${changes.length} change(s) against the live hosts`;
     } catch (e) {
@@ -38,10 +38,18 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     process.stdout.write('Changes against the live hosts (what apply will do):\n');
     process.stdout.write(table(['host', 'action', 'object', 'why', 'drift'], changes.map((c) => [c.host, c.action, `${c.kind} ${c.name}`, c.reason, c.drift ? 'yes' : ''])) + '\n');
   }
+  for (const h of formerHostsOf(changes ?? [], p)) {
+    const n = (changes ?? []).filter((c) => c.host === h).length;
+    process.stdout.write(`host ${h} (no longer in the file): apply removes ${n} object${n === 1 ? '' : 's'} from it\n`);
+  }
   process.stdout.write(liveNote + '\n');
   return 0;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
+}
+
+function formerHostsOf(changes: Change[], p: Plan): string[] {
+  return [...new Set(changes.map((c) => c.host))].filter((h) => !p.hosts.some((x) => x.name === h));
 }

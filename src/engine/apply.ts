@@ -1,16 +1,24 @@
 /** Apply and destroy: converge every host to the plan at once, touching only what the labels say mvnet owns. */
-import { HostError } from '../errors.ts';
+import { HostError, MvnetError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
-import { onAll, readLive } from './cluster.ts';
+import { onAll } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
 import { diffHost, type Change, type Live } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { L } from './labels.ts';
+import { sameMembers, writeRecord, type Members } from './membership.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
 import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
+
+/** What apply works on: the file's hosts, the former members (recorded, no longer in the file), and their live state. */
+export interface Cluster {
+  hosts: Map<string, Engine>;
+  former: Map<string, Engine>;
+  live: Map<string, Live>;
+}
 
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
@@ -21,16 +29,40 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
       try { await fn(t); } catch (e) { errors.push(e); }
     }
   }));
-  if (errors.length) throw errors[0];
+  if (errors.length) throw errors.find((e) => (e as MvnetError).kind === 'interrupted') ?? errors[0];
 }
 
 export function desiredAll(plan: Plan): Map<string, Desired> {
   return new Map(plan.hosts.map((h) => [h.name, desiredFor(plan, h)]));
 }
 
-export function changesFor(plan: Plan, live: Map<string, Live>): Change[] {
+const nothing = (host: string): Desired => ({ host, networks: [], containers: [], shims: [] });
+
+/** The members a file's hosts make: host name -> engine endpoint. */
+export function membersOf(hosts: Map<string, Engine>): Members {
+  return Object.fromEntries([...hosts.values()].map((e) => [e.host, e.endpoint]));
+}
+
+/** Every change apply would make: the file's hosts converge, former members are emptied, records follow. */
+export function changesFor(plan: Plan, c: Cluster): Change[] {
   const wants = desiredAll(plan);
-  return plan.hosts.flatMap((h) => diffHost(wants.get(h.name)!, live.get(h.name)!));
+  const members = membersOf(c.hosts);
+  const changes = plan.hosts.flatMap((h) => diffHost(wants.get(h.name)!, c.live.get(h.name)!));
+  for (const h of plan.hosts) {
+    const rec = c.live.get(h.name)!.record;
+    if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) continue;
+    const reason = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
+    changes.push({ host: h.name, kind: 'record', name: 'members', action: rec?.ids.length ? 'recreate' : 'create', reason, drift: false });
+  }
+  for (const host of c.former.keys()) {
+    const live = c.live.get(host)!;
+    const gone = diffHost(nothing(host), live).map((x) => ({ ...x, reason: `host ${host} is no longer in the file` }));
+    changes.push(...gone);
+    if (live.record?.ids.length) {
+      changes.push({ host, kind: 'record', name: 'members', action: 'remove', reason: `host ${host} is no longer in the file`, drift: false });
+    }
+  }
+  return changes;
 }
 
 /** Executes the changes of one host in a safe order. */
@@ -38,65 +70,109 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   const step = async (c: Change, fn: () => Promise<unknown>) => {
     report(c, 'start');
     try { await fn(); } catch (err) {
-      throw err instanceof HostError ? err : new HostError(e.host, `${c.action} ${c.kind} ${c.name}: ${(err as Error).message}`);
+      if (err instanceof MvnetError) throw err;
+      throw new HostError(e.host, `${c.action} ${c.kind} ${c.name}: ${(err as Error).message}`);
     }
     report(c, 'done');
   };
   const cont = changes.filter((c) => c.kind === 'container');
   const nets = changes.filter((c) => c.kind === 'network');
   const shims = changes.filter((c) => c.kind === 'shim');
+  const removed = (c: Change) => c.action === 'remove' || c.action === 'recreate';
+  const made = (c: Change) => c.action === 'create' || c.action === 'recreate';
   // 1. containers that go away or are remade
-  await pool(cont.filter((c) => c.action === 'remove' || c.action === 'recreate'), 8, (c) => e.removeContainer(c.liveId!));
-  for (const c of cont.filter((x) => x.action === 'remove')) report(c, 'done');
+  await pool(cont.filter(removed), 8, async (c) => {
+    await e.removeContainer(c.liveId!);
+    if (c.action === 'remove') report(c, 'done');
+  });
   // 2. networks that go away or are remade
-  for (const n of nets.filter((c) => c.action === 'remove' || c.action === 'recreate')) await e.removeNetwork(n.liveId!);
-  for (const c of nets.filter((x) => x.action === 'remove')) report(c, 'done');
+  for (const n of nets.filter(removed)) {
+    await e.removeNetwork(n.liveId!);
+    if (n.action === 'remove') report(n, 'done');
+  }
   for (const s of shims.filter((c) => c.action === 'remove')) await step(s, () => removeShim(e, topology, s.name));
   // 3. networks, shims, 4. containers, 5. restarts
-  for (const n of nets.filter((c) => c.action === 'create' || c.action === 'recreate')) {
-    await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
-  }
-  for (const s of shims.filter((c) => c.action === 'create' || c.action === 'recreate')) {
-    await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
-  }
-  await pool(cont.filter((c) => c.action === 'create' || c.action === 'recreate'), 8, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
+  for (const n of nets.filter(made)) await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
+  for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
+  await pool(cont.filter(made), 8, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
   await pool(cont.filter((c) => c.action === 'start'), 8, (c) => step(c, () => e.startContainer(c.liveId!)));
 }
 
 export interface ApplyResult { changes: Change[]; ms: number }
 
-export async function apply(plan: Plan, hosts: Map<string, Engine>, live: Map<string, Live>, report: Report = () => {}): Promise<ApplyResult> {
+/** Writes `members` on every host whose record differs; reports the record changes given. */
+async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, members: Members): Promise<void> {
+  await onAll(hosts, async (e) => {
+    const rec = c.live.get(e.host)?.record;
+    if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) return;
+    const id = await writeRecord(e, topology, members, rec?.ids ?? []);
+    c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members } });
+  }, 'recording membership');
+}
+
+export async function apply(plan: Plan, c: Cluster, report: Report = () => {}, planned: (c: Change[]) => void = () => {}):
+Promise<ApplyResult> {
   const t0 = Date.now();
   const wants = desiredAll(plan);
-  const changes = changesFor(plan, live);
+  const changes = changesFor(plan, c);
+  planned(changes);
   if (changes.length === 0) return { changes, ms: Date.now() - t0 };
-  await preflight(hosts, plan.name, wants, Object.fromEntries(plan.networks.map((n) => [n.name, n.mode])), new Set(plan.hosts.filter((h) => h.forward).map((h) => h.name)));
-  await onAll(hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((c) => c.host === e.host), report), 'apply');
+  const removing = new Set(changes.filter((x) => x.kind === 'network' && x.action !== 'create').map((x) => x.liveId!));
+  await preflight(c.hosts, plan, wants, c.live, removing);
+  // every member learns of every other before anything changes: an interrupted run is found again from any host
+  const everyone = new Map([...c.hosts, ...c.former]);
+  const known: Members = {};
+  for (const l of c.live.values()) Object.assign(known, l.record?.members ?? {});
+  const union = { ...known, ...membersOf(c.former), ...membersOf(c.hosts) };
+  await record(everyone, c, plan.name, union);
+  // former members are emptied first: their addresses may be reused by the file's hosts
+  await onAll(c.former, (e) => applyHost(e, plan.name, nothing(e.host), changes.filter((x) => x.host === e.host), report), 'apply');
+  await onAll(c.hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report), 'apply');
+  await record(c.hosts, c, plan.name, membersOf(c.hosts));
+  await onAll(c.former, (e) => forgetRecords(e, plan.name), 'removing membership records');
+  for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
   return { changes, ms: Date.now() - t0 };
 }
 
-/** Removes exactly what this topology's labels own, on every host. */
-export async function destroy(topology: string, hosts: Map<string, Engine>, report: (msg: string) => void = () => {}): Promise<{ removed: string[] }> {
+async function forgetRecords(e: Engine, topology: string): Promise<void> {
+  for (const r of await e.containers({ [L.topology]: topology, [L.kind]: 'members' })) await e.removeContainer(r.id);
+}
+
+export interface DestroyResult {
+  removed: string[];
+  /** what destroy left because something that is not the topology's keeps it (exit 2) */
+  kept: MvnetError[];
+}
+
+/** Removes exactly what this topology's labels own, on every host it ever reached. Never anything foreign. */
+export async function destroy(topology: string, hosts: Map<string, Engine>, report: (msg: string) => void = () => {}):
+Promise<DestroyResult> {
   const removed: string[] = [];
+  const kept: MvnetError[] = [];
+  const say = (host: string, what: string) => { removed.push(`${host}: ${what}`); report(`${host}: removed ${what}`); };
   await onAll(hosts, async (e) => {
-    const live = await readLive(e, topology);
-    const helpers = await e.containers({ [L.topology]: topology, [L.kind]: 'helper' });
-    await pool([...live.containers, ...helpers], 8, async (c) => {
-      await e.removeContainer(c.id);
-      removed.push(`${e.host}/${c.name}`);
-      report(`${e.host}: removed container ${c.name}`);
-    });
-    for (const n of live.networks) {
+    const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
+    const ours = all.filter((c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''));
+    await pool(ours, 8, async (c) => { await e.removeContainer(c.id); say(e.host, `container ${c.name}`); });
+    let clean = true;
+    for (const n of networks) {
+      const users = all.filter((c) => !ours.includes(c) && c.networks[n.name]);
+      if (users.length > 0) {
+        clean = false;
+        kept.push(new HostError(e.host, `network ${n.name} kept: container${users.length > 1 ? 's' : ''} ` +
+          `${users.map((u) => `${u.name} (${u.networks[n.name].ip})`).join(', ')} that ${users.length > 1 ? 'are' : 'is'} ` +
+          `not mvnet's ${users.length > 1 ? 'are' : 'is'} attached to it`, `docker network disconnect ${n.name} ` +
+          `${users[0].name} (mvnet never disconnects what is not its own), then run destroy again`));
+        continue;
+      }
       await e.removeNetwork(n.id);
-      removed.push(`${e.host}: network ${n.name}`);
-      report(`${e.host}: removed network ${n.name}`);
+      say(e.host, `network ${n.name}`);
     }
     await ensureHelperImage(e);
-    for (const s of await liveShims(e, topology)) {
-      await removeShim(e, topology, s.name);
-      removed.push(`${e.host}: shim ${s.name}`);
-      report(`${e.host}: removed shim ${s.name}`);
-    }
+    for (const s of await liveShims(e, topology)) { await removeShim(e, topology, s.name); say(e.host, `shim ${s.name}`); }
+    // the record goes last, and only from a host left clean: a later destroy still finds the rest
+    if (clean) await forgetRecords(e, topology);
   }, 'destroy');
-  return { removed };
+  return { removed, kept };
 }
+

@@ -1,10 +1,11 @@
 /** The engines of a topology's hosts, and reading what mvnet owns on them. */
-import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
+import { HostError, InterruptedError, MultiHostError, MvnetError } from '../errors.ts';
 import { parseCidr, parseIp, type Cidr, type Ip } from '../net/ipv4.ts';
 import type { Pins } from '../plan/types.ts';
 import type { Topology } from '../topology/types.ts';
 import { DockerEngine } from './docker.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, LiveContainer } from './engine.ts';
+import { readRecord, recordOf } from './membership.ts';
 import type { Live } from './diff.ts';
 import { L } from './labels.ts';
 import { ensureHelperImage } from './image.ts';
@@ -25,30 +26,63 @@ export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Pr
     else {
       const host = [...hosts.keys()][i];
       const e = r.reason as Error;
-      errors.push(e instanceof HostError ? e : new HostError(host, e.message));
+      errors.push(e instanceof MvnetError ? e : new HostError(host, e.message));
     }
   });
+  const stopped = errors.find((e) => e instanceof InterruptedError);
+  if (stopped) throw stopped;
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new MultiHostError('engine', errors, `${what} failed on ${errors.length} hosts`);
   return out;
 }
 
-/** What mvnet owns on a host. Shims are read (through a helper) where host access is or was in use. */
+/** What mvnet owns on a host, its membership record, and foreign endpoints on its networks (one listing). */
 export async function readLive(e: Engine, topology: string, wantShims = false): Promise<Live> {
-  const [networks, containers] = await Promise.all([
-    e.networks({ [L.topology]: topology, [L.kind]: 'network' }),
-    e.containers({ [L.topology]: topology, [L.kind]: 'container' }),
-  ]);
-  if (!wantShims && !networks.some((n) => n.labels[L.shim])) return { networks, containers };
+  const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
+  const ours = (c: LiveContainer) => c.labels[L.topology] === topology;
+  const containers = all.filter((c) => ours(c) && c.labels[L.kind] === 'container');
+  const names = new Set(networks.map((n) => n.name));
+  const foreign = all.filter((c) => !ours(c)).flatMap((c) => Object.entries(c.networks)
+    .filter(([net]) => names.has(net)).map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })));
+  const live: Live = { networks, containers, record: recordOf(all, topology), foreign };
+  if (!wantShims && !networks.some((n) => n.labels[L.shim])) return live;
   await ensureHelperImage(e);
-  return { networks, containers, shims: await liveShims(e, topology) };
+  return { ...live, shims: await liveShims(e, topology) };
+}
+
+/**
+ * Every host the topology lives on beyond the file's: the members recorded on the file's hosts, and on those
+ * hosts in turn. Hosts that do not answer fail the call, named with their endpoint.
+ */
+export async function formerHosts(hosts: Map<string, Engine>, topology: string, make: (host: string, endpoint: string) => Engine):
+Promise<Map<string, Engine>> {
+  const former = new Map<string, Engine>();
+  let frontier = hosts;
+  while (frontier.size > 0) {
+    const records = await onAll(frontier, (e) => readRecord(e, topology), 'reading membership records');
+    const next = new Map<string, Engine>();
+    for (const r of records.values()) {
+      for (const [name, endpoint] of Object.entries(r.members)) {
+        if (hosts.has(name) || former.has(name) || next.has(name)) continue;
+        next.set(name, make(name, endpoint));
+      }
+    }
+    for (const [k, v] of next) former.set(k, v);
+    frontier = next;
+  }
+  return former;
 }
 
 /** Values that must not move: live ranges and addresses of what mvnet already made. */
 export function pinsFrom(live: Map<string, Live>): Pins {
   const ranges = new Map<string, Cidr>();
   const ips = new Map<string, Ip>();
+  const taken = new Set<Ip>();
   for (const [host, l] of live) {
+    for (const f of l.foreign ?? []) {
+      const ip = parseIp(f.ip);
+      if (ip !== null) taken.add(ip);
+    }
     for (const n of l.networks) {
       const r = parseCidr(n.labels[L.range] ?? '');
       if (r.ok) ranges.set(`${host}/${n.labels[L.name]}`, r.cidr);
@@ -58,5 +92,5 @@ export function pinsFrom(live: Map<string, Live>): Pins {
       if (ip !== null) ips.set(`${host}/${c.labels[L.name]}`, ip);
     }
   }
-  return { ranges, ips };
+  return { ranges, ips, taken };
 }

@@ -3,12 +3,13 @@ import type { LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import { L } from './labels.ts';
 import type { LiveShim } from './shim.ts';
+import type { MemberRecord } from './membership.ts';
 
 export type Action = 'create' | 'recreate' | 'remove' | 'start' | 'scale';
 
 export interface Change {
   host: string;
-  kind: 'network' | 'container' | 'shim' | 'service';
+  kind: 'network' | 'container' | 'shim' | 'service' | 'record';
   name: string;
   action: Action;
   /** why: "not there", "changed in the file", or the drift seen */
@@ -23,7 +24,14 @@ export interface Live {
   containers: LiveContainer[];
   /** read only where host access is or was in use */
   shims?: LiveShim[];
+  /** this host's membership record(s) */
+  record?: MemberRecord;
+  /** containers that are not this topology's, attached to one of its networks */
+  foreign?: ForeignEndpoint[];
 }
+
+export interface ForeignEndpoint { container: string; network: string; ip: string }
+
 
 export function diffHost(want: Desired, live: Live): Change[] {
   const changes: Change[] = [];

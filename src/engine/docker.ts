@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { HostError } from '../errors.ts';
+import { PROBE_IMAGE } from './image.ts';
 import type { ContainerCreate, Engine, EngineInfo, ExecResult, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
 
 /** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
@@ -131,6 +132,13 @@ export class DockerEngine implements Engine {
 
   async removeContainer(id: string): Promise<void> {
     await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => { if (status(e) !== 404) this.wrap(`remove container ${id}`)(e); });
+  }
+
+  async record(name: string, labels: Record<string, string>): Promise<string> {
+    const c = await this.docker.createContainer({
+      name, Image: PROBE_IMAGE, Cmd: ['true'], Labels: labels, HostConfig: { NetworkMode: 'none' },
+    }).catch(this.wrap(`create record ${name}`));
+    return c.id;
   }
 
   async inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }> {

@@ -66,6 +66,8 @@ export interface Engine {
   runContainer(c: ContainerCreate): Promise<string>;
   startContainer(id: string): Promise<void>;
   removeContainer(id: string): Promise<void>;
+  /** a created, never-started container that only carries labels (mvnet's records on a host) */
+  record(name: string, labels: Record<string, string>): Promise<string>;
   /** subnet, gateway and attached containers (name, IPv4Address, MacAddress) as `docker network inspect` shows */
   inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
   hasImage(ref: string): Promise<boolean>;

@@ -5,50 +5,86 @@
  * deletes the key by itself. Spoken over etcd's v3 JSON gateway with fetch: no client library.
  */
 import { hostname } from 'node:os';
-import { MvnetError } from '../errors.ts';
-import { LockError, type Lock } from './lock.ts';
+import { LockError, MvnetError } from '../errors.ts';
+import { NEVER } from './stop.ts';
+import { holderOf, type Lock, type LockRequest } from './lock.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
 
-async function call(base: string, path: string, body: unknown): Promise<any> {
+async function call(at: string, path: string, body: unknown): Promise<any> {
   let r: Response;
   try {
-    r = await fetch(`${base}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    r = await fetch(`${at}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   } catch (e) {
-    throw new MvnetError('lock', `etcd at ${base} does not answer (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, base, 'start etcd, or remove lock: from the file to use the lock on the first host\'s engine');
+    throw new MvnetError('lock', `etcd at ${at} does not answer (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, at, 'start etcd, or remove lock: from the file to use the lock on the hosts\' engines');
   }
-  if (!r.ok) throw new MvnetError('lock', `etcd ${path}: HTTP ${r.status} ${await r.text()}`, base);
+  if (!r.ok) throw new MvnetError('lock', `etcd ${path}: HTTP ${r.status} ${await r.text()}`, at);
   return r.json();
 }
 
-export async function acquireEtcdLock(url: string, topology: string, command: string, waitMs = 0): Promise<Lock> {
-  const base = url.replace(/^etcd:\/\//, 'http://').replace(/\/$/, '');
+function base(url: string): string {
+  return url.replace(/^etcd:\/\//, 'http://').replace(/\/$/, '');
+}
+
+const keyOf = (topology: string) => b64(`/mvnet/lock/${topology}`);
+
+export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock> {
+  const at = base(url);
+  const stop = r.stop ?? NEVER;
   const ttl = Number(process.env.MVNET_ETCD_TTL ?? 30);
-  const key = b64(`/mvnet/lock/${topology}`);
-  const holder = { 'mvnet.lock.machine': hostname(), 'mvnet.lock.pid': String(process.pid), 'mvnet.lock.since': new Date().toISOString(), 'mvnet.lock.command': command };
-  const until = Date.now() + waitMs;
+  const key = keyOf(r.topology);
+  const holder = {
+    'mvnet.lock.machine': hostname(), 'mvnet.lock.pid': String(process.pid), 'mvnet.lock.since': new Date().toISOString(),
+    'mvnet.lock.command': r.command,
+  };
+  const until = Date.now() + r.waitMs;
   for (;;) {
-    const lease = (await call(base, '/v3/lease/grant', { TTL: ttl })).ID as string;
-    const txn = await call(base, '/v3/kv/txn', {
+    stop.check();
+    const lease = (await call(at, '/v3/lease/grant', { TTL: ttl })).ID as string;
+    const txn = await call(at, '/v3/kv/txn', {
       compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }],
       success: [{ request_put: { key, value: b64(JSON.stringify(holder)), lease } }],
       failure: [{ request_range: { key } }],
     });
-    if (txn.succeeded) {
-      const timer = setInterval(() => { void call(base, '/v3/lease/keepalive', { ID: lease }).catch(() => {}); }, Math.max(1000, (ttl * 1000) / 3));
-      timer.unref();
-      return {
-        release: async () => {
-          clearInterval(timer);
-          await call(base, '/v3/lease/revoke', { ID: lease }).catch(() => {});
-        },
-      };
-    }
-    await call(base, '/v3/lease/revoke', { ID: lease }).catch(() => {});
+    if (txn.succeeded) return keepAlive(at, lease, ttl);
+    await call(at, '/v3/lease/revoke', { ID: lease }).catch(() => {});
     const kv = txn.responses?.[0]?.response_range?.kvs?.[0];
     const held = kv ? JSON.parse(unb64(kv.value)) as Record<string, string> : {};
-    if (Date.now() >= until) throw new LockError(held, topology, base);
-    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
+    if (Date.now() >= until) {
+      throw new LockError(holderOf(held, url, `when its holder stops renewing its ${ttl} s lease`), r.topology, r.file);
+    }
+    await stop.sleep(200 + Math.random() * 300);
   }
+}
+
+function keepAlive(at: string, lease: string, ttl: number): Lock {
+  let lost: string | null = null;
+  const renew = () => {
+    void call(at, '/v3/lease/keepalive', { ID: lease }).then((k) => {
+      if (k?.result && !(Number(k.result.TTL) > 0)) lost = `its etcd lease ${lease} expired`;
+    }).catch(() => {});
+  };
+  const timer = setInterval(renew, Math.max(1000, (ttl * 1000) / 3));
+  timer.unref();
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await call(at, '/v3/lease/revoke', { ID: lease }).catch(() => {});
+    },
+    lost: () => lost,
+  };
+}
+
+/** The holder of the etcd lock, if any. */
+export async function etcdHolder(url: string, topology: string): Promise<Record<string, string> | null> {
+  const r = await call(base(url), '/v3/kv/range', { key: keyOf(topology) });
+  const kv = r.kvs?.[0];
+  return kv ? JSON.parse(unb64(kv.value)) as Record<string, string> : null;
+}
+
+/** Deletes the etcd lock (for `mvnet unlock`). */
+export async function breakEtcdLock(url: string, topology: string): Promise<boolean> {
+  const r = await call(base(url), '/v3/kv/deleterange', { key: keyOf(topology) });
+  return Number(r.deleted ?? 0) > 0;
 }

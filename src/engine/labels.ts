@@ -10,9 +10,10 @@ export const L = {
   range: 'mvnet.range',
   ip: 'mvnet.ip',
   shim: 'mvnet.shim',
+  members: 'mvnet.members',
 } as const;
 
-export type Kind = 'network' | 'network-config' | 'container' | 'helper' | 'lock' | 'service' | 'task';
+export type Kind = 'network' | 'network-config' | 'container' | 'helper' | 'lock' | 'service' | 'task' | 'members';
 
 export function labels(topology: string, kind: Kind, host: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
   return { [L.topology]: topology, [L.kind]: kind, [L.host]: host, [L.name]: name, ...extra };

@@ -1,61 +1,175 @@
 /**
- * The apply lock lives where the hosts are: a created-but-never-started container named
- * `mvnet-lock-TOPOLOGY` on the first host's engine. Docker refuses a second container of that name
- * (409), which makes taking it atomic for every machine that talks to that engine. Its labels name the
- * holder; a holder whose process is gone (same machine) or that is older than the stale limit is taken over.
+ * The topology's lock lives where the hosts are: on every member host's engine, a container named
+ * `mvnet-lock-TOPOLOGY` that runs `cat` on the holder's attached standard input. Docker refuses a second
+ * container of that name (409), so taking it is atomic for every machine that talks to that engine.
+ * Liveness needs no clock: the container runs exactly as long as its holder's connection is open. When the
+ * holder ends in any way (exit, SIGKILL, lost network) standard input closes, `cat` exits, and the next run
+ * sees an exited lock and takes it over. Hosts are locked in name order, all or none, so two runs whose files
+ * share any host (in any order, old or new members) exclude each other.
  */
 import { hostname } from 'node:os';
-import { MvnetError } from '../errors.ts';
+import type { Duplex } from 'node:stream';
+import { LockError, MvnetError, type LockHolder } from '../errors.ts';
 import type { DockerEngine } from './docker.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
+import { NEVER, type Stop } from './stop.ts';
 
-export const STALE_MS = 15 * 60_000;
+/** A lock that was created but never started is given this long (engine clock) before it counts as dead. */
+const UNSTARTED_GRACE_MS = 30_000;
 
-export class LockError extends MvnetError {
-  constructor(readonly holder: Record<string, string>, topology: string, host: string) {
-    super('lock', `topology ${topology} is locked by ${holder['mvnet.lock.command'] ?? 'mvnet'} (pid ${holder['mvnet.lock.pid']} on ${holder['mvnet.lock.machine']}, since ${holder['mvnet.lock.since']})`, host,
-      'wait for it to finish, or use --wait SECONDS; a lock whose holder died is taken over automatically');
-    this.name = 'LockError';
+export interface Lock {
+  release(): Promise<void>;
+  /** why the lock was lost while held (an engine connection closed), or null */
+  lost(): string | null;
+}
+
+export function lockName(topology: string): string {
+  return `mvnet-lock-${topology}`;
+}
+
+const H = { machine: 'mvnet.lock.machine', pid: 'mvnet.lock.pid', since: 'mvnet.lock.since', command: 'mvnet.lock.command' };
+
+export function holderOf(l: Record<string, string>, where: string, expires: string): LockHolder {
+  return { command: l[H.command] ?? 'mvnet', pid: l[H.pid] ?? '?', machine: l[H.machine] ?? '?', since: l[H.since] ?? '?', where, expires };
+}
+
+export type LockState =
+  | { state: 'free' }
+  | { state: 'live'; holder: LockHolder; id: string }
+  | { state: 'dead'; holder: LockHolder; id: string; why: string };
+
+/** What the lock on one engine looks like now. */
+export async function lockState(e: DockerEngine, topology: string): Promise<LockState> {
+  let c;
+  try {
+    c = await e.docker.getContainer(lockName(topology)).inspect();
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return { state: 'free' };
+    throw new MvnetError('lock', `cannot read the lock on ${e.host}: ${(err as Error).message}`, e.host);
+  }
+  const l = c.Config.Labels ?? {};
+  if (l[L.topology] !== topology || l[L.kind] !== 'lock') {
+    throw new MvnetError('conflict', `a container named ${lockName(topology)} exists on ${e.host} and is not mvnet's lock`,
+      e.host, 'remove or rename it');
+  }
+  const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
+  if (c.State.Running) return { state: 'live', holder, id: c.Id };
+  if (c.State.Status === 'created') {
+    const now = Date.parse((await e.docker.info()).SystemTime);
+    const age = now - Date.parse(c.Created);
+    if (!(age > UNSTARTED_GRACE_MS)) return { state: 'live', holder, id: c.Id };
+    return { state: 'dead', holder, id: c.Id, why: 'it was never started: its process died while taking it' };
+  }
+  return { state: 'dead', holder, id: c.Id, why: 'its process is gone (its connection closed)' };
+}
+
+interface Held { e: DockerEngine; id: string; stream: Duplex; lost: string | null; releasing: boolean }
+
+async function create(e: DockerEngine, topology: string, mine: Record<string, string>): Promise<Held | null> {
+  let c;
+  try {
+    c = await e.docker.createContainer({
+      name: lockName(topology), Image: PROBE_IMAGE, Cmd: ['cat'], Labels: mine,
+      OpenStdin: true, StdinOnce: true, AttachStdin: true, HostConfig: { NetworkMode: 'none' },
+    });
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 409) return null;
+    throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${(err as Error).message}`, e.host);
+  }
+  try {
+    const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
+    const held: Held = { e, id: c.id, stream, lost: null, releasing: false };
+    const lose = () => { if (!held.releasing) held.lost ??= `the connection to ${e.host}'s engine closed`; };
+    stream.on('close', lose).on('end', lose).on('error', lose);
+    stream.resume();
+    await c.start();
+    return held;
+  } catch (err) {
+    await c.remove({ force: true }).catch(() => {});
+    throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${(err as Error).message}`, e.host);
   }
 }
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+async function releaseOne(h: Held): Promise<void> {
+  h.releasing = true;
+  h.stream.end();
+  h.stream.destroy();
+  await h.e.docker.getContainer(h.id).remove({ force: true }).catch(() => {});
 }
 
-export interface Lock { release(): Promise<void> }
-
-export async function acquireLock(e: DockerEngine, topology: string, command: string, waitMs = 0): Promise<Lock> {
-  await e.info(); // an engine that does not answer is named as such
-  await ensureHelperImage(e);
-  const name = `mvnet-lock-${topology}`;
-  const mine = labels(topology, 'lock', e.host, name, {
-    'mvnet.lock.machine': hostname(), 'mvnet.lock.pid': String(process.pid), 'mvnet.lock.since': new Date().toISOString(), 'mvnet.lock.command': command,
-  });
-  const until = Date.now() + waitMs;
+/** Tries to take the lock on one engine: the held lock, or the live holder that has it. */
+async function takeOne(e: DockerEngine, topology: string, mine: Record<string, string>, say: (m: string) => void):
+Promise<Held | LockHolder> {
   for (;;) {
-    try {
-      const c = await e.docker.createContainer({ name, Image: PROBE_IMAGE, Cmd: ['true'], Labels: mine, HostConfig: { NetworkMode: 'none' } });
-      return { release: async () => { await c.remove({ force: true }).catch(() => {}); } };
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 409) throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${(err as Error).message}`, e.host);
+    const held = await create(e, topology, mine);
+    if (held) return held;
+    const s = await lockState(e, topology);
+    if (s.state === 'live') return s.holder;
+    if (s.state === 'dead') {
+      say(`${e.host}: taking over the lock left by ${s.holder.command} (pid ${s.holder.pid} on ${s.holder.machine}, ` +
+        `since ${s.holder.since}): ${s.why}`);
+      await e.docker.getContainer(s.id).remove({ force: true }).catch(() => {});
     }
-    let held: Record<string, string> = {};
-    try {
-      held = (await e.docker.getContainer(name).inspect()).Config.Labels ?? {};
-    } catch { continue; /* released meanwhile */ }
-    if (held[L.topology] !== topology || held[L.kind] !== 'lock') {
-      throw new MvnetError('conflict', `a container named ${name} exists and is not mvnet's lock`, e.host, 'remove or rename it');
-    }
-    const since = Date.parse(held['mvnet.lock.since'] ?? '');
-    const sameMachine = held['mvnet.lock.machine'] === hostname();
-    const stale = (sameMachine && !alive(Number(held['mvnet.lock.pid']))) || !(Date.now() - since < STALE_MS);
-    if (stale) {
-      await e.docker.getContainer(name).remove({ force: true }).catch(() => {});
-      continue;
-    }
-    if (Date.now() >= until) throw new LockError(held, topology, e.host);
-    await new Promise((r) => setTimeout(r, 200 + Math.random() * 300));
   }
+}
+
+export interface LockRequest {
+  topology: string;
+  file: string;
+  command: string;
+  waitMs: number;
+  stop?: Stop;
+  say?: (m: string) => void;
+}
+
+/** Takes the lock on every engine (in host-name order), or on none. */
+export async function acquireLock(engines: DockerEngine[], r: LockRequest): Promise<Lock> {
+  const stop = r.stop ?? NEVER;
+  const say = r.say ?? (() => {});
+  const sorted = [...engines].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  const mine = labels(r.topology, 'lock', '', lockName(r.topology), {
+    [H.machine]: hostname(), [H.pid]: String(process.pid), [H.since]: new Date().toISOString(), [H.command]: r.command,
+  });
+  const until = Date.now() + r.waitMs;
+  for (;;) {
+    const taken: Held[] = [];
+    let blocker: LockHolder | null = null;
+    try {
+      for (const e of sorted) {
+        stop.check();
+        await e.info(); // an engine that does not answer is named as such
+        await ensureHelperImage(e);
+        const got = await takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
+        if ('stream' in got) taken.push(got);
+        else { blocker = got; break; }
+      }
+    } catch (err) {
+      await Promise.all(taken.map(releaseOne));
+      throw err;
+    }
+    if (!blocker) return combined(taken);
+    await Promise.all(taken.map(releaseOne));
+    if (Date.now() >= until) throw new LockError(blocker, r.topology, r.file);
+    await stop.sleep(200 + Math.random() * 300);
+  }
+}
+
+function combined(taken: Held[]): Lock {
+  return {
+    release: async () => { await Promise.all(taken.map(releaseOne)); },
+    lost: () => taken.find((h) => h.lost)?.lost ?? null,
+  };
+}
+
+/** Removes the lock on every engine where it is (for `mvnet unlock`). */
+export async function breakLock(engines: DockerEngine[], topology: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const e of engines) {
+    const s = await lockState(e, topology);
+    if (s.state === 'free') continue;
+    await e.docker.getContainer(s.id).remove({ force: true });
+    removed.push(e.host);
+  }
+  return removed;
 }

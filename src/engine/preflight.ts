@@ -1,7 +1,9 @@
 /** Checks on every host before any change: a failed preflight changes nothing anywhere. */
 import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
-import type { Engine } from './engine.ts';
+import type { Plan } from '../plan/types.ts';
+import type { Engine, LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
+import type { Live } from './diff.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 
@@ -18,27 +20,70 @@ export async function hostForwards(e: Engine, topology: string): Promise<boolean
   return r.stdout.trim() === '1';
 }
 
-export async function preflightHost(e: Engine, topology: string, want: Desired, modes: Record<string, string>, forward = false): Promise<string[]> {
+/** What preflight needs to know of the apply it guards. */
+export interface Guarded {
+  topology: string;
+  modes: Record<string, string>;
+  forward: boolean;
+  /** live ids of this topology's networks that the same apply removes or recreates */
+  removing: Set<string>;
+  live: Live;
+}
+
+function parentProblems(info: { version: string; onePerParent: boolean }, want: Desired, nets: LiveNetwork[], g: Guarded): string[] {
   const problems: string[] = [];
+  for (const n of want.networks) {
+    const sameName = nets.find((x) => x.name === n.name);
+    if (sameName && sameName.labels[L.topology] !== g.topology) problems.push(`network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`);
+    // networks this same apply removes first do not count
+    const onParent = nets.filter((x) => x.driver === 'macvlan' && x.parent === n.parent && !g.removing.has(x.id)
+      && !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name));
+    const passthru = g.modes[n.name] === 'passthru';
+    if (onParent.length > 0 && (info.onePerParent || passthru)) {
+      problems.push(`network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${passthru ? ' (passthru: always)' : ' (before 27)'}`);
+    }
+  }
+  return problems;
+}
+
+/** Containers that are not this topology's: on a network apply must remove, or on an address it plans. */
+function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], g: Guarded): string[] {
+  const problems: string[] = [];
+  const planned = new Map(want.containers.map((c) => [c.ip, c.name]));
+  const removed = new Map(g.live.networks.filter((n) => g.removing.has(n.id)).map((n) => [n.name, n]));
+  for (const c of conts) {
+    if (c.labels[L.topology] === g.topology && c.labels[L.kind] === 'container') continue;
+    for (const [net, ep] of Object.entries(c.networks)) {
+      if (removed.has(net)) {
+        problems.push(`container ${c.name} (${ep.ip || 'no address'}) is not mvnet's and is attached to network ${net}, which this ` +
+          `apply must remove or recreate; mvnet never disconnects what is not its own: docker network disconnect ${net} ${c.name}`);
+      }
+      const mine = ep.ip ? planned.get(ep.ip) : undefined;
+      if (mine) {
+        problems.push(`address ${ep.ip} planned for container ${host}/${mine} is held by container ${c.name} (network ${net}), ` +
+          `which is not mvnet's: give ${mine} another ip in the file, or free the address`);
+      }
+    }
+  }
+  return problems;
+}
+
+export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
   const info = await e.info();
   await ensureHelperImage(e);
-  const [ifaces, nets, conts] = await Promise.all([hostInterfaces(e, topology), e.networks(), e.containers()]);
+  const [ifaces, nets, conts] = await Promise.all([hostInterfaces(e, g.topology), e.networks(), e.containers()]);
+  const problems: string[] = [];
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];
     if (!ifaces.includes(base)) problems.push(`network ${n.name}: parent interface ${base} does not exist on ${e.host} (it has ${ifaces.filter((i) => i !== 'lo').join(', ')})`);
-    const sameName = nets.find((x) => x.name === n.name);
-    if (sameName && sameName.labels[L.topology] !== topology) problems.push(`network ${n.name}: a network of that name exists and is not mvnet's (topology ${topology}); rename it in the file or remove it by hand`);
-    const onParent = nets.filter((x) => x.driver === 'macvlan' && x.parent === n.parent && !(x.labels[L.topology] === topology && x.labels[L.name] === n.name));
-    if (onParent.length > 0 && (info.onePerParent || modes[n.name] === 'passthru')) {
-      problems.push(`network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${modes[n.name] === 'passthru' ? ' (passthru: always)' : ' (before 27)'}`);
-    }
   }
-  if (forward && !(await hostForwards(e, topology))) {
+  problems.push(...parentProblems(info, want, nets, g), ...neighbourProblems(e.host, want, conts, g));
+  if (g.forward && !(await hostForwards(e, g.topology))) {
     problems.push(`the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`);
   }
   for (const c of want.containers) {
     const clash = conts.find((x) => x.name === c.name);
-    if (clash && !(clash.labels[L.topology] === topology && clash.labels[L.name] === c.name && clash.labels[L.kind] === 'container')) {
+    if (clash && !(clash.labels[L.topology] === g.topology && clash.labels[L.name] === c.name && clash.labels[L.kind] === 'container')) {
       problems.push(`container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over (rename it in the file or remove it by hand)`);
     }
   }
@@ -51,13 +96,16 @@ export async function preflightHost(e: Engine, topology: string, want: Desired, 
   return problems;
 }
 
-export async function preflight(hosts: Map<string, Engine>, topology: string, wants: Map<string, Desired>, modes: Record<string, string>, forwards: Set<string> = new Set()): Promise<void> {
+export async function preflight(hosts: Map<string, Engine>, plan: Plan, wants: Map<string, Desired>, live: Map<string, Live>, removing: Set<string>): Promise<void> {
   const errors: MvnetError[] = [];
+  const modes = Object.fromEntries(plan.networks.map((n) => [n.name, n.mode]));
   await Promise.all([...hosts.values()].map(async (e) => {
+    const g: Guarded = { topology: plan.name, modes, forward: !!plan.hosts.find((h) => h.name === e.host)?.forward, removing, live: live.get(e.host)! };
     try {
-      const problems = await preflightHost(e, topology, wants.get(e.host)!, modes, forwards.has(e.host));
+      const problems = await preflightHost(e, wants.get(e.host)!, g);
       for (const p of problems) errors.push(new HostError(e.host, p));
     } catch (err) {
+      if ((err as MvnetError).kind === 'interrupted') throw err;
       errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
     }
   }));

@@ -138,6 +138,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     shims.set(`${h.name}/${net.name}`, s);
     used.add(s);
   }
+  for (const t of pins.taken ?? []) used.add(t);
   const cursor = new Map<string, Ip>();
   for (const h of topo.hosts) for (const c of h.containers) {
     const id = containerId(h.name, c.name);

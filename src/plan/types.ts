@@ -72,6 +72,8 @@ export interface Pins {
   ranges?: Map<string, Cidr>;
   /** "HOST/CONTAINER" -> ip */
   ips?: Map<string, Ip>;
+  /** addresses held by containers that are not the topology's: never handed out automatically */
+  taken?: Set<Ip>;
 }
 
 export function containerId(host: string, name: string): string {

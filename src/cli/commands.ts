@@ -10,6 +10,7 @@ import { importCommand } from './import.ts';
 import { inspectCommand } from './inspect.ts';
 import { exportComposeCommand } from './export.ts';
 import { planCommand } from './plan.ts';
+import { unlockCommand } from './unlock.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
@@ -18,7 +19,8 @@ export function register(program: Command, run: Run): void {
   withFile(program.command('plan').description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability'))
     .option('--offline', 'do not read the live hosts (no diff)').action(run((o) => planCommand(o)));
   const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
-  withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines')).action(run((o) => labUpCommand(o)));
+  withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines'))
+    .option('--replace', 'remove a running lab of the same name built from another layout first').action(run((o) => labUpCommand(o)));
   withFile(lab.command('down').description('remove everything the lab created')).action(run((o) => labDownCommand(o)));
   withFile(lab.command('status').description('hosts, engines, links and addresses')).action(run((o) => labStatusCommand(o)));
   withFile(lab.command('env').argument('<host>').description('print DOCKER_HOST for a host (eval-able)')).action(run((o, h) => labEnvCommand(o, h)));
@@ -30,6 +32,8 @@ export function register(program: Command, run: Run): void {
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run((o) => applyCommand(o)));
   withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else'))
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run((o) => destroyCommand(o)));
+  withFile(program.command('unlock').description('show who holds the topology\'s lock and remove it (asks first)'))
+    .option('-y, --yes', 'remove without asking').action(run((o) => unlockCommand(o)));
   withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
     .option('--html <FILE>', 'write a self-contained HTML report')
     .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')

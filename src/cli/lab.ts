@@ -11,9 +11,9 @@ import { progress } from './progress.ts';
 
 interface O { file: string; json?: boolean }
 
-export async function labUpCommand(o: O): Promise<number> {
+export async function labUpCommand(o: O & { replace?: boolean }): Promise<number> {
   const topo = loadTopology(o.file);
-  const r = await labUp(topo, progress(o.json));
+  const r = await labUp(topo, progress(o.json), { replace: o.replace });
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
   else {
     process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);

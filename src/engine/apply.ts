@@ -90,7 +90,7 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
     await e.removeNetwork(n.liveId!);
     if (n.action === 'remove') report(n, 'done');
   }
-  for (const s of shims.filter((c) => c.action === 'remove')) await step(s, () => removeShim(e, topology, s.name));
+  for (const s of shims.filter((c) => c.action === 'remove')) await step(s, () => removeShim(e, topology, s.name, s.liveId!));
   // 3. networks, shims, 4. containers, 5. restarts
   for (const n of nets.filter(made)) await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
   for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
@@ -169,7 +169,7 @@ Promise<DestroyResult> {
       say(e.host, `network ${n.name}`);
     }
     await ensureHelperImage(e);
-    for (const s of await liveShims(e, topology)) { await removeShim(e, topology, s.name); say(e.host, `shim ${s.name}`); }
+    for (const s of await liveShims(e, topology)) { await removeShim(e, topology, s.name, s.alias); say(e.host, `shim ${s.name}`); }
     // the record goes last, and only from a host left clean: a later destroy still finds the rest
     if (clean) await forgetRecords(e, topology);
   }, 'destroy');

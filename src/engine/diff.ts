@@ -78,7 +78,7 @@ export function diffHost(want: Desired, live: Live): Change[] {
     }
   }
   for (const l of live.shims ?? []) {
-    if (!want.shims.some((s) => s.name === l.name)) changes.push({ host, kind: 'shim', name: l.name, action: 'remove', reason: 'host access no longer in the file', drift: false });
+    if (!want.shims.some((s) => s.name === l.name)) changes.push({ host, kind: 'shim', name: l.name, action: 'remove', reason: 'host access no longer in the file', drift: false, liveId: l.alias });
   }
   return changes;
 }

@@ -4,33 +4,52 @@
  * the host network (so it works on remote hosts too). Fixed scripts; values arrive as arguments.
  */
 import { formatCidr, formatIp } from '../net/ipv4.ts';
-import { shimPrefix } from '../plan/allocate.ts';
+import { shimAlias } from '../plan/allocate.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine } from './engine.ts';
 import { PROBE_IMAGE } from './image.ts';
 import { labels } from './labels.ts';
 
-export interface ShimSpec { name: string; link: string; ip: string; subnet: string }
-export interface LiveShim { name: string; ip?: string; routes: string[]; up: boolean }
+export interface ShimSpec { name: string; link: string; ip: string; subnet: string; alias: string }
+export interface LiveShim { name: string; alias: string; ip?: string; routes: string[]; up: boolean }
 
 export function desiredShims(plan: Plan, h: HostPlan): ShimSpec[] {
   return h.networks.filter((n) => n.shimName).map((n) => ({
     name: n.shimName!, link: n.link, ip: formatIp(n.shim!), subnet: formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet),
+    alias: shimAlias(plan.name, n.network),
   }));
 }
 
-const LIST = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show; echo ---; ip route show'];
+const LIST = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show; echo ---; ip route show; echo ---; ' +
+  'for d in /sys/class/net/*; do printf "%s %s\n" "${d##*/}" "$(cat "$d/ifalias" 2>/dev/null)"; done'];
+
+/** The owner check every script starts with: an interface of that name that is not this shim is never touched. */
+const OWNER = `
+alias_of() { cat "/sys/class/net/$1/ifalias" 2>/dev/null; }
+if [ -e "/sys/class/net/$name" ] && [ "$(alias_of "$name")" != "$alias" ]; then
+  echo "interface $name exists and is not $alias (its alias: '$(alias_of "$name")'); not touching it" >&2; exit 3
+fi
+`;
 
 const ENSURE = `
-name="$1"; link="$2"; addr="$3"; subnet="$4"
+name="$1"; link="$2"; addr="$3"; subnet="$4"; alias="$5"
+${OWNER}
 ipf=ip-full; command -v ip-full >/dev/null || ipf=ip
-ip link del "$name" 2>/dev/null
+[ -e "/sys/class/net/$name" ] && ip link del "$name"
 $ipf link add "$name" link "$link" type macvlan mode bridge || exit 1
+$ipf link set dev "$name" alias "$alias" || exit 1
 ip addr add "$addr/32" dev "$name" || exit 1
 ip link set "$name" up || exit 1
 ip route replace "$subnet" dev "$name" || exit 1
 echo ok
+`;
+
+const REMOVE = `
+name="$1"; alias="$2"
+${OWNER}
+[ -e "/sys/class/net/$name" ] && ip link del "$name"
+exit 0
 `;
 
 function helper(e: Engine, topology: string, cmd: string[], what: string) {
@@ -38,30 +57,35 @@ function helper(e: Engine, topology: string, cmd: string[], what: string) {
   return e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(topology, 'helper', e.host, what) });
 }
 
+/** This topology's shims on a host: interfaces whose alias names it as their owner. */
 export async function liveShims(e: Engine, topology: string): Promise<LiveShim[]> {
   const r = await helper(e, topology, LIST, 'shim-list');
-  const [links, addrs, routes] = r.stdout.split('---');
-  const prefix = shimPrefix(topology);
+  const [links, addrs, routes, aliases] = r.stdout.split('---');
+  const owner = `mvnet:${topology}/`;
+  const mine = new Map((aliases ?? '').split('\n').map((l) => l.trim().split(' '))
+    .filter(([, a]) => a?.startsWith(owner)).map(([n, a]) => [n, a]));
   const out: LiveShim[] = [];
   for (const l of (links ?? '').split('\n')) {
     const m = /^\d+:\s+([^:@\s]+)[^<]*<([^>]*)>/.exec(l.trim());
-    if (!m || !m[1].startsWith(prefix)) continue;
+    if (!m || !mine.has(m[1])) continue;
     const name = m[1];
     const ip = new RegExp(`^\\d+:\\s+${name}\\s+inet\\s+([\\d.]+)/32`, 'm').exec(addrs ?? '')?.[1];
     const rs = (routes ?? '').split('\n').filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x)).map((x) => x.trim().split(/\s+/)[0]);
-    out.push({ name, ip, routes: rs, up: m[2].split(',').includes('UP') });
+    out.push({ name, alias: mine.get(name)!, ip, routes: rs, up: m[2].split(',').includes('UP') });
   }
   return out;
 }
 
 export async function ensureShim(e: Engine, topology: string, s: ShimSpec): Promise<void> {
-  const r = await helper(e, topology, ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet], 'shim');
+  const r = await helper(e, topology, ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet, s.alias], 'shim');
   if (r.code !== 0) throw new HostError(e.host, `could not create shim ${s.name} on ${s.link}: ${(r.stderr || r.stdout).trim()}`);
 }
 
-export async function removeShim(e: Engine, topology: string, name: string): Promise<void> {
-  if (!name.startsWith(shimPrefix(topology))) throw new HostError(e.host, `refusing to remove ${name}: not a shim of topology ${topology}`);
-  await helper(e, topology, ['ip', 'link', 'del', name], 'shim-remove');
+/** Removes a shim, only when its alias says it is this owner's. */
+export async function removeShim(e: Engine, topology: string, name: string, alias: string): Promise<void> {
+  if (!alias.startsWith(`mvnet:${topology}/`)) throw new HostError(e.host, `refusing to remove ${name}: not a shim of topology ${topology}`);
+  const r = await helper(e, topology, ['sh', '-c', REMOVE, 'mvnet-shim-remove', name, alias], 'shim-remove');
+  if (r.code !== 0) throw new HostError(e.host, `could not remove shim ${name}: ${(r.stderr || r.stdout).trim()}`);
 }
 
 /** A systemd unit that recreates the shim at boot (print it, install it on the host). */
@@ -78,6 +102,7 @@ Type=oneshot
 RemainAfterExit=yes
 ExecStartPre=-/sbin/ip link del ${s.name}
 ExecStart=/sbin/ip link add ${s.name} link ${s.link} type macvlan mode bridge
+ExecStart=/sbin/ip link set dev ${s.name} alias ${s.alias}
 ExecStart=/sbin/ip addr add ${s.ip}/32 dev ${s.name}
 ExecStart=/sbin/ip link set ${s.name} up
 ExecStart=/sbin/ip route replace ${s.subnet} dev ${s.name}

@@ -1,7 +1,7 @@
 /** One real dockerd per emulated host, started in the host's network namespace only (nsenter --net). */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import Docker from 'dockerode';
 import { MvnetError } from '../errors.ts';
 
@@ -45,23 +45,46 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Is `pid` a process of ours: its command line mentions our folder. */
-export function isOurs(pid: number, dir: string): boolean {
+/** A process as the lab records it: its pid and its start time (so a reused pid is never mistaken for it). */
+export interface Proc { pid: number; start: string }
+
+/** The start time of a process (field 22 of /proc/PID/stat, in clock ticks since boot), or null when gone. */
+export function procStart(pid: number): string | null {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((a) => a.includes(dir));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
   } catch {
-    return false;
+    return null;
   }
 }
 
-/** Processes whose command line names our folder (dockerd, its containerd, shims left behind). */
-export function processesUnder(dir: string): number[] {
-  const out: number[] = [];
+export function proc(pid: number | undefined): Proc | undefined {
+  const start = pid ? procStart(pid) : null;
+  return pid && start ? { pid, start } : undefined;
+}
+
+/** Still the very process that was recorded. */
+export function sameProcess(p: Proc): boolean {
+  return isAlive(p.pid) && procStart(p.pid) === p.start;
+}
+
+function exeName(pid: number): string {
+  try { return basename(readlinkSync(`/proc/${pid}/exe`)); } catch { return ''; }
+}
+
+/** What a lab's dockerd leaves running: containerd and its shims. Nothing else is ever signalled by name. */
+const DAEMON_EXES = /^(dockerd|containerd|containerd-shim.*|runc|docker-proxy)$/;
+
+/** Docker's own processes (by executable) whose command line names the lab host's folder: leftovers of its dockerd. */
+export function processesUnder(dir: string): Proc[] {
+  const out: Proc[] = [];
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (cmd.split('\0').some((a) => a.startsWith(dir + '/') || a.includes(`=${dir}/`) || a === dir)) out.push(Number(e));
+      if (!cmd.split('\0').some((a) => a.startsWith(dir + '/') || a.includes(`=${dir}/`) || a === dir)) continue;
+      const p = proc(Number(e));
+      if (p && DAEMON_EXES.test(exeName(p.pid))) out.push(p);
     } catch { /* gone */ }
   }
   return out;
@@ -91,13 +114,14 @@ export async function waitReady(socket: string, pid: number, dir: string, timeou
   throw new MvnetError('lab', `dockerd did not answer within ${timeoutMs / 1000} s`, dir);
 }
 
-/** Stops processes gracefully, then by force. Only pids that are ours. */
-export async function stopProcesses(pids: number[], dir: string, graceMs = 15_000): Promise<void> {
-  const mine = pids.filter((p) => isAlive(p) && isOurs(p, dir));
-  for (const p of mine) try { process.kill(p, 'SIGTERM'); } catch { /* gone */ }
+/** Stops recorded processes gracefully, then by force: only those that are still the same process. */
+export async function stopProcesses(procs: Proc[], graceMs = 15_000): Promise<void> {
+  const mine = procs.filter(sameProcess);
+  const alive = () => mine.filter(sameProcess);
+  for (const p of alive()) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
   const until = Date.now() + graceMs;
-  while (mine.some(isAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  for (const p of mine) if (isAlive(p)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+  while (alive().length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  for (const p of alive()) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
   const until2 = Date.now() + 5000;
-  while (mine.some(isAlive) && Date.now() < until2) await new Promise((r) => setTimeout(r, 50));
+  while (alive().length && Date.now() < until2) await new Promise((r) => setTimeout(r, 50));
 }

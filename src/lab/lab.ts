@@ -3,16 +3,16 @@
  * namespace with one veth per parent interface (named as the file says) plugged into that bridge, its LAN
  * address, and a real dockerd. Everything created is recorded first in lab.json, so down removes exactly it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import Docker from 'dockerode';
 import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
-import { daemonPid, dockerdArgv, isAlive, processesUnder, startDockerd, stopProcesses, waitReady } from './dockerd.ts';
+import { daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
 import { ip, run } from './exec.ts';
 import { ensureHelperImage } from '../engine/image.ts';
-import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, lanNs, socketPath } from './paths.ts';
-import { readState, writeState, type LabState } from './state.ts';
+import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, labNsPrefix, lanNs, socketPath } from './paths.ts';
+import { readState, writeState, type LabHostState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
 import { vlanSupport } from './kernel.ts';
 import { formSwarm } from './swarm.ts';
@@ -33,7 +33,16 @@ export async function namespaces(): Promise<string[]> {
 
 export type UpResult = { already: boolean; hosts: string[]; ms: number };
 
-export async function labUp(topo: Topology, progress: Progress = () => {}): Promise<UpResult> {
+/** What makes a lab: a file with another layout is another lab and is refused, never silently rebuilt. */
+export function labLayout(topo: Topology): string {
+  return JSON.stringify({
+    lan: [topo.lan.base, topo.lan.prefix], engine: topo.engine, manager: topo.manager ?? null,
+    hosts: topo.hosts.map((h) => [h.name, h.address, h.interface, hostParents(topo, h.name), h.gateway ?? null, h.forward]),
+    devices: topo.devices.map((d) => [d.name, d.kind, d.address, d.addresses.map((a) => [a.ip, a.prefix]), d.gateway ?? null]),
+  });
+}
+
+export async function labUp(topo: Topology, progress: Progress = () => {}, opts: { replace?: boolean } = {}): Promise<UpResult> {
   const t0 = Date.now();
   const name = topo.name;
   if (topo.networks.some((n) => n.vlan) && !(await vlanSupport())) {
@@ -42,21 +51,30 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       'run the lab on a kernel with the 8021q module (modprobe 8021q), or remove vlan: for the lab');
   }
   const prev = readState(name);
+  const layout = labLayout(topo);
   if (prev) {
+    if (prev.layout !== layout && !opts.replace) {
+      throw new MvnetError('lab', `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
+        `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`, name,
+        `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`);
+    }
     const st = await labStatus(topo);
-    if (prev.ready && st.every((h) => h.daemon === 'up')) {
+    if (prev.layout === layout && prev.ready && st.every((h) => h.daemon === 'up')) {
       progress(`lab ${name} is already up`);
       return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
     }
-    progress(`lab ${name}: cleaning leftovers of an earlier lab`);
+    progress(`lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`);
     await labDown(topo, () => {});
-  } else if ((await namespaces()).some((n) => n === lanNs(name) || topo.hosts.some((h) => hostNs(name, h.name) === n))) {
-    progress(`lab ${name}: cleaning leftover namespaces`);
-    await labDown(topo, () => {});
+  } else {
+    const stray = (await namespaces()).filter((n) => n.startsWith(labNsPrefix(name)));
+    if (stray.length) {
+      throw new MvnetError('lab', `namespaces ${stray.join(', ')} exist but no lab.json in ${labDir(name)} records them`, name,
+        `if they are yours, remove them (ip netns del NAME); mvnet removes only what it recorded`);
+    }
   }
   const state: LabState = {
     name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))],
-    hosts: {}, ready: false, createdAt: new Date().toISOString(),
+    hosts: {}, ready: false, createdAt: new Date().toISOString(), layout,
   };
   topo.hosts.forEach((h, i) => {
     const dir = hostDir(name, h.name);
@@ -114,11 +132,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}): Prom
       const hs = state.hosts[h.name];
       try {
         mkdirSync(hs.dir, { recursive: true });
-        hs.pid = startDockerd(hs.argv, hs.dir);
-        writeState(state);
-        await waitReady(hs.socket, hs.pid, hs.dir);
-        hs.pid = daemonPid(hs.dir) ?? hs.pid;
-        writeState(state);
+        await startEngine(state, hs);
         await ensureHelperImage({ docker: new Docker({ socketPath: hs.socket }) });
         progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
       } catch (e) {
@@ -144,35 +158,52 @@ export async function labDown(topo: Topology, progress: Progress = () => {}): Pr
   const state = readState(name);
   const dir = labDir(name);
   const removed: string[] = [];
-  const hostDirs = state ? Object.values(state.hosts) : topo.hosts.map((h) => ({ dir: hostDir(name, h.name), pid: undefined as number | undefined, ns: hostNs(name, h.name) }));
-  await Promise.all(hostDirs.map(async (h) => {
-    const pids = [...(h.pid ? [h.pid] : []), ...readPidFile(h.dir)];
-    await stopProcesses(pids, h.dir);
-    // containerd and shims started by that dockerd, found by our folder in their command line
-    await stopProcesses(processesUnder(h.dir), h.dir, 3000);
-    if (pids.length) removed.push(`dockerd ${pids[0]}`);
+  if (!state) {
+    progress(`lab ${name} is not up: no lab.json of it in ${dir}; nothing removed`);
+    return { removed };
+  }
+  await Promise.all(Object.values(state.hosts).map(async (h) => {
+    const procs = recordedProcs(h);
+    if (procs.some(sameProcess)) removed.push(`dockerd ${h.pid ?? procs[0].pid}`);
+    await stopProcesses(procs);
+    // containerd and shims of that dockerd: Docker's executables whose command line names our folder
+    await stopProcesses(processesUnder(h.dir), 3000);
   }));
   await unmountUnder(dir);
   const nsList = await namespaces();
-  const ours = state ? state.namespaces : [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))];
-  for (const ns of ours) {
+  for (const ns of state.namespaces) {
     if (nsList.includes(ns)) {
       await run('ip', ['netns', 'del', ns]);
       removed.push(`namespace ${ns}`);
     }
   }
-  if (existsSync(dir)) {
-    rmSync(dir, { recursive: true, force: true });
-    removed.push(`folder ${dir}`);
-  }
+  rmSync(dir, { recursive: true, force: true });
+  removed.push(`folder ${dir}`);
   restoreNeighbourLimits();
   progress(removed.length ? `lab ${name} removed: ${removed.join(', ')}` : `lab ${name} was not up; nothing to remove`);
   return { removed };
 }
 
-function readPidFile(dir: string): number[] {
-  const p = daemonPid(dir);
-  return p ? [p] : [];
+/** The processes lab.json recorded for a host; a dockerd that wrote its pid file but died before being recorded too. */
+function recordedProcs(h: LabHostState): Proc[] {
+  const procs = [...(h.procs ?? [])];
+  const fromFile = proc(daemonPid(h.dir));
+  if (fromFile && !procs.some((p) => p.pid === fromFile.pid) && processesUnder(h.dir).some((p) => p.pid === fromFile.pid)) {
+    procs.push(fromFile);
+  }
+  return procs;
+}
+
+/** Starts a host's dockerd, recording each process before waiting on it. */
+async function startEngine(state: LabState, hs: LabHostState): Promise<void> {
+  const wrapper = startDockerd(hs.argv, hs.dir);
+  hs.pid = wrapper;
+  hs.procs = [proc(wrapper) ?? { pid: wrapper, start: '?' }];
+  writeState(state);
+  await waitReady(hs.socket, wrapper, hs.dir);
+  const daemon = proc(daemonPid(hs.dir));
+  if (daemon) { hs.pid = daemon.pid; hs.procs.push(daemon); }
+  writeState(state);
 }
 
 /** Unmounts everything mounted below `dir`, deepest first. */
@@ -242,15 +273,11 @@ export async function labEngine(topo: Topology, host: string, start: boolean): P
   const state = requireHost(topo, host);
   const hs = state.hosts[host];
   if (start) {
-    if (isAlive(hs.pid)) return;
-    await stopProcesses(processesUnder(hs.dir), hs.dir, 3000);
-    hs.pid = startDockerd(hs.argv, hs.dir);
-    writeState(state);
-    await waitReady(hs.socket, hs.pid, hs.dir);
-    hs.pid = daemonPid(hs.dir) ?? hs.pid;
-    writeState(state);
+    if (recordedProcs(hs).some(sameProcess)) return;
+    await stopProcesses(processesUnder(hs.dir), 3000);
+    await startEngine(state, hs);
   } else {
-    await stopProcesses(hs.pid ? [hs.pid] : [], hs.dir);
+    await stopProcesses(recordedProcs(hs));
   }
 }
 

@@ -2,12 +2,15 @@
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir } from './paths.ts';
+import type { Proc } from './dockerd.ts';
 
 export interface LabHostState {
   ns: string;
   dir: string;
   socket: string;
   pid?: number;
+  /** the processes started for this host (the nsenter/timeout wrapper and dockerd), with their start times */
+  procs?: Proc[];
   /** bridge-side ports of this host's parents */
   ports: string[];
   /** the daemon's command line, to start it again */
@@ -22,15 +25,19 @@ export interface LabState {
   hosts: Record<string, LabHostState>;
   ready: boolean;
   createdAt: string;
+  /** what the lab was built from (hosts, parents, addresses, devices): a file that differs is refused */
+  layout?: string;
 }
 
 export function statePath(lab: string): string {
   return join(labDir(lab), 'lab.json');
 }
 
+/** The lab's record, only when it is this lab's own (its name inside matches). */
 export function readState(lab: string): LabState | null {
   try {
-    return JSON.parse(readFileSync(statePath(lab), 'utf8')) as LabState;
+    const s = JSON.parse(readFileSync(statePath(lab), 'utf8')) as LabState;
+    return s.name === lab ? s : null;
   } catch {
     return null;
   }

@@ -25,18 +25,18 @@ export function defaultHostPrefix(net: NetworkSpec): number {
   return p <= 16 ? 24 : Math.min(30, p + Math.ceil((32 - p) / 2));
 }
 
-/** The shim's interface name: `mv` + 6 hex of the topology + 4 hex of the network (12 characters). */
+/**
+ * The shim's interface name: `mv` + 13 hex digits (52 bits) of the topology and network, the kernel's 15
+ * characters. Its owner is written in full on the interface itself (its alias, see shimAlias); nothing is
+ * removed or replaced unless that alias matches, so even a hash collision cannot touch another topology's shim.
+ */
 export function shimName(topology: string, network: string): string {
-  return `mv${shimPrefixHash(topology)}${createHash('sha256').update(network).digest('hex').slice(0, 4)}`;
+  return `mv${createHash('sha256').update(`${topology}\0${network}`).digest('hex').slice(0, 13)}`;
 }
 
-/** Every shim of a topology starts with this: destroy finds them by it. */
-export function shimPrefix(topology: string): string {
-  return `mv${shimPrefixHash(topology)}`;
-}
-
-function shimPrefixHash(topology: string): string {
-  return createHash('sha256').update(topology).digest('hex').slice(0, 6);
+/** The alias (ifalias) a shim carries: its owner, in full. */
+export function shimAlias(topology: string, network: string): string {
+  return `mvnet:${topology}/${network}`;
 }
 
 /** The shim address of a host on a hostAccess network: the last usable address of its range. */

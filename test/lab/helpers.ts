@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import Docker from 'dockerode';
 import type { TestContext } from 'node:test';
+import { labNsPrefix } from '../../src/lab/paths.ts';
 
 export const ROOT = process.cwd();
 export const LAB_ROOT = process.env.MVNET_LAB_DIR ?? '/var/lib/mvnet/lab';
@@ -78,7 +79,7 @@ export function mountsUnder(dir: string): string[] {
 export function assertNothingLeft(name: string): string[] {
   const left: string[] = [];
   const dir = join(LAB_ROOT, name);
-  for (const ns of namespaces()) if (ns.startsWith(`mv-${name}-`)) left.push(`namespace ${ns}`);
+  for (const ns of namespaces()) if (ns.startsWith(labNsPrefix(name))) left.push(`namespace ${ns}`);
   for (const p of processesUnder(dir)) left.push(`process ${p}`);
   for (const m of mountsUnder(dir)) left.push(`mount ${m}`);
   if (existsSync(dir)) left.push(`folder ${dir}`);

@@ -1,4 +1,5 @@
 /** Host access (shim) and LAN routers on the real lab: prediction = probe = oracle; destroy leaves nothing. */
+import { hostNs } from '../../src/lab/paths.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -25,12 +26,12 @@ test('hostAccess: a bridge-mode shim per host; container <-> own host works; des
   for (const h of plan.hosts) {
     const n = h.networks[0];
     // the shim, seen by iproute2 in the host's namespace
-    const link = ipJson(`mv-${name}-${h.name}`, '-d', 'link', 'show', n.shimName)[0];
+    const link = ipJson(hostNs(name, h.name), '-d', 'link', 'show', n.shimName)[0];
     assert.equal(link.linkinfo.info_kind, 'macvlan');
     assert.equal(link.linkinfo.info_data.mode, 'bridge');
-    const addr = ipJson(`mv-${name}-${h.name}`, 'addr', 'show', n.shimName)[0].addr_info.find((a: any) => a.family === 'inet');
+    const addr = ipJson(hostNs(name, h.name), 'addr', 'show', n.shimName)[0].addr_info.find((a: any) => a.family === 'inet');
     assert.equal(`${addr.local}/${addr.prefixlen}`, `${n.shim}/32`);
-    const routes = ipJson(`mv-${name}-${h.name}`, 'route', 'show', 'dev', n.shimName);
+    const routes = ipJson(hostNs(name, h.name), 'route', 'show', 'dev', n.shimName);
     assert.ok(routes.some((r: any) => r.dst === '10.100.0.0/16'));
     // Docker's network uses the shim as the containers' gateway
     const net: any = await docker(name, h.name).getNetwork('macvlan').inspect();
@@ -49,7 +50,7 @@ test('hostAccess: a bridge-mode shim per host; container <-> own host works; des
   assert.equal(get('host1/centos1', 'host2').actual, 'unreachable', 'everything else as before');
   // a shim removed by hand is drift, and apply repairs it
   const shimName = plan.hosts[0].networks[0].shimName;
-  spawnSync('ip', ['-n', `mv-${name}-host1`, 'link', 'del', shimName]);
+  spawnSync('ip', ['-n', hostNs(name, 'host1'), 'link', 'del', shimName]);
   const drift = mvJson('plan', '-f', file).json.live.changes;
   assert.deepEqual(drift.map((c: any) => `${c.host} ${c.action} ${c.kind}`), ['host1 create shim']);
   assert.equal(mvJson('apply', '-f', file).status, 0);
@@ -57,9 +58,9 @@ test('hostAccess: a bridge-mode shim per host; container <-> own host works; des
   // destroy: no shim, no route, no helper container, nothing labelled
   assert.equal(mv('destroy', '-f', file).status, 0);
   for (const h of ['host1', 'host2']) {
-    const links = ipJson(`mv-${name}-${h}`, 'link', 'show').map((l: any) => l.ifname);
+    const links = ipJson(hostNs(name, h), 'link', 'show').map((l: any) => l.ifname);
     assert.deepEqual(links.filter((l: string) => l.startsWith('mv')), []);
-    assert.deepEqual(ipJson(`mv-${name}-${h}`, 'route', 'show').filter((r: any) => r.dst === '10.100.0.0/16'), []);
+    assert.deepEqual(ipJson(hostNs(name, h), 'route', 'show').filter((r: any) => r.dst === '10.100.0.0/16'), []);
     assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
   }
   // the unit that keeps a shim across reboots
@@ -105,7 +106,7 @@ test('hosts as routers: with host access and forwarding hosts, a LAN machine rea
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /host2: the file says host2 forwards, but its net.ipv4.ip_forward is 0/);
   assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), []);
-  spawnSync('nsenter', [`--net=/run/netns/mv-${name}-host2`, '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  spawnSync('nsenter', [`--net=/run/netns/${hostNs(name, 'host2')}`, '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
   assert.equal(mv('apply', '-f', file).status, 0);
   const v = mvJson('verify', '-f', file);
   assert.equal(v.status, 0, JSON.stringify([...v.json.pairs, ...v.json.lanPairs].filter((p: any) => !p.match)));

@@ -1,4 +1,5 @@
 /** inspect and export compose on the real lab, checked against `ip -j` in the namespaces and the Docker API. */
+import { hostNs } from '../../src/lab/paths.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ test('inspect shows the seed tables with the live numbers, and marks drift', asy
   assert.equal(r.status, 0, r.stderr);
   for (const h of r.json.hosts) {
     // the host's own table against iproute2 in its namespace
-    const ens = ipJson(`mv-${name}-${h.host}`, 'addr', 'show', 'ens33')[0];
+    const ens = ipJson(hostNs(name, h.host), 'addr', 'show', 'ens33')[0];
     const row = h.ipAddr.find((x: any) => x.interface.startsWith('ens33'));
     const v4 = ens.addr_info.find((a: any) => a.family === 'inet');
     assert.equal(row.ipv4, `${v4.local}/${v4.prefixlen}`);

@@ -1,4 +1,5 @@
 /** The lab on the real kernel and real dockerd: up, status, env, exec, link, stop/start, down, crash. */
+import { hostNs, lanNs } from '../../src/lab/paths.ts';
 import { PROBE_IMAGE } from '../../src/engine/image.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,8 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   assert.equal(up.status, 0, up.stderr);
   // namespaces and addresses, seen by ip itself
   const ns = namespaces();
-  for (const n of [`mv-${name}-lan`, `mv-${name}-host1`, `mv-${name}-host2`]) assert.ok(ns.includes(n), `${n} missing`);
-  const addr = ipJson(`mv-${name}-host1`, 'addr', 'show', 'ens33');
+  for (const n of [lanNs(name), hostNs(name, 'host1'), hostNs(name, 'host2')]) assert.ok(ns.includes(n), `${n} missing`);
+  const addr = ipJson(hostNs(name, 'host1'), 'addr', 'show', 'ens33');
   assert.equal(addr[0].addr_info.find((a: any) => a.family === 'inet').local, '192.168.140.200');
   // the engine answers on the Docker API, and has the probe image
   for (const h of ['host1', 'host2']) {
@@ -39,7 +40,7 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   assert.equal(again.json.already, true);
   // link down: the bridge port is down and host1 no longer reaches host2
   assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);
-  const port = ipJson(`mv-${name}-lan`, 'link', 'show', 'h1p0')[0];
+  const port = ipJson(lanNs(name), 'link', 'show', 'h1p0')[0];
   assert.ok(!port.flags.includes('UP'));
   assert.notEqual(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '1', '192.168.140.201').status, 0);
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts[1].link, 'down');
@@ -65,7 +66,7 @@ test('a lab up killed halfway is cleaned by the next down, and by the next up', 
     const p = spawn(join(ROOT, 'bin/mvnet'), ['lab', 'up', '-f', file], { stdio: 'ignore' });
     // wait until the namespaces exist, then kill it before the engines are ready
     const until = Date.now() + 20_000;
-    while (!namespaces().includes(`mv-${name}-beta`) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!namespaces().includes(hostNs(name, 'beta')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
     p.kill('SIGKILL');
     await new Promise((r) => p.on('close', r));
     if (next === 'down') {

@@ -38,9 +38,10 @@ export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Pr
 
 /** What mvnet owns on a host, its membership record, and foreign endpoints on its networks (one listing). */
 export async function readLive(e: Engine, topology: string, wantShims = false): Promise<Live> {
-  const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
+  // by host label too: a host renamed in the file may keep its engine, and its old objects are the old name's
+  const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.host]: e.host }), e.containers()]);
   const ours = (c: LiveContainer) => c.labels[L.topology] === topology;
-  const containers = all.filter((c) => ours(c) && c.labels[L.kind] === 'container');
+  const containers = all.filter((c) => ours(c) && c.labels[L.kind] === 'container' && c.labels[L.host] === e.host);
   const names = new Set(networks.map((n) => n.name));
   const foreign = all.filter((c) => !ours(c)).flatMap((c) => Object.entries(c.networks)
     .filter(([net]) => names.has(net)).map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })));

@@ -127,7 +127,12 @@ export interface LockRequest {
 export async function acquireLock(engines: DockerEngine[], r: LockRequest): Promise<Lock> {
   const stop = r.stop ?? NEVER;
   const say = r.say ?? (() => {});
-  const sorted = [...engines].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+  // one lock per engine, in host-name order (a host renamed in the file may keep its engine)
+  const byEndpoint = new Map<string, DockerEngine>();
+  for (const e of [...engines].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))) {
+    if (!byEndpoint.has(e.endpoint)) byEndpoint.set(e.endpoint, e);
+  }
+  const sorted = [...byEndpoint.values()];
   const mine = labels(r.topology, 'lock', '', lockName(r.topology), {
     [H.machine]: hostname(), [H.pid]: String(process.pid), [H.since]: new Date().toISOString(), [H.command]: r.command,
   });

@@ -98,6 +98,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
   const hostAddr = new Map<Ip, string>();
   const ipOwner = new Map<Ip, string>(); // ip -> field path that took it
   const rangesByNet = new Map<string, { host: string; range: Cidr }[]>();
+  const endpoints = new Map<string, string>();
   for (const hname of hostNames) {
     const h = raw.hosts[hname];
     const p = `hosts.${hname}`;
@@ -111,7 +112,9 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     else hostAddr.set(address, hname);
     if (h.docker !== undefined && !ENDPOINT.test(h.docker)) {
       bad(`${p}.docker`, `"${h.docker}" is not a Docker endpoint mvnet knows`, 'use unix:///path/docker.sock, tcp://host:2376 or ssh://user@host; leave it out to use the lab');
-    }
+    } else if (h.docker !== undefined && endpoints.has(h.docker)) {
+      bad(`${p}.docker`, `${h.docker} is already the engine of host ${endpoints.get(h.docker)}`, 'give each host its own Docker engine');
+    } else if (h.docker !== undefined) endpoints.set(h.docker, hname);
     const parents: Record<string, string> = {};
     for (const [net, par] of Object.entries(h.parents ?? {})) {
       if (!netByName.has(net)) bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);

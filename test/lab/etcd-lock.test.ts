@@ -51,7 +51,9 @@ test('lock: etcd — one apply at a time, the holder named, a dead holder expire
   // five at once with --wait: all succeed, one after the other, and nothing is made twice
   const five = await Promise.all(Array.from({ length: 5 }, () => run(['apply', '-f', file, '--wait', '60'])));
   assert.deepEqual(five.map((x) => x.code), [0, 0, 0, 0, 0]);
-  for (const h of ['host1', 'host2']) assert.equal((await docker(name, h).listContainers({ all: true })).length, 2);
+  for (const h of ['host1', 'host2']) {
+    assert.equal((await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=container'] } })).length, 2);
+  }
   // a holder that died: its lease is not renewed, etcd drops the key, the next run goes through
   const lease = (await post('/v3/lease/grant', { TTL: 2 })).ID;
   await post('/v3/kv/put', { key: b64(`/mvnet/lock/${name}`), value: b64(JSON.stringify({ 'mvnet.lock.pid': '999999', 'mvnet.lock.machine': 'elsewhere', 'mvnet.lock.command': 'mvnet apply', 'mvnet.lock.since': 'then' })), lease });

@@ -3,10 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { PROBE_IMAGE } from '../../src/engine/image.ts';
 import { CASES, caseText } from '../fixtures/bad-cases.ts';
 import { docker, labTopology, mv, mvJson, ROOT } from './helpers.ts';
 
@@ -118,24 +117,4 @@ test('an engine killed in the middle of apply: clear error; after lab start the 
   }
   const ips = plan.containers.map((c: any) => c.ip);
   assert.equal(new Set(ips).size, ips.length);
-});
-
-test('the lock: a live holder is named and refused; a dead holder is taken over', async (t) => {
-  const { file, name } = labTopology(t, 'seed.yaml', 'tlock');
-  assert.equal(mv('lab', 'up', '-f', file).status, 0);
-  const d1 = docker(name, 'host1');
-  const lockLabels = (pid: number) => ({ 'mvnet.topology': name, 'mvnet.kind': 'lock', 'mvnet.host': 'host1', 'mvnet.name': `mvnet-lock-${name}`,
-    'mvnet.lock.machine': hostname(), 'mvnet.lock.pid': String(pid), 'mvnet.lock.since': new Date().toISOString(), 'mvnet.lock.command': 'mvnet apply' });
-  const held = await d1.createContainer({ name: `mvnet-lock-${name}`, Image: PROBE_IMAGE, Labels: lockLabels(process.pid), HostConfig: { NetworkMode: 'none' } });
-  const refused = mv('apply', '-f', file, '--wait', '1');
-  assert.equal(refused.status, 2);
-  assert.match(refused.stderr, new RegExp(`locked by mvnet apply \\(pid ${process.pid} on ${hostname()}`));
-  assert.deepEqual((await d1.listContainers({ all: true })).map((c) => c.Names[0]), [`/mvnet-lock-${name}`], 'nothing was created');
-  await held.remove({ force: true });
-  // a holder whose process is gone
-  await d1.createContainer({ name: `mvnet-lock-${name}`, Image: PROBE_IMAGE, Labels: lockLabels(2 ** 22 + 7), HostConfig: { NetworkMode: 'none' } });
-  const ok = mvJson('apply', '-f', file);
-  assert.equal(ok.status, 0, ok.stderr);
-  assert.equal(ok.json.changed, 6);
-  assert.ok(!(await d1.listContainers({ all: true })).some((c) => c.Names[0] === `/mvnet-lock-${name}`), 'the lock is released');
 });

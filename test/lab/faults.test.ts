@@ -104,7 +104,7 @@ test('an engine killed in the middle of apply: clear error; after lab start the 
   const plan = mvJson('plan', '-f', file).json;
   assert.deepEqual(plan.live.changes, [], 'converged');
   for (const h of ['host1', 'host2']) {
-    const cs = await docker(name, h).listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`] } });
+    const cs = await docker(name, h).listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`, "mvnet.kind=container"] } });
     const want = plan.containers.filter((c: any) => c.host === h);
     assert.equal(cs.length, want.length, `${h}: exactly the planned containers`);
     for (const c of want) {

@@ -24,7 +24,7 @@ async function audit(): Promise<{ duplicates: number; leaked: number; missing: n
     const cs = await sock(h.name).listContainers({ all: true });
     for (const c of cs) {
       for (const n of Object.values(c.NetworkSettings.Networks)) if (n.IPAddress) seen.set(n.IPAddress, (seen.get(n.IPAddress) ?? 0) + 1);
-      if (c.Labels['mvnet.topology'] === 'bench-stress' && !plan.containers.some((p: any) => p.host === h.name && p.name === c.Labels['mvnet.name'])) leaked++;
+      if (c.Labels['mvnet.topology'] === 'bench-stress' && c.Labels['mvnet.kind'] === 'container' && !plan.containers.some((p: any) => p.host === h.name && p.name === c.Labels['mvnet.name'])) leaked++;
     }
     for (const p of plan.containers.filter((x: any) => x.host === h.name)) if (!cs.some((c) => c.Names[0] === `/${p.name}`)) missing++;
   }

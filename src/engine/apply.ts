@@ -58,7 +58,8 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
     const live = c.live.get(host)!;
     const gone = diffHost(nothing(host), live).map((x) => ({ ...x, reason: `host ${host} is no longer in the file` }));
     changes.push(...gone);
-    if (live.record?.ids.length) {
+    const shared = [...c.hosts.values()].some((e) => e.endpoint === c.former.get(host)!.endpoint);
+    if (live.record?.ids.length && !shared) {
       changes.push({ host, kind: 'record', name: 'members', action: 'remove', reason: `host ${host} is no longer in the file`, drift: false });
     }
   }
@@ -100,9 +101,17 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
 
 export interface ApplyResult { changes: Change[]; ms: number }
 
-/** Writes `members` on every host whose record differs; reports the record changes given. */
+/** One engine per endpoint: a host renamed in the file keeps its engine, and a record is per engine. */
+function byEngine(hosts: Map<string, Engine>, skip: Map<string, Engine> = new Map()): Map<string, Engine> {
+  const taken = new Set([...skip.values()].map((e) => e.endpoint));
+  const out = new Map<string, Engine>();
+  for (const [k, e] of hosts) if (!taken.has(e.endpoint)) { taken.add(e.endpoint); out.set(k, e); }
+  return out;
+}
+
+/** Writes `members` on every engine whose record differs. */
 async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, members: Members): Promise<void> {
-  await onAll(hosts, async (e) => {
+  await onAll(byEngine(hosts), async (e) => {
     const rec = c.live.get(e.host)?.record;
     if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) return;
     const id = await writeRecord(e, topology, members, rec?.ids ?? []);
@@ -129,7 +138,7 @@ Promise<ApplyResult> {
   await onAll(c.former, (e) => applyHost(e, plan.name, nothing(e.host), changes.filter((x) => x.host === e.host), report), 'apply');
   await onAll(c.hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report), 'apply');
   await record(c.hosts, c, plan.name, membersOf(c.hosts));
-  await onAll(c.former, (e) => forgetRecords(e, plan.name), 'removing membership records');
+  await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
   return { changes, ms: Date.now() - t0 };
 }
@@ -150,7 +159,7 @@ Promise<DestroyResult> {
   const removed: string[] = [];
   const kept: MvnetError[] = [];
   const say = (host: string, what: string) => { removed.push(`${host}: ${what}`); report(`${host}: removed ${what}`); };
-  await onAll(hosts, async (e) => {
+  await onAll(byEngine(hosts), async (e) => {
     const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
     const ours = all.filter((c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''));
     await pool(ours, 8, async (c) => { await e.removeContainer(c.id); say(e.host, `container ${c.name}`); });

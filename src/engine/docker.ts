@@ -131,7 +131,11 @@ export class DockerEngine implements Engine {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => { if (status(e) !== 404) this.wrap(`remove container ${id}`)(e); });
+    await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => {
+      // not there, or its removal already under way: either way it goes
+      if (status(e) === 404 || (status(e) === 409 && /already in progress/.test(String((e as Error).message)))) return;
+      this.wrap(`remove container ${id}`)(e);
+    });
   }
 
   async record(name: string, labels: Record<string, string>): Promise<string> {

@@ -34,6 +34,11 @@ export function holderOf(l: Record<string, string>, where: string, expires: stri
   return { command: l[H.command] ?? 'mvnet', pid: l[H.pid] ?? '?', machine: l[H.machine] ?? '?', since: l[H.since] ?? '?', where, expires };
 }
 
+function alive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
 export type LockState =
   | { state: 'free' }
   | { state: 'live'; holder: LockHolder; id: string }
@@ -54,6 +59,10 @@ export async function lockState(e: DockerEngine, topology: string): Promise<Lock
       e.host, 'remove or rename it');
   }
   const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
+  // a holder on this machine whose process is gone is dead at once (its engine may not have seen the close yet)
+  if (l[H.machine] === hostname() && !alive(Number(l[H.pid]))) {
+    return { state: 'dead', holder, id: c.Id, why: 'its process is gone' };
+  }
   if (c.State.Running) return { state: 'live', holder, id: c.Id };
   if (c.State.Status === 'created') {
     const now = Date.parse((await e.docker.info()).SystemTime);

@@ -138,14 +138,16 @@ test('#2 a host removed from the file is still found: plan names it, apply empti
   full.hosts.host1.ranges = { macvlan: '10.100.1.0/24' }; // host1's live /22 would otherwise stay (live values are kept)
   write(full);
   assert.equal(mv('apply', '-f', file).status, 0);
+  const fullFile = join(file, '..', 'full.yaml');
+  writeFileSync(fullFile, stringify(full));
   write(doc);
-  assert.equal(mv('lab', 'stop', '-f', file, 'host2').status, 0);
+  assert.equal(mv('lab', 'stop', '-f', fullFile, 'host2').status, 0);
   const down = mv('apply', '-f', file);
   assert.equal(down.status, 2);
   assert.match(down.stderr, new RegExp(`host2: the Docker engine at unix://${LAB_ROOT}/${name}/host2/docker.sock does not answer`));
   const rec = await docker(name, 'host1').listContainers(mine(name, 'members'));
   assert.match(rec[0].Labels['mvnet.members'], /"host2"/, 'host1 still records host2');
-  assert.equal(mv('lab', 'start', '-f', file, 'host2').status, 0);
+  assert.equal(mv('lab', 'start', '-f', fullFile, 'host2').status, 0);
   // destroy with the file that no longer names host2 reaches it
   const gone = mvJson('destroy', '-f', file);
   assert.equal(gone.status, 0, gone.stderr);

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './image.ts';
+import { SshError, sshAgent, sshHint } from './ssh.ts';
 import type { ContainerCreate, Engine, EngineInfo, ExecResult, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
 
 /** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
@@ -25,7 +26,8 @@ export function dockerOptions(endpoint: string, host: string): Docker.DockerOpti
       };
     }
     case 'ssh:':
-      return { protocol: 'ssh', host: u.hostname, port: Number(u.port || 22), username: u.username || undefined, timeout } as Docker.DockerOptions;
+      // the system's ssh, as the docker CLI does (agent, ~/.ssh/config, known hosts): see ssh.ts
+      return { protocol: 'http', host: u.hostname, port: Number(u.port || 22), agent: sshAgent(endpoint), timeout } as Docker.DockerOptions;
     default:
       throw new HostError(host, `unknown Docker endpoint scheme in ${endpoint}`, 'use unix://, tcp:// or ssh://');
   }
@@ -59,6 +61,7 @@ export class DockerEngine implements Engine {
     return (e: unknown): never => {
       const err = e as Error & { code?: string; json?: { message?: string } };
       const msg = err.json?.message ?? err.message;
+      if (err instanceof SshError) throw new HostError(this.host, err.message, sshHint(err.detail));
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ETIMEDOUT') {
         throw new HostError(this.host, `the Docker engine at ${this.endpoint} does not answer (${err.code})`, `is the engine running? for the lab: mvnet lab up / mvnet lab start`);
       }

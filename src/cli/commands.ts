@@ -20,10 +20,12 @@ export function register(program: Command, run: Run): void {
     .option('--offline', 'do not read the live hosts (no diff)').action(run((o) => planCommand(o)));
   const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
   withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines'))
-    .option('--replace', 'remove a running lab of the same name built from another layout first').action(run((o) => labUpCommand(o)));
+    .option('--replace', 'remove a running lab of the same name built from another layout first')
+    .option('--remote', 'also serve each engine over ssh and TLS on a management network (see lab env --ssh / --tls)').action(run((o) => labUpCommand(o)));
   withFile(lab.command('down').description('remove everything the lab created')).action(run((o) => labDownCommand(o)));
   withFile(lab.command('status').description('hosts, engines, links and addresses')).action(run((o) => labStatusCommand(o)));
-  withFile(lab.command('env').argument('<host>').description('print DOCKER_HOST for a host (eval-able)')).action(run((o, h) => labEnvCommand(o, h)));
+  withFile(lab.command('env').argument('<host>').description('print DOCKER_HOST for a host (eval-able)'))
+    .option('--ssh', 'over ssh (lab up --remote)').option('--tls', 'over TCP with TLS (lab up --remote)').action(run((o, h) => labEnvCommand(o, h)));
   withFile(lab.command('exec').argument('<host>').argument('<cmd...>').description('run a command in a host\'s network namespace')).action(run((o, h, cmd) => labExecCommand(o, h, cmd)));
   withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run((o, s, h) => labLinkCommand(o, s, h)));
   withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run((o, h) => labEngineCommand(o, h, false)));

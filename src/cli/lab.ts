@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { labDown, labEngine, labLink, labNs, labStatus, labUp } from '../lab/lab.ts';
 import { labEndpoint } from '../lab/paths.ts';
+import { clientCertDir, sshBinDir } from '../lab/remote.ts';
 import { readState } from '../lab/state.ts';
 import { MvnetError } from '../errors.ts';
 import { table } from '../render/tables.ts';
@@ -11,9 +12,9 @@ import { progress } from './progress.ts';
 
 interface O { file: string; json?: boolean }
 
-export async function labUpCommand(o: O & { replace?: boolean }): Promise<number> {
+export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean }): Promise<number> {
   const topo = loadTopology(o.file);
-  const r = await labUp(topo, progress(o.json), { replace: o.replace });
+  const r = await labUp(topo, progress(o.json), { replace: o.replace, remote: o.remote });
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
   else {
     process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);
@@ -40,12 +41,24 @@ export async function labStatusCommand(o: O): Promise<number> {
   return 0;
 }
 
-export async function labEnvCommand(o: O, host: string): Promise<number> {
+/** What a user exports to reach a lab host with the plain docker CLI: its socket, or over ssh or TLS (--remote labs). */
+export async function labEnvCommand(o: O & { ssh?: boolean; tls?: boolean }, host: string): Promise<number> {
   const topo = loadTopology(o.file);
   labNs(topo, host);
-  const ep = labEndpoint(topo.name, host);
-  if (o.json) printJson({ DOCKER_HOST: ep });
-  else process.stdout.write(`export DOCKER_HOST=${ep}\n`);
+  let env: Record<string, string> = { DOCKER_HOST: labEndpoint(topo.name, host) };
+  if (o.ssh || o.tls) {
+    const r = readState(topo.name)?.remote?.[host];
+    if (!r) throw new MvnetError('usage', `lab ${topo.name} does not serve its engines remotely`, host, `mvnet lab up --remote --replace -f ${o.file}`);
+    env = o.ssh
+      ? { PATH: `${sshBinDir(topo.name)}:${process.env.PATH ?? '/usr/bin:/bin'}`, DOCKER_HOST: `ssh://root@${r.hostIp}` }
+      : { DOCKER_HOST: `tcp://${r.hostIp}:2376`, DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: clientCertDir(topo.name) };
+  }
+  if (o.json) printJson(env);
+  else {
+    if (o.ssh) process.stdout.write(`# ssh first on PATH is the lab's: its key, its known hosts, then your ~/.ssh/config\n`);
+    const shown = o.ssh ? { ...env, PATH: `${sshBinDir(topo.name)}:$PATH` } : env;
+    for (const [k, v] of Object.entries(shown)) process.stdout.write(`export ${k}=${k === 'PATH' ? `"${v}"` : v}\n`);
+  }
   return 0;
 }
 

@@ -20,10 +20,12 @@ export function dockerOptions(endpoint: string, host: string): Docker.DockerOpti
       const plain = process.env.DOCKER_TLS_VERIFY === '0' || u.port === '2375';
       if (plain) return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http', timeout };
       if (!certPath) throw new HostError(host, `${endpoint} needs TLS certificates`, 'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem (or use port 2375 for a plain, unauthenticated engine)');
-      return {
-        host: u.hostname, port: Number(u.port || 2376), protocol: 'https', timeout,
-        ca: readFileSync(join(certPath, 'ca.pem')), cert: readFileSync(join(certPath, 'cert.pem')), key: readFileSync(join(certPath, 'key.pem')),
+      const pem = (f: string) => {
+        try { return readFileSync(join(certPath, f)); } catch {
+          throw new HostError(host, `DOCKER_CERT_PATH=${certPath} has no readable ${f}`, 'it needs ca.pem, cert.pem and key.pem (as the docker CLI)');
+        }
       };
+      return { host: u.hostname, port: Number(u.port || 2376), protocol: 'https', timeout, ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') };
     }
     case 'ssh:':
       // the system's ssh, as the docker CLI does (agent, ~/.ssh/config, known hosts): see ssh.ts
@@ -62,6 +64,10 @@ export class DockerEngine implements Engine {
       const err = e as Error & { code?: string; json?: { message?: string } };
       const msg = err.json?.message ?? err.message;
       if (err instanceof SshError) throw new HostError(this.host, err.message, sshHint(err.detail));
+      if (/certificate|SSL|TLS|handshake/i.test(msg) || /^ERR_TLS|CERT|_SSL_/.test(err.code ?? '')) {
+        throw new HostError(this.host, `TLS with ${this.endpoint} failed: ${msg}`,
+          'DOCKER_CERT_PATH must hold the CA that signed the engine\'s certificate (ca.pem) and a client certificate it trusts');
+      }
       if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ETIMEDOUT') {
         throw new HostError(this.host, `the Docker engine at ${this.endpoint} does not answer (${err.code})`, `is the engine running? for the lab: mvnet lab up / mvnet lab start`);
       }

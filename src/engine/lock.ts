@@ -4,8 +4,8 @@
  * container of that name (409), so taking it is atomic for every machine that talks to that engine.
  * Liveness needs no clock: the container runs exactly as long as its holder's connection is open. When the
  * holder ends in any way (exit, SIGKILL, lost network) standard input closes, `cat` exits, and the next run
- * sees an exited lock and takes it over. Hosts are locked in name order, all or none, so two runs whose files
- * share any host (in any order, old or new members) exclude each other.
+ * sees an exited lock and takes it over. All member engines are locked at once, all or none, so two runs whose
+ * files share any host (in any order, old or new members) exclude each other, and neither waits holding a part.
  */
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
@@ -132,11 +132,11 @@ export interface LockRequest {
   say?: (m: string) => void;
 }
 
-/** Takes the lock on every engine (in host-name order), or on none. */
+/** Takes the lock on every engine, all at once, or on none. */
 export async function acquireLock(engines: DockerEngine[], r: LockRequest): Promise<Lock> {
   const stop = r.stop ?? NEVER;
   const say = r.say ?? (() => {});
-  // one lock per engine, in host-name order (a host renamed in the file may keep its engine)
+  // one lock per engine, in a stable order (a host renamed in the file may keep its engine)
   const byEndpoint = new Map<string, DockerEngine>();
   for (const e of [...engines].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))) {
     if (!byEndpoint.has(e.endpoint)) byEndpoint.set(e.endpoint, e);
@@ -147,24 +147,21 @@ export async function acquireLock(engines: DockerEngine[], r: LockRequest): Prom
   });
   const until = Date.now() + r.waitMs;
   for (;;) {
-    const taken: Held[] = [];
-    let blocker: LockHolder | null = null;
-    try {
-      for (const e of sorted) {
-        stop.check();
-        await e.info(); // an engine that does not answer is named as such
-        await ensureHelperImage(e);
-        const got = await takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
-        if ('stream' in got) taken.push(got);
-        else { blocker = got; break; }
-      }
-    } catch (err) {
-      await Promise.all(taken.map(releaseOne));
-      throw err;
-    }
-    if (!blocker) return combined(taken);
+    // all engines at once (a remote engine's connection takes a while), all or none: a run never holds some
+    // locks while it waits for others, so two runs cannot wait on each other
+    stop.check();
+    const got = await Promise.allSettled(sorted.map(async (e) => {
+      await e.info(); // an engine that does not answer is named as such
+      await ensureHelperImage(e);
+      return takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
+    }));
+    const taken = got.flatMap((g) => (g.status === 'fulfilled' && 'stream' in g.value ? [g.value] : []));
+    const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
+    const blocker = got.flatMap((g) => (g.status === 'fulfilled' && !('stream' in g.value) ? [g.value] : []))[0];
+    if (!failed && !blocker) return combined(taken);
     await Promise.all(taken.map(releaseOne));
-    if (Date.now() >= until) throw new LockError(blocker, r.topology, r.file);
+    if (failed) throw failed.reason;
+    if (Date.now() >= until) throw new LockError(blocker!, r.topology, r.file);
     await stop.sleep(200 + Math.random() * 300);
   }
 }

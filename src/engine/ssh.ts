@@ -27,7 +27,7 @@ class SshSocket extends Duplex {
   constructor(private readonly child: ChildProcess, private readonly endpoint: string) {
     super();
     child.stdout!.on('data', (d: Buffer) => { this.got = true; if (!this.push(d)) child.stdout!.pause(); });
-    child.stdout!.on('end', () => this.push(null));
+    // the end of the stream waits for ssh's exit status: a failed connection is ssh's error, not a hang-up
     child.stderr!.on('data', (d: Buffer) => { this.stderr += d; });
     child.on('error', (e) => this.destroy(e));
     child.on('close', (code) => {
@@ -69,7 +69,7 @@ class SshSocket extends Duplex {
 /** ssh's own explanation of a failed connection (host key, authentication, name resolution, refused). */
 export class SshError extends Error {
   constructor(readonly endpoint: string, readonly detail: string) {
-    super(`ssh to ${endpoint} failed: ${detail.split('\n').filter((l) => !/^Warning: Permanently added/.test(l)).join(' ')}`);
+    super(`ssh to ${endpoint} failed: ${detail.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l && !/^Warning: Permanently added/.test(l)).join(' ')}`);
     this.name = 'SshError';
   }
 }

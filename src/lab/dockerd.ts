@@ -26,11 +26,16 @@ export function dockerdArgv(ns: string, dir: string): string[] {
 export function startDockerd(argv: string[], dir: string): number {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'daemon.json'), '{}\n');
-  const log = openSync(join(dir, 'dockerd.log'), 'a');
+  return startDetached(argv, join(dir, 'dockerd.log'));
+}
+
+/** Starts a program detached, its output appended to a log; returns its pid. */
+export function startDetached(argv: string[], logFile: string): number {
+  const log = openSync(logFile, 'a');
   const p = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   p.unref();
-  if (!p.pid) throw new MvnetError('lab', `could not start dockerd in ${dir}`, undefined, 'is docker.io installed? see mvnet doctor');
+  if (!p.pid) throw new MvnetError('lab', `could not start ${argv.join(' ')}`, undefined, 'is it installed? see mvnet doctor');
   return p.pid;
 }
 
@@ -73,7 +78,7 @@ function exeName(pid: number): string {
 }
 
 /** What a lab's dockerd leaves running: containerd and its shims. Nothing else is ever signalled by name. */
-const DAEMON_EXES = /^(dockerd|containerd|containerd-shim.*|runc|docker-proxy)$/;
+const DAEMON_EXES = /^(dockerd|containerd|containerd-shim.*|runc|docker-proxy|sshd)$/;
 
 /** Docker's own processes (by executable) whose command line names the lab host's folder: leftovers of its dockerd. */
 export function processesUnder(dir: string): Proc[] {

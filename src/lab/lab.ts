@@ -4,11 +4,13 @@
  * address, and a real dockerd. Everything created is recorded first in lab.json, so down removes exactly it.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
-import { daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
+import { daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
+import { checkMgmtFree, hasSshd, linkMgmt, makeHostCredentials, makeLabCredentials, remoteHost, sshdArgv, tlsDaemonArgs, unlinkMgmt, waitPort } from './remote.ts';
 import { ip, run } from './exec.ts';
 import { ensureHelperImage } from '../engine/image.ts';
 import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, labNsPrefix, lanNs, socketPath } from './paths.ts';
@@ -42,7 +44,8 @@ export function labLayout(topo: Topology): string {
   });
 }
 
-export async function labUp(topo: Topology, progress: Progress = () => {}, opts: { replace?: boolean } = {}): Promise<UpResult> {
+export async function labUp(topo: Topology, progress: Progress = () => {}, opts: { replace?: boolean; remote?: boolean } = {}):
+Promise<UpResult> {
   const t0 = Date.now();
   const name = topo.name;
   if (topo.networks.some((n) => n.vlan) && !(await vlanSupport())) {
@@ -53,13 +56,14 @@ export async function labUp(topo: Topology, progress: Progress = () => {}, opts:
   const prev = readState(name);
   const layout = labLayout(topo);
   if (prev) {
-    if (prev.layout !== layout && !opts.replace) {
+    const other = prev.layout !== layout || (opts.remote && !prev.remote);
+    if (other && !opts.replace) {
       throw new MvnetError('lab', `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
         `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`, name,
         `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`);
     }
     const st = await labStatus(topo);
-    if (prev.layout === layout && prev.ready && st.every((h) => h.daemon === 'up')) {
+    if (!other && prev.ready && st.every((h) => h.daemon === 'up')) {
       progress(`lab ${name} is already up`);
       return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
     }
@@ -124,6 +128,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}, opts:
       await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
       await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
     }
+    if (opts.remote) await linkRemote(topo, state, progress);
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
     const serial = process.env.MVNET_LAB_SERIAL === '1';
     progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
@@ -142,6 +147,7 @@ export async function labUp(topo: Topology, progress: Progress = () => {}, opts:
     if (serial) for (const h of topo.hosts) await bringUp(h);
     else await Promise.all(topo.hosts.map(bringUp));
     if (errors.length) throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
+    if (opts.remote) await startSshds(state, progress);
     if (topo.engine === 'swarm') await formSwarm(topo, state, progress);
     state.ready = true;
     writeState(state);
@@ -165,10 +171,11 @@ export async function labDown(topo: Topology, progress: Progress = () => {}): Pr
   await Promise.all(Object.values(state.hosts).map(async (h) => {
     const procs = recordedProcs(h);
     if (procs.some(sameProcess)) removed.push(`dockerd ${h.pid ?? procs[0].pid}`);
-    await stopProcesses(procs);
+    await stopProcesses(h.sshd ? [...procs, h.sshd] : procs);
     // containerd and shims of that dockerd: Docker's executables whose command line names our folder
     await stopProcesses(processesUnder(h.dir), 3000);
   }));
+  removed.push(...await unlinkMgmt(state));
   await unmountUnder(dir);
   const nsList = await namespaces();
   for (const ns of state.namespaces) {
@@ -296,4 +303,37 @@ export function labNs(topo: Topology, host: string): string {
 async function nsSysctl(ns: string, key: string, value: string): Promise<void> {
   const r = await run('nsenter', [`--net=/run/netns/${ns}`, '--', 'sysctl', '-q', '-w', `${key}=${value}`]);
   if (r.code !== 0) throw new MvnetError('lab', `cannot set ${key} in ${ns}: ${r.stderr.trim()}`);
+}
+
+/** The management network and each host's credentials; the engines then also listen with TLS on it. */
+async function linkRemote(topo: Topology, state: LabState, progress: Progress): Promise<void> {
+  if (!hasSshd()) throw new MvnetError('lab', 'lab up --remote needs sshd, which is not installed', undefined, 'apt-get install openssh-server (see mvnet doctor)');
+  await checkMgmtFree(topo.name);
+  state.remote = {};
+  await makeLabCredentials(topo.name);
+  for (const [i, h] of topo.hosts.entries()) {
+    const r = remoteHost(topo.name, h.name, i);
+    const hs = state.hosts[h.name];
+    state.remote[h.name] = r;
+    writeState(state);
+    await linkMgmt(hs.ns, r);
+    await makeHostCredentials(topo.name, hs.dir, r);
+    hs.argv = [...hs.argv, ...tlsDaemonArgs(hs.dir, r, topo.name)];
+    progress(`host ${h.name}: management ${r.hostIp} (ssh :22, TLS :2376) via ${r.rootIf}`);
+  }
+  writeState(state);
+}
+
+/** A real sshd in every host's namespace, recorded like the engines. */
+async function startSshds(state: LabState, progress: Progress): Promise<void> {
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  await Promise.all(Object.entries(state.remote ?? {}).map(async ([host, r]) => {
+    const hs = state.hosts[host];
+    const pid = startDetached(sshdArgv(hs.ns, hs.dir), join(hs.dir, 'sshd.log'));
+    hs.sshd = proc(pid);
+    writeState(state);
+    await waitPort(r.hostIp, 22);
+    await waitPort(r.hostIp, 2376);
+  }));
+  progress(`sshd and TLS engines answer on the management network (mvnet lab env -f FILE HOST --ssh | --tls)`);
 }

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { labDir } from './paths.ts';
 import type { Proc } from './dockerd.ts';
+import type { RemoteHost } from './remote.ts';
 
 export interface LabHostState {
   ns: string;
@@ -11,6 +12,8 @@ export interface LabHostState {
   pid?: number;
   /** the processes started for this host (the nsenter/timeout wrapper and dockerd), with their start times */
   procs?: Proc[];
+  /** the host's sshd (lab up --remote) */
+  sshd?: Proc;
   /** bridge-side ports of this host's parents */
   ports: string[];
   /** the daemon's command line, to start it again */
@@ -27,6 +30,8 @@ export interface LabState {
   createdAt: string;
   /** what the lab was built from (hosts, parents, addresses, devices): a file that differs is refused */
   layout?: string;
+  /** `lab up --remote`: each host's management link and addresses (ssh on :22, TLS on :2376) */
+  remote?: Record<string, RemoteHost>;
 }
 
 export function statePath(lab: string): string {

@@ -1,5 +1,6 @@
 /** Helpers for tests on the real lab: topology copies with their own names, the CLI, guaranteed teardown. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -85,3 +86,31 @@ export function assertNothingLeft(name: string): string[] {
   if (existsSync(dir)) left.push(`folder ${dir}`);
   return left;
 }
+
+function run(cmd: string, args: string[]): Promise<number> {
+  return new Promise((res) => { const p = spawn(cmd, args, { stdio: 'ignore' }); p.on('close', (c) => res(c ?? 1)); });
+}
+
+/** Plain `docker exec ping` (or ping in the host namespace), with two retries against ARP warm-up. */
+export async function oracle(file: string, lab: string, plan: any, from: string, to: string): Promise<string> {
+  const addr = plan.containers.find((c: any) => c.id === to)?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
+  const [host, name] = from.split('/');
+  const argv: [string, string[]] = name
+    ? ['docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
+    : [join(ROOT, 'bin/mvnet'), ['lab', 'exec', '-f', file, host, '--', 'ping', '-c', '1', '-W', '1', addr]];
+  for (let i = 0; i < 3; i++) if (await run(...argv) === 0) return 'reachable';
+  return 'unreachable';
+}
+
+export async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
+  const plan = mvJson('plan', '-f', file, '--offline').json;
+  const wrong: string[] = [];
+  for (let i = 0; i < pairs.length; i += 12) {
+    await Promise.all(pairs.slice(i, i + 12).map(async (p) => {
+      const truth = await oracle(file, lab, plan, p.from, p.to);
+      if (truth !== p.actual) wrong.push(`${p.from}->${p.to} truth=${truth} actual=${p.actual}`);
+    }));
+  }
+  assert.deepEqual(wrong, []);
+}
+

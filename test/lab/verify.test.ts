@@ -1,38 +1,11 @@
 /** verify on the real lab: prediction, mvnet's probes and an independent docker-CLI oracle must agree. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
-
-function run(cmd: string, args: string[]): Promise<number> {
-  return new Promise((res) => { const p = spawn(cmd, args, { stdio: 'ignore' }); p.on('close', (c) => res(c ?? 1)); });
-}
-
-/** Plain `docker exec ping` (or ping in the host namespace), with two retries against ARP warm-up. */
-async function oracle(file: string, lab: string, plan: any, from: string, to: string): Promise<string> {
-  const addr = plan.containers.find((c: any) => c.id === to)?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
-  const [host, name] = from.split('/');
-  const argv: [string, string[]] = name
-    ? ['docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
-    : [join(ROOT, 'bin/mvnet'), ['lab', 'exec', '-f', file, host, '--', 'ping', '-c', '1', '-W', '1', addr]];
-  for (let i = 0; i < 3; i++) if (await run(...argv) === 0) return 'reachable';
-  return 'unreachable';
-}
-
-async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
-  const plan = mvJson('plan', '-f', file, '--offline').json;
-  const wrong: string[] = [];
-  for (let i = 0; i < pairs.length; i += 12) {
-    await Promise.all(pairs.slice(i, i + 12).map(async (p) => {
-      const truth = await oracle(file, lab, plan, p.from, p.to);
-      if (truth !== p.actual) wrong.push(`${p.from}->${p.to} truth=${truth} actual=${p.actual}`);
-    }));
-  }
-  assert.deepEqual(wrong, []);
-}
+import { agreeWithOracle, LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
 
 test('seed: verify agrees with the prediction and the oracle; a cut link breaks exactly the cross-LAN pairs; HTML report renders', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tverify');

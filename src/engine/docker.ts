@@ -35,6 +35,12 @@ export function dockerOptions(endpoint: string, host: string): Docker.DockerOpti
   }
 }
 
+/** Is the engine's API version at least major.minor? */
+export function apiAtLeast(version: string, major: number, minor: number): boolean {
+  const [a, b] = version.split('.').map(Number);
+  return a > major || (a === major && b >= minor);
+}
+
 function status(e: unknown): number | undefined {
   return (e as { statusCode?: number }).statusCode;
 }
@@ -116,9 +122,12 @@ export class DockerEngine implements Engine {
 
   async runContainer(c: ContainerCreate): Promise<string> {
     let created: Docker.Container;
+    // API 1.44 (Docker 25) moved the MAC to the endpoint; the container-wide field is deprecated there
+    // (and an error from API 1.52): older engines get both, newer ones only the endpoint's
+    const endpointOnly = apiAtLeast((await this.info()).apiVersion, 1, 44);
     try {
       created = await this.docker.createContainer({
-        name: c.name, Image: c.image, Cmd: c.command, Hostname: c.name, Labels: c.labels, MacAddress: c.mac,
+        name: c.name, Image: c.image, Cmd: c.command, Hostname: c.name, Labels: c.labels, ...(endpointOnly ? {} : { MacAddress: c.mac }),
         HostConfig: { NetworkMode: c.network, RestartPolicy: { Name: 'unless-stopped' } },
         NetworkingConfig: { EndpointsConfig: { [c.network]: { IPAMConfig: { IPv4Address: c.ip }, MacAddress: c.mac } as never } },
       });

@@ -4,13 +4,14 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { basename, join } from 'node:path';
 import Docker from 'dockerode';
 import { MvnetError } from '../errors.ts';
+import type { LabEngine } from '../topology/types.ts';
+import { inRootfs } from './engines.ts';
 
-export function dockerdArgv(ns: string, dir: string): string[] {
+export function dockerdArgv(ns: string, dir: string, engine?: LabEngine): string[] {
   const config = join(dir, 'daemon.json');
-  return [
-    // `timeout 0` (no time limit) stays the daemon's parent and reaps it, so no zombie dockerd is left
-    // where init does not reap; it forwards SIGTERM to the daemon.
-    'nsenter', `--net=/run/netns/${ns}`, '--',
+  // `timeout 0` (no time limit) stays the daemon's parent and reaps it, so no zombie dockerd is left
+  // where init does not reap; it forwards SIGTERM to the daemon.
+  return ['nsenter', `--net=/run/netns/${ns}`, '--', ...inRootfs(engine, dir, [
     'timeout', '0', 'dockerd',
     '-H', `unix://${join(dir, 'docker.sock')}`,
     '--data-root', join(dir, 'data'),
@@ -19,7 +20,7 @@ export function dockerdArgv(ns: string, dir: string): string[] {
     '--config-file', config,
     '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip-forward=false',
     '--userland-proxy=false',
-  ];
+  ])];
 }
 
 /** Starts the daemon detached (it outlives the CLI); returns its pid. */

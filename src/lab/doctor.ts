@@ -45,6 +45,12 @@ export async function doctor(): Promise<Check[]> {
     checks.push({ name: 'kernel 802.1q (VLAN networks)', ok: vl, optional: true, detail: vl ? 'supported' : 'operation not supported: topologies with vlan: cannot run in the lab', fix: 'modprobe 8021q, or a kernel built with CONFIG_VLAN_8021Q' });
   }
   checks.push({ name: 'cgroups', ok: existsSync('/sys/fs/cgroup/cgroup.controllers') || existsSync('/sys/fs/cgroup/devices'), detail: existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'cgroup v2' : 'cgroup v1', fix: 'mount cgroups (dockerd needs them)' });
+  const sshd = existsSync('/usr/sbin/sshd');
+  const ssh = await which('ssh');
+  const openssl = await which('openssl');
+  checks.push({ name: 'ssh client (ssh:// endpoints)', ok: !!ssh, detail: ssh ?? 'not found', fix: 'apt-get install openssh-client' });
+  checks.push({ name: 'sshd + openssl (lab up --remote)', ok: sshd && !!openssl, optional: true,
+    detail: `${sshd ? '/usr/sbin/sshd' : 'no sshd'}, ${openssl ?? 'no openssl'}`, fix: 'apt-get install openssh-server openssl (setup.sh keeps sshd from starting as a service)' });
   const chromium = await which('chromium');
   checks.push({ name: 'chromium (HTML report tests)', ok: !!chromium, optional: true, detail: chromium ?? 'not found', fix: 'apt-get install chromium' });
   return checks;

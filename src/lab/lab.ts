@@ -10,6 +10,7 @@ import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
 import { daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
+import { requireEngine } from './engines.ts';
 import { checkMgmtFree, hasSshd, linkMgmt, makeHostCredentials, makeLabCredentials, remoteHost, sshdArgv, tlsDaemonArgs, unlinkMgmt, waitPort } from './remote.ts';
 import { ip, run } from './exec.ts';
 import { ensureHelperImage } from '../engine/image.ts';
@@ -39,7 +40,7 @@ export type UpResult = { already: boolean; hosts: string[]; ms: number };
 export function labLayout(topo: Topology): string {
   return JSON.stringify({
     lan: [topo.lan.base, topo.lan.prefix], engine: topo.engine, manager: topo.manager ?? null,
-    hosts: topo.hosts.map((h) => [h.name, h.address, h.interface, hostParents(topo, h.name), h.gateway ?? null, h.forward]),
+    hosts: topo.hosts.map((h) => [h.name, h.address, h.interface, hostParents(topo, h.name), h.gateway ?? null, h.forward, h.engine ?? '20.10']),
     devices: topo.devices.map((d) => [d.name, d.kind, d.address, d.addresses.map((a) => [a.ip, a.prefix]), d.gateway ?? null]),
   });
 }
@@ -76,13 +77,14 @@ Promise<UpResult> {
         `if they are yours, remove them (ip netns del NAME); mvnet removes only what it recorded`);
     }
   }
+  for (const h of topo.hosts) if (h.engine) requireEngine(h.engine, `hosts.${h.name}.engine`);
   const state: LabState = {
     name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))],
     hosts: {}, ready: false, createdAt: new Date().toISOString(), layout,
   };
   topo.hosts.forEach((h, i) => {
     const dir = hostDir(name, h.name);
-    state.hosts[h.name] = { ns: hostNs(name, h.name), dir, socket: socketPath(name, h.name), ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)), argv: dockerdArgv(hostNs(name, h.name), dir) };
+    state.hosts[h.name] = { ns: hostNs(name, h.name), dir, socket: socketPath(name, h.name), ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)), argv: dockerdArgv(hostNs(name, h.name), dir, h.engine) };
   });
   writeState(state);
   raiseNeighbourLimits();
@@ -318,7 +320,7 @@ async function linkRemote(topo: Topology, state: LabState, progress: Progress): 
     writeState(state);
     await linkMgmt(hs.ns, r);
     await makeHostCredentials(topo.name, hs.dir, r);
-    hs.argv = [...hs.argv, ...tlsDaemonArgs(hs.dir, r, topo.name)];
+    hs.argv = [...hs.argv, ...tlsDaemonArgs(hs.dir, r)];
     progress(`host ${h.name}: management ${r.hostIp} (ssh :22, TLS :2376) via ${r.rootIf}`);
   }
   writeState(state);

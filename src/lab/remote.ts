@@ -99,6 +99,8 @@ export async function makeHostCredentials(lab: string, dir: string, r: RemoteHos
   mkdirSync(tls, { recursive: true, mode: 0o700 });
   mkdirSync(ssh, { recursive: true, mode: 0o700 });
   await signed(tlsDir(lab), tls, r.hostIp, `subjectAltName=IP:${r.hostIp}\nextendedKeyUsage=serverAuth`);
+  // the CA beside the server's own files: an engine in its own root file system sees only the host's folder
+  writeFileSync(join(tls, 'ca.pem'), readFileSync(join(tlsDir(lab), 'ca.pem')));
   await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `mvnet lab ${lab} host`, '-f', join(ssh, 'host_ed25519')]);
   const pub = readFileSync(join(ssh, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   writeFileSync(join(sshDir(lab), 'known_hosts'), `${readFileSync(join(sshDir(lab), 'known_hosts'), 'utf8')}${r.hostIp} ${pub}\n`);
@@ -110,9 +112,9 @@ export async function makeHostCredentials(lab: string, dir: string, r: RemoteHos
 }
 
 /** The dockerd options that serve the engine over TCP with TLS on the management address. */
-export function tlsDaemonArgs(dir: string, r: RemoteHost, lab: string): string[] {
+export function tlsDaemonArgs(dir: string, r: RemoteHost): string[] {
   const tls = join(dir, 'tls');
-  return ['-H', `tcp://${r.hostIp}:2376`, '--tlsverify', '--tlscacert', join(tlsDir(lab), 'ca.pem'),
+  return ['-H', `tcp://${r.hostIp}:2376`, '--tlsverify', '--tlscacert', join(tls, 'ca.pem'),
     '--tlscert', join(tls, 'cert.pem'), '--tlskey', join(tls, 'key.pem')];
 }
 

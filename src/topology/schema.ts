@@ -23,6 +23,7 @@ export const HostSchema = z
     ranges: z.record(str).optional(),
     gateway: addr.optional(),
     forward: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    engine: z.enum(['20.10', '26', '28'], { errorMap: () => ({ message: 'must be "20.10", "26" or "28" (the lab\'s Docker engines)' }) }).optional(),
     containers: z.record(ContainerSchema).nullish(),
   })
   .strict();

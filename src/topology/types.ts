@@ -44,6 +44,8 @@ export interface HostSpec {
   gateway?: Ip;
   /** the host forwards packets (ip_forward): with host access it routes between the LAN and its containers */
   forward: boolean;
+  /** the lab's Docker engine for this host: Debian's docker.io of bookworm (20.10), trixie (26) or sid (28) */
+  engine?: LabEngine;
   containers: ContainerSpec[];
 }
 
@@ -97,3 +99,5 @@ export function linkOf(host: HostSpec, net: NetworkSpec): string {
   const p = parentOf(host, net);
   return net.vlan ? `${p}.${net.vlan}` : p;
 }
+
+export type LabEngine = '20.10' | '26' | '28';

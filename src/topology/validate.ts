@@ -186,7 +186,10 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       else if (lanParse.ok && !contains(lan, g)) bad(`${p}.gateway`, `${h.gateway} is not on the LAN ${lanText}`, 'a host\'s default route goes to a LAN address, e.g. a router\'s');
       else gateway = g;
     }
-    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? false, containers });
+    if (h.engine !== undefined && h.docker !== undefined) {
+      bad(`${p}.engine`, 'engine: picks the lab\'s Docker engine; a host with docker: runs whatever its engine is', `remove ${p}.engine or ${p}.docker`);
+    }
+    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? false, engine: h.engine, containers });
   }
   // MACs unique across the cluster (explicit ones)
   const macs = new Map<string, string>();

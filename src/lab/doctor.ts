@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { run } from './exec.ts';
 import { busyboxPath } from '../engine/image.ts';
 import { macvlanSupport, vlanSupport } from './kernel.ts';
+import { engineReady } from './engines.ts';
 
 export interface Check {
   name: string;
@@ -51,6 +52,11 @@ export async function doctor(): Promise<Check[]> {
   checks.push({ name: 'ssh client (ssh:// endpoints)', ok: !!ssh, detail: ssh ?? 'not found', fix: 'apt-get install openssh-client' });
   checks.push({ name: 'sshd + openssl (lab up --remote)', ok: sshd && !!openssl, optional: true,
     detail: `${sshd ? '/usr/sbin/sshd' : 'no sshd'}, ${openssl ?? 'no openssl'}`, fix: 'apt-get install openssh-server openssl (setup.sh keeps sshd from starting as a service)' });
+  for (const v of ['20.10', '26', '28'] as const) {
+    const r = engineReady(v);
+    checks.push({ name: `lab engine Docker ${v}`, ok: r.ok, optional: v !== '20.10', detail: v === '20.10' ? dv : r.detail,
+      fix: v === '20.10' ? 'apt-get install docker.io' : 'scripts/setup.sh --engines (debootstrap, once)' });
+  }
   const chromium = await which('chromium');
   checks.push({ name: 'chromium (HTML report tests)', ok: !!chromium, optional: true, detail: chromium ?? 'not found', fix: 'apt-get install chromium' });
   return checks;

@@ -39,6 +39,11 @@ function parentProblems(info: { version: string; onePerParent: boolean }, want: 
     const onParent = nets.filter((x) => x.driver === 'macvlan' && x.parent === n.parent && !g.removing.has(x.id)
       && !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name));
     const passthru = g.modes[n.name] === 'passthru';
+    // networks of this same file on the same parent (reported once, on the later one)
+    const earlier = want.networks.slice(0, want.networks.indexOf(n)).filter((x) => x.parent === n.parent);
+    if (earlier.length > 0 && info.onePerParent) {
+      problems.push(`network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} of this file; Docker ${info.version} allows one macvlan network per parent (before 27): give it another parent (hosts.HOST.parents) or run Docker 27 or later`);
+    }
     if (onParent.length > 0 && (info.onePerParent || passthru)) {
       problems.push(`network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${passthru ? ' (passthru: always)' : ' (before 27)'}`);
     }

@@ -20,6 +20,14 @@ const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args:
 };
 
 installSignalHandlers();
+// a reader that closes early (`mvnet plan | head`) ends the output, not the command: no EPIPE stack, and work
+// under way (a lab half built) is finished rather than abandoned
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    stream.write = (() => true) as typeof stream.write;
+  });
+}
 register(program, run);
 
 try {

@@ -1,5 +1,6 @@
 /** `mvnet verify`: probe the live network and compare with the prediction. */
-import { writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import { formatIp } from '../net/ipv4.ts';
 import { pairs, predict, verdictFor } from '../predict/predict.ts';
@@ -28,7 +29,28 @@ function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
 
 interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string }
 
+/** --tries: a whole number from 1 to 10 (each try waits for replies; more only lengthens a failing run). */
+export function triesOf(v: string | undefined): number {
+  if (v === undefined) return 3;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1 || n > 10) {
+    throw new MvnetError('usage', `--tries takes a whole number from 1 to 10, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`, undefined, 'e.g. --tries 3 (the default)');
+  }
+  return n;
+}
+
+/** --html: the folder must exist and the file be writable before any probing starts. */
+function checkOutput(path: string | undefined): void {
+  if (path === undefined) return;
+  const dir = dirname(resolve(path));
+  try { accessSync(dir, constants.W_OK); } catch {
+    throw new MvnetError('usage', `--html ${path}: the folder ${dir} does not exist or is not writable`, undefined, 'name a file in an existing folder');
+  }
+}
+
 export async function verifyCommand(o: O): Promise<number> {
+  const tries = triesOf(o.tries);
+  checkOutput(o.html);
   const ctx = context(o.file);
   const say = progress(o.json);
   const t0 = Date.now();
@@ -49,7 +71,7 @@ export async function verifyCommand(o: O): Promise<number> {
   const skipped = pred.pairCount - only.size;
   if (skipped) say(`${skipped} pairs from LAN devices are not probed (devices are probed only in the lab)`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
-  const probed = await runProbes(p, ctx.hosts, jobList, { tries: o.tries ? Number(o.tries) : 3, device });
+  const probed = await runProbes(p, ctx.hosts, jobList, { tries, device });
   if (probed.down.size === ctx.hosts.size) {
     // nothing answered: that is an error, not a verified difference
     throw new MultiHostError('engine', [...probed.down].map(([h, why]) => new HostError(h, why)), 'no Docker engine of the topology answers; nothing was probed');

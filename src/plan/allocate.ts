@@ -108,8 +108,13 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     return !!r && contains(r.range, ip) && ip !== r.range.base && ip !== lastIp(r.range);
   };
   const used = new Set<Ip>();
-  for (const h of topo.hosts) used.add(h.address);
-  for (const d of topo.devices) { used.add(d.address); d.addresses.forEach((a) => used.add(a.ip)); }
+  // never a host's or device's address, a router's leg, or anyone's default gateway (flat networks share the LAN)
+  for (const h of topo.hosts) { used.add(h.address); if (h.gateway !== undefined) used.add(h.gateway); }
+  for (const d of topo.devices) {
+    used.add(d.address);
+    d.addresses.forEach((a) => used.add(a.ip));
+    if (d.gateway !== undefined) used.add(d.gateway);
+  }
   for (const n of topo.networks) { used.add(n.gateway); n.reserved.forEach((r) => used.add(r)); }
   const chosen = new Map<string, { ip: Ip; from: Source }>();
   // fixed addresses first, then live pins that still fit
@@ -168,6 +173,18 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     });
     return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, forward: h.forward, networks: [], containers };
   });
+  // every MAC once in the cluster: an explicit mac: may equal the one another container derives from its address
+  const macOwner = new Map<string, string>();
+  for (const hp of hosts) for (const c of hp.containers) {
+    const fc = topo.hosts.find((x) => x.name === hp.name)!.containers.find((x) => x.name === c.name)!;
+    const path = `hosts.${hp.name}.containers.${c.name}.${fc.mac ? 'mac' : 'ip'}`;
+    const prev = macOwner.get(c.mac);
+    if (prev) {
+      issues.push({ path, message: `MAC ${c.mac}${fc.mac ? '' : ` (derived from ${formatIp(c.ip)})`} is also the MAC of ${prev}`,
+        hint: 'give one of them another mac:, or another address' });
+    } else macOwner.set(c.mac, path);
+  }
+  if (issues.length > 0) throw new TopologyError(topo.file, issues);
   // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
   const everyIp: { ip: Ip; name: string }[] = [];
   for (const hp of hosts) for (const c of hp.containers) everyIp.push({ ip: c.ip, name: `${hp.name}-${c.name}` });

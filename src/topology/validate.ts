@@ -2,9 +2,10 @@
 import type { Issue } from '../errors.ts';
 import {
   broadcastOf, contains, cidrWithin, formatCidr, overlaps, parseCidr, parseIp,
-  type Cidr, type Ip,
+  formatIp, type Cidr, type Ip,
 } from '../net/ipv4.ts';
 import { macProblem, parseMac } from '../net/mac.ts';
+import { splitWords } from './words.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
 import { MODES, type ContainerSpec, type DeviceSpec, type ServiceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
@@ -165,7 +166,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         else mac = m;
       }
       if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image)) bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
-      const command = typeof c.command === 'string' ? c.command.split(/\s+/).filter(Boolean) : c.command;
+      const command = commandOf(c.command, `${cp}.command`, bad);
       containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
     }
     const firstNet = containers.map((c) => netByName.get(c.network)).find(Boolean) ?? networks[0];
@@ -244,6 +245,17 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     if (d.kind === 'machine' && addresses.length > 0) bad(`${p}.addresses`, 'a machine has only its LAN address', 'use kind: router for a device with legs on other networks');
     devices.push({ name: dname, kind: d.kind, address: address ?? 0, addresses, gateway });
   }
+  // a container's fixed address may not be a device's, a router leg's, or a host's or device's default gateway
+  const taken = new Map<Ip, string>();
+  for (const d of devices) {
+    taken.set(d.address, `the LAN address of device ${d.name}`);
+    for (const a of d.addresses) taken.set(a.ip, `an address of router ${d.name}`);
+    if (d.gateway !== undefined && !taken.has(d.gateway)) taken.set(d.gateway, `the gateway of device ${d.name}`);
+  }
+  for (const h of hosts) if (h.gateway !== undefined && !taken.has(h.gateway)) taken.set(h.gateway, `the gateway of host ${h.name}`);
+  for (const h of hosts) for (const c of h.containers) {
+    if (c.ip !== undefined && taken.has(c.ip)) bad(`hosts.${h.name}.containers.${c.name}.ip`, `${formatIp(c.ip)} is ${taken.get(c.ip)}`, 'give the container a free address, or leave ip: out');
+  }
   // Swarm
   const engine = raw.engine ?? 'docker';
   let manager: string | undefined;
@@ -269,7 +281,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const placement = sv.placement === undefined ? undefined : Array.isArray(sv.placement) ? sv.placement : [sv.placement];
     for (const h of placement ?? []) if (!raw.hosts[h]) bad(`${p}.placement`, `unknown host "${h}"`, `hosts are: ${hostNames.join(', ')}`);
     if (sv.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(sv.image)) bad(`${p}.image`, `"${sv.image}" is not a valid image reference`);
-    const command = typeof sv.command === 'string' ? sv.command.split(/\s+/).filter(Boolean) : sv.command;
+    const command = commandOf(sv.command, `${p}.command`, bad);
     services.push({ name: sname, network: sv.network, replicas, image: sv.image, command, placement });
   }
   const lock = raw.lock ?? 'engine';
@@ -282,3 +294,16 @@ function empty(file: string, name: string, lan: Cidr): Topology {
   return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [], engine: 'docker', services: [], lock: 'engine' };
 }
 
+
+/** A command: an array as given, or a string split into words as a POSIX shell would (nothing expanded). */
+function commandOf(c: string | string[] | undefined, path: string, bad: (path: string, message: string, hint?: string) => void):
+string[] | undefined {
+  if (typeof c !== 'string') return c;
+  const w = splitWords(c);
+  if (!w.ok) {
+    bad(path, `${w.problem} in "${c.length > 80 ? `${c.slice(0, 80)}…` : c}"`, 'close the quote, or give the command as a list: [sh, -c, "sleep 1000"]');
+    return undefined;
+  }
+  if (w.words.length === 0) bad(path, 'is empty', 'leave command: out to use the image\'s own');
+  return w.words;
+}

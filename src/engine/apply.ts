@@ -1,5 +1,5 @@
 /** Apply and destroy: converge every host to the plan at once, touching only what the labels say mvnet owns. */
-import { HostError, MvnetError } from '../errors.ts';
+import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
 import { onAll } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
@@ -138,9 +138,38 @@ Promise<ApplyResult> {
   await onAll(c.former, (e) => applyHost(e, plan.name, nothing(e.host), changes.filter((x) => x.host === e.host), report), 'apply');
   await onAll(c.hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report), 'apply');
   await record(c.hosts, c, plan.name, membersOf(c.hosts));
+  await checkRunning(c.hosts, plan.name, changes);
   await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
   return { changes, ms: Date.now() - t0 };
+}
+
+/**
+ * The containers apply made or started must stay up: one that exits or restarts (a wrong command, say) is an
+ * error naming it with its last log lines, never "applied". Checked once they had half a second to fail.
+ */
+async function checkRunning(hosts: Map<string, Engine>, topology: string, changes: Change[]): Promise<void> {
+  const touched = changes.filter((x) => x.kind === 'container' && ['create', 'recreate', 'start'].includes(x.action));
+  if (touched.length === 0) return;
+  await new Promise((r) => setTimeout(r, 500));
+  const problems: MvnetError[] = [];
+  await onAll(hosts, async (e) => {
+    const names = new Set(touched.filter((x) => x.host === e.host).map((x) => x.name));
+    if (names.size === 0) return;
+    for (const ct of await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.host]: e.host })) {
+      if (!names.has(ct.labels[L.name] ?? '')) continue;
+      // restarted already, or not running: it exits (a restart policy may show it "running" between tries)
+      const st = await e.containerState(ct.id);
+      if (st.status === 'running' && st.restarts === 0) continue;
+      const how = st.restarts > 0
+        ? `keeps exiting (restarted ${st.restarts} time${st.restarts > 1 ? 's' : ''} already${st.status === 'running' ? '' : `, last exit code ${st.exitCode}`})`
+        : `is ${st.status} (exit code ${st.exitCode})`;
+      const log = (await e.logTail(ct.id, 3)).split('\n').map((l) => `    | ${l}`).join('\n');
+      problems.push(new HostError(e.host, `container ${ct.labels[L.name]} ${how}, not running${log.trim() ? `; its last lines:\n${log}` : ''}`,
+        'check its image and command: (a command string is split as a shell splits words; nothing is expanded)'));
+    }
+  }, 'checking containers');
+  if (problems.length) throw new MultiHostError('engine', problems, `${problems.length} container(s) apply made do not stay up`);
 }
 
 async function forgetRecords(e: Engine, topology: string): Promise<void> {

@@ -172,6 +172,18 @@ export class DockerEngine implements Engine {
     return { subnet: cfg.Subnet ?? '', gateway: cfg.Gateway ?? '', rows };
   }
 
+  async containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number }> {
+    const c = await this.docker.getContainer(id).inspect().catch(this.wrap(`inspect container ${id.slice(0, 12)}`));
+    return { status: c.State.Status, restarts: c.RestartCount ?? 0, exitCode: c.State.ExitCode ?? 0 };
+  }
+
+  async logTail(id: string, lines: number): Promise<string> {
+    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: lines })
+      .catch(this.wrap(`logs of ${id.slice(0, 12)}`))) as unknown as Buffer;
+    const { stdout, stderr } = demux(Buffer.from(buf));
+    return `${stdout}${stderr}`.trim();
+  }
+
   async hasImage(ref: string): Promise<boolean> {
     try { await this.docker.getImage(ref).inspect(); return true; } catch (e) {
       if (status(e) === 404) return false;

@@ -71,6 +71,10 @@ export interface Engine {
   /** subnet, gateway and attached containers (name, IPv4Address, MacAddress) as `docker network inspect` shows */
   inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
   hasImage(ref: string): Promise<boolean>;
+  /** a container's status, how often it was restarted, and its last exit code */
+  containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number }>;
+  /** the last lines a container wrote (stdout and stderr) */
+  logTail(id: string, lines: number): Promise<string>;
   pullImage(ref: string): Promise<void>;
   exec(id: string, cmd: string[], timeoutMs?: number): Promise<ExecResult>;
   /** a short-lived helper container (host network or another container's network), removed afterwards */

@@ -44,9 +44,9 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   const addr = addresses(plan);
   for (const to of tries) {
     const v = verdictFor(pred, src.id, to)!;
-    const pr = await pingOnce(plan, ctx.hosts, src.id, to, probed);
+    const pr = await pingOnce(plan, ctx.hosts, src.id, to);
     const seen = probed.sources.get(src.id)?.results.get(to)?.ok ? 'reachable' : 'unreachable';
-    w(`$ docker exec -it ${src.name} ping ${addr.get(to)}    # ${src.id} -> ${to}`);
+    w(`# ${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran:`);
     if (pr) w(pingTranscript(pr));
     w(`  predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`);
     w();

@@ -2,10 +2,9 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
-import { formatIp } from '../net/ipv4.ts';
 import { pairs, predict, verdictFor } from '../predict/predict.ts';
 import { compare } from '../probe/compare.ts';
-import { runProbes, type ProbeJob } from '../probe/probe.ts';
+import { addresses, runProbes, type ProbeJob } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';
 import { htmlReport } from '../render/html.ts';
 import { pingTranscript } from '../render/ping.ts';
@@ -89,17 +88,24 @@ export async function verifyCommand(o: O): Promise<number> {
 }
 
 async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('../plan/types.ts').Plan, pred: ReturnType<typeof predict>): Promise<number> {
+  if (o.pair!.length !== 2) {
+    throw new MvnetError('usage', `--pair takes two ids, FROM and TO (got ${o.pair!.length})`, undefined, 'e.g. --pair host1/centos1 host2/centos1');
+  }
   const [from, to] = o.pair!;
   const v = verdictFor(pred, from, to);
   if (!v) throw new MvnetError('usage', `${from} -> ${to} is not a pair mvnet predicts`, undefined, 'use HOST/CONTAINER or HOST ids from mvnet plan (host -> host is not probed)');
-  const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }], { device: labDeviceRunner(ctx.topo) });
+  const device = labDeviceRunner(ctx.topo);
+  if (plan.devices.some((d) => d.name === from) && !device) {
+    throw new MvnetError('usage', `${from} is a LAN device: mvnet can ping from it only in the lab (its namespace)`, undefined, 'run it from that machine');
+  }
+  const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }], { device });
   const cmp = compare(plan, pred, probed, new Set([`${from}>${to}`]));
   const r = cmp.pairs[0];
-  const ping = await pingOnce(plan, ctx.hosts, from, to, probed);
+  const ping = await pingOnce(plan, ctx.hosts, from, to, device);
   if (o.json) printJson({ ...verifyJson(cmp), transcript: ping ? pingTranscript(ping) : null });
   else {
-    const fromAddr = plan.containers.find((c) => c.id === from)?.ip ?? plan.hosts.find((h) => h.name === from)!.address;
-    process.stdout.write(`${from} (${formatIp(fromAddr)}) -> ${to}\n\n`);
+    const fromAddr = addresses(plan).get(from);
+    process.stdout.write(`${from}${fromAddr ? ` (${fromAddr})` : ''} -> ${to}\n\n`);
     if (ping) process.stdout.write(pingTranscript(ping) + '\n\n');
     process.stdout.write(`expected ${r.expected} (${v.reason}: ${v.why})\nactual   ${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}\n`);
   }

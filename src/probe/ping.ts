@@ -1,31 +1,40 @@
-/** One seed-style ping (three packets) from an endpoint, for `verify --pair` and the demo. */
-import { formatIp } from '../net/ipv4.ts';
+/**
+ * One seed-style ping (three packets) from an endpoint, for `verify --pair` and the demo: the real command's
+ * real output, verbatim, and where it ran. From a container with mvnet's probe image it is `docker exec` of
+ * busybox's ping; from another image or a host, busybox's ping in a helper container in that network namespace;
+ * from a LAN device of the lab, the machine's own ping in the device's namespace.
+ */
 import type { Engine } from '../engine/engine.ts';
 import { PROBE_IMAGE } from '../engine/image.ts';
 import { L, labels } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
-import type { PingResult } from '../render/ping.ts';
-import { addresses, type Probed } from './probe.ts';
+import type { PingRun } from '../render/ping.ts';
+import { addresses, type DeviceRunner } from './probe.ts';
 
-export async function pingOnce(plan: Plan, hosts: Map<string, Engine>, from: string, to: string, probed?: Probed, count = 3): Promise<PingResult | null> {
-  const addr = addresses(plan);
-  const target = addr.get(to)!;
-  const [host, name] = from.split('/');
-  const e = hosts.get(host)!;
+export async function pingOnce(plan: Plan, hosts: Map<string, Engine>, from: string, to: string, device?: DeviceRunner, count = 3):
+Promise<PingRun | null> {
+  const target = addresses(plan).get(to);
+  if (!target) return null;
   const cmd = ['ping', '-c', String(count), '-W', '1', target];
-  let out: { stdout: string };
+  const [host, name] = from.split('/');
+  const e = hosts.get(host);
+  const done = (via: string, r: { code: number; stdout: string; stderr: string }): PingRun =>
+    ({ command: cmd, via, output: `${r.stdout}${r.stderr}`.replace(/\s+$/, ''), code: r.code });
   try {
-    if (name) {
-      const c = (await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container' }))[0];
-      if (!c || c.state !== 'running') return null;
-      out = c.image === PROBE_IMAGE ? await e.exec(c.id, cmd) : await e.helper({ image: PROBE_IMAGE, cmd, network: { container: c.id }, labels: labels(plan.name, 'helper', host, 'ping') });
-    } else {
-      out = await e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(plan.name, 'helper', host, 'ping') });
+    if (!e) {
+      if (!device || !plan.devices.some((d) => d.name === from)) return null;
+      return done(`the machine's own ping in the lab namespace of LAN device ${from}`, await device(from, cmd));
     }
+    if (!name) {
+      const r = await e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(plan.name, 'helper', host, 'ping') });
+      return done(`busybox ping in a helper container on ${host}'s host network`, r);
+    }
+    const c = (await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container', [L.host]: host }))[0];
+    if (!c || c.state !== 'running') return null;
+    if (c.image === PROBE_IMAGE) return done(`docker exec ${name} (busybox ping of mvnet's probe image) on ${host}`, await e.exec(c.id, cmd));
+    const r = await e.helper({ image: PROBE_IMAGE, cmd, network: { container: c.id }, labels: labels(plan.name, 'helper', host, 'ping') });
+    return done(`busybox ping in a helper container sharing ${name}'s network namespace on ${host} (its image ${c.image} may have no ping)`, r);
   } catch {
     return null;
   }
-  const rtts = [...out.stdout.matchAll(/time=([\d.]+) ms/g)].map((m) => Number(m[1]));
-  const line = probed?.sources.get(from)?.results.get(to);
-  return { target, source: addr.get(from) ?? formatIp(0), rtts, sent: count, hostUnreachable: rtts.length === 0 && (line?.kind === 'nogw' || line?.kind === 'noarp') };
 }

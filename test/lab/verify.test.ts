@@ -17,10 +17,19 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   assert.equal(v.json.mismatches, 0);
   await agreeWithOracle(file, name, v.json.pairs);
 
-  // the seed's own ping, as a transcript
+  // the seed's own ping, as it ran: the real command and its output verbatim, as plain docker exec shows it
   const pair = mv('verify', '-f', file, '--pair', 'host1/centos1', 'host1');
   assert.equal(pair.status, 0);
-  assert.match(pair.stdout, /From 10\.100\.1\.1 icmp_seq=1 Destination Host Unreachable/);
+  assert.match(pair.stdout, /^\$ ping -c 3 -W 1 192\.168\.140\.200 {4}# docker exec centos1 \(busybox ping of mvnet's probe image\) on host1$/m);
+  const byHand = spawnSync('docker', ['-H', `unix://${join(LAB_ROOT, name, 'host1', 'docker.sock')}`, 'exec', 'centos1', 'ping', '-c', '3', '-W', '1', '192.168.140.200'], { encoding: 'utf8' });
+  const stats = (out: string) => out.split('\n').filter((l) => /packets transmitted|^PING /.test(l));
+  assert.deepEqual(stats(pair.stdout), stats(byHand.stdout), 'the same lines as docker exec ping by hand');
+  assert.match(pair.stdout, /^\(exit 1\)$/m);
+  for (const bad of [['host1/centos1'], ['pc', 'host2/centos2']]) {
+    const r = mv('verify', '-f', file, '--pair', ...bad);
+    assert.equal(r.status, 2, bad.join(' '));
+    assert.match(r.stderr, /--pair takes two ids|not a pair mvnet predicts/);
+  }
 
   // host2 cut off the LAN: exit 1, and exactly the pairs that need host2's link differ, with the reason
   assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);

@@ -22,6 +22,7 @@ export type Reason =
   | 'no-arp-reply'
   | 'no-icmp-reply'
   | 'not-running'
+  | 'address-drift'
   | 'unexpected-reach';
 
 export interface Verdict {
@@ -51,5 +52,6 @@ export const REASON_TEXT: Record<Reason, string> = {
   'no-arp-reply': 'no ARP answer: layer 2 does not reach the destination',
   'no-icmp-reply': 'ARP answered but no ICMP echo reply came back',
   'not-running': 'the container is not running',
+  'address-drift': 'the container\'s live address differs from the plan (changed by hand; mvnet apply repairs it)',
   'unexpected-reach': 'it answered although the prediction says it cannot',
 };

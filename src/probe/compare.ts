@@ -1,4 +1,5 @@
 /** Observed vs expected, pair by pair, with the reason for every difference. */
+import { formatIp } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import { REASON_TEXT, type Reach, type Reason } from '../predict/reasons.ts';
@@ -59,6 +60,12 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
       reason = 'engine-down'; why = `${hostOf(p.to)}'s Docker engine does not answer: ${probed.down.get(hostOf(p.to))}`;
     } else if (probed.stopped.has(p.to)) {
       reason = 'not-running'; why = `${p.to} is not running`;
+    } else if (probed.drifted.has(p.to) || probed.drifted.has(p.from)) {
+      const id = probed.drifted.has(p.to) ? p.to : p.from;
+      const planned = plan.containers.find((c) => c.id === id);
+      reason = 'address-drift';
+      why = `${id}'s live address is ${probed.drifted.get(id)} where the plan says ${planned ? formatIp(planned.ip) : '?'} ` +
+        '(changed by hand; mvnet apply repairs it)';
     } else if (cut.has(hostOf(p.from)) || cut.has(hostOf(p.to))) {
       const h = cut.has(hostOf(p.from)) ? hostOf(p.from) : hostOf(p.to);
       reason = 'link-down'; why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`;

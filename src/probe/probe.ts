@@ -41,6 +41,8 @@ export interface Probed {
   down: Map<string, string>;
   /** containers of the plan that are not running (or missing) */
   stopped: Set<string>;
+  /** containers whose live address is not the planned one: id -> live address */
+  drifted: Map<string, string>;
 }
 
 /** Runs the probe program in a LAN device (only the lab can: devices have no Docker engine). */
@@ -60,10 +62,13 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
   }));
   const taskContainer = (id: string, image?: string): LiveContainer => ({ id, name: id, state: 'running', image: image ?? PROBE_IMAGE, labels: {}, networks: {} });
   const stopped = new Set<string>();
+  const drifted = new Map<string, string>();
   for (const c of plan.containers) {
     if (c.dockerId) continue;
     const lc = live.get(c.host)?.get(c.name);
     if (!down.has(c.host) && (!lc || lc.state !== 'running')) stopped.add(c.id);
+    const liveIp = lc?.networks[c.network]?.ip;
+    if (lc?.state === 'running' && liveIp !== undefined && liveIp !== formatIp(c.ip)) drifted.set(c.id, liveIp || 'none');
   }
   const out = new Map<string, SourceResult>();
   await Promise.all(jobs.map(async (job) => {
@@ -95,5 +100,5 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
       res.error = { reason: 'engine-down', detail: (err as Error).message };
     }
   }));
-  return { sources: out, down, stopped };
+  return { sources: out, down, stopped, drifted };
 }

@@ -1,7 +1,7 @@
 /** Faults, races and bad input on the real lab: nothing lost, nothing foreign touched, nothing changed by bad input. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -117,4 +117,49 @@ test('an engine killed in the middle of apply: clear error; after lab start the 
   }
   const ips = plan.containers.map((c: any) => c.ip);
   assert.equal(new Set(ips).size, ips.length);
+});
+
+test('issue 14 on the lab: drift named, exiting containers reported, commands split like a shell, options checked first', async (t) => {
+  const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'tbad14');
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  doc.hosts.host1.containers.centos2.command = "sh -c 'sleep 1000'";
+  write(doc);
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const d1 = docker(name, 'host1');
+  assert.deepEqual((await d1.getContainer('centos2').inspect()).Config.Cmd, ['sh', '-c', 'sleep 1000'], 'split as a shell would');
+  // options are checked before anything runs: no helper is started, nothing is left behind
+  for (const bad of ['0', 'abc', '-1', '1e9']) {
+    const r = mv('verify', '-f', file, '--tries', bad);
+    assert.equal(r.status, 2, `--tries ${bad}`);
+    assert.match(r.stderr, /--tries takes a whole number from 1 to 10/);
+  }
+  const html = mv('verify', '-f', file, '--html', '/nonexistent/r.html');
+  assert.equal(html.status, 2);
+  assert.match(html.stderr, /the folder \/nonexistent does not exist/);
+  assert.deepEqual(await d1.listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }), [], 'no helper left');
+  // an address changed by hand: verify names the drift, not a network fault
+  const net = d1.getNetwork('macvlan');
+  await net.disconnect({ Container: 'centos1', Force: true });
+  await net.connect({ Container: 'centos1', EndpointConfig: { IPAMConfig: { IPv4Address: '10.100.1.77' } } });
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.status, 1);
+  const drift = v.json.pairs.filter((p: any) => !p.match);
+  assert.ok(drift.length > 0);
+  for (const p of drift) {
+    assert.equal(p.reason, 'address-drift', JSON.stringify(p));
+    assert.match(p.why, /host1\/centos1's live address is 10\.100\.1\.77 where the plan says 10\.100\.1\.1/);
+  }
+  assert.equal(mv('apply', '-f', file).status, 0, 'apply repairs it');
+  assert.equal(mvJson('verify', '-f', file).status, 0);
+  // a container that exits is reported by apply with its last lines, never "applied"
+  doc.hosts.host2.containers.centos2.command = ['sh', '-c', 'echo broken config >&2; exit 3'];
+  write(doc);
+  const r = mv('apply', '-f', file);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /host2: container centos2 (keeps exiting|is exited)/);
+  assert.match(r.stderr, /\| broken config/);
+  // a reader that closes early: no EPIPE stack, exit 0
+  const head = spawnSync('bash', ['-c', `${join(ROOT, 'bin/mvnet')} plan -f ${file} --offline | head -1; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  assert.equal(head.status, 0, head.stderr);
+  assert.doesNotMatch(head.stderr, /EPIPE/);
 });

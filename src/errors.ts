@@ -22,13 +22,22 @@ export class MvnetError extends Error {
   }
 }
 
+/** A quoted value in a message is cut to 80 characters, saying how long it was (a 4 MB value is not echoed). */
+export function cutQuoted(text: string): string {
+  return text.replace(/"([^"]{81,})"/g, (_, v: string) => `"${v.slice(0, 80)}…" (${v.length} characters)`);
+}
+
 /** An invalid topology file: every problem found, not only the first. */
 export class TopologyError extends MvnetError {
+  readonly issues: Issue[];
+
   constructor(
     readonly file: string,
-    readonly issues: Issue[],
+    issues: Issue[],
   ) {
-    super('input', `${file}: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, file);
+    const cut = issues.map((i) => ({ ...i, path: cutQuoted(i.path).slice(0, 200), message: cutQuoted(i.message), ...(i.hint ? { hint: cutQuoted(i.hint) } : {}) }));
+    super('input', `${file}: ${cut.map((i) => `${i.path}: ${i.message}`).join('; ')}`, file);
+    this.issues = cut;
     this.name = 'TopologyError';
   }
 }

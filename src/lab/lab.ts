@@ -100,9 +100,9 @@ Promise<UpResult> {
       await ip(ns, 'link', 'set', 'lo', 'up');
       for (const [j, parent] of hostParents(topo, h.name).entries()) {
         const port = bridgePort(i, j);
-        await ip(ns, 'link', 'add', parent, 'type', 'veth', 'peer', 'name', port, 'netns', state.lanNs);
+        await ip(ns, 'link', 'add', 'name', parent, 'type', 'veth', 'peer', 'name', port, 'netns', state.lanNs);
         await ip(state.lanNs, 'link', 'set', port, 'master', BRIDGE, 'up');
-        await ip(ns, 'link', 'set', parent, 'up');
+        await ip(ns, 'link', 'set', 'dev', parent, 'up');
       }
       await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
       progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);

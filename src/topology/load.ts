@@ -1,5 +1,5 @@
 /** Reading a topology file: YAML -> shape check -> value rules -> Topology. All problems at once. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { TopologyError, type Issue } from '../errors.ts';
@@ -10,11 +10,14 @@ import type { Topology } from './types.ts';
 function zodIssueToIssue(z: ZodIssue): Issue[] {
   const path = z.path.join('.') || '(top level)';
   if (z.code === 'unrecognized_keys') {
-    return z.keys.map((k) => ({
-      path: path === '(top level)' ? k : `${path}.${k}`,
-      message: `unknown field "${k}"`,
-      hint: 'check the spelling; see examples/ for the fields mvnet knows',
-    }));
+    return z.keys.map((k) => {
+      const near = nearest(k);
+      return {
+        path: path === '(top level)' ? k : `${path}.${k}`,
+        message: `unknown field "${k}"${near ? ` (did you mean "${near}"?)` : ''}`,
+        hint: near ? `rename it to ${near}` : 'check the spelling; see examples/ for the fields mvnet knows',
+      };
+    });
   }
   if (z.code === 'invalid_type' && z.received === 'undefined') return [{ path, message: 'is required but missing' }];
   if (z.code === 'invalid_union' && z.unionErrors.every((u) => u.issues.some((i) => i.code === 'invalid_type' && i.received === 'undefined'))) {
@@ -24,6 +27,37 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
     return [{ path, message: `has the wrong type (${z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0] ?? 'see examples/'})` }];
   }
   return [{ path, message: z.message }];
+}
+
+/** Every field name the file format knows (collected from the schema once). */
+const FIELDS = new Set<string>();
+(function collect(t: unknown): void {
+  const def = (t as { _def?: Record<string, unknown> })?._def;
+  if (!def) return;
+  const shape = typeof def.shape === 'function' ? (def.shape as () => Record<string, unknown>)() : undefined;
+  if (shape) for (const [k, v] of Object.entries(shape)) { FIELDS.add(k); collect(v); }
+  for (const key of ['innerType', 'type', 'valueType', 'schema', 'left', 'right']) collect(def[key]);
+  for (const o of (def.options as unknown[] | undefined) ?? []) collect(o);
+})(TopologySchema);
+
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) {
+    d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+  }
+  return d[a.length][b.length];
+}
+
+/** The known field closest to a misspelled one (at most 2 edits, or a different case). */
+function nearest(key: string): string | null {
+  if (key.length > 40) return null;
+  let best: string | null = null, bestD = 3;
+  for (const f of FIELDS) {
+    const dist = f.toLowerCase() === key.toLowerCase() ? 0 : distance(key, f);
+    if (dist < bestD) { best = f; bestD = dist; }
+  }
+  return best;
 }
 
 /** Parses and validates topology text. Throws TopologyError with every problem found. */
@@ -57,7 +91,13 @@ export function parseTopology(text: string, file = '<input>'): Topology {
       })),
     );
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    // an alias bomb or nesting deeper than a topology ever needs
+    throw new TopologyError(file, [{ path: '(YAML)', message: `refused: ${(e as Error).message}`, hint: 'write the file out without alias chains' }]);
+  }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new TopologyError(file, [{ path: '(top level)', message: 'must be a mapping with name, lan, networks and hosts', hint: 'see examples/seed.yaml' }]);
   }
@@ -71,11 +111,15 @@ export function parseTopology(text: string, file = '<input>'): Topology {
 export function loadTopology(file: string): Topology {
   let text: string;
   try {
+    // counted in bytes, before anything is read
+    if (statSync(file).size > 4_000_000) {
+      throw new TopologyError(file, [{ path: '(file)', message: `is ${statSync(file).size} bytes, larger than 4 MB; a topology file that large is not plausible` }]);
+    }
     text = readFileSync(file, 'utf8');
   } catch (e) {
+    if (e instanceof TopologyError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new TopologyError(file, [{ path: '(file)', message: code === 'ENOENT' ? 'no such file' : `cannot be read (${code})` }]);
   }
-  if (text.length > 4_000_000) throw new TopologyError(file, [{ path: '(file)', message: 'is larger than 4 MB; a topology file that large is not plausible' }]);
   return parseTopology(text, file);
 }

@@ -95,3 +95,20 @@ test('a topology with a VLAN is refused up front on a kernel without 802.1q (and
     assert.equal(up.status, 0, up.stderr);
   }
 });
+
+test('names that are `ip` keywords or look like the lab\'s own: a host named lan, parents named type and dev', async (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'tnames', (d) => {
+    d.networks.macvlan.parent = 'type';
+    d.hosts.host1.parents = { macvlan: 'dev' };
+    d.hosts.lan = d.hosts.host2;
+    delete d.hosts.host2;
+  });
+  const up = mv('lab', 'up', '-f', file);
+  assert.equal(up.status, 0, up.stderr);
+  assert.ok(ipJson(hostNs(name, 'host1'), 'link', 'show', 'dev').length === 1);
+  assert.ok(ipJson(hostNs(name, 'lan'), 'link', 'show', 'type').length === 1);
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.json.mismatches, 0);
+  assert.equal(mv('destroy', '-f', file).status, 0);
+});

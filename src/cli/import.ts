@@ -1,9 +1,10 @@
 /** `mvnet import`: docker CLI lines -> a topology file. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { MvnetError } from '../errors.ts';
+import { MvnetError, TopologyError } from '../errors.ts';
 import { plan } from '../plan/allocate.ts';
-import { importDockerLines } from '../topology/import.ts';
+import { importDockerLines, lineOf } from '../topology/import.ts';
+import type { Plan } from '../plan/types.ts';
 import { parseTopology } from '../topology/load.ts';
 import { printJson } from './output.ts';
 
@@ -24,10 +25,22 @@ export async function importCommand(o: O, files: string[]): Promise<number> {
     text += (sources.length > 1 ? `# host: ${names[i] ?? `host${i + 1}`}\n` : '') + t + '\n';
   });
   const r = importDockerLines(text, { name: o.name, hosts: names, lan: o.lan, addresses });
+  const where = sources.length === 1 ? sources[0] : sources.join(' + ');
+  if (r.conflicts.length) {
+    throw new TopologyError(where, r.conflicts.map((c) => ({ path: `line ${c.line}`, message: c.problem, hint: 'rename one of them (--name) in the script' })));
+  }
   const yaml = `# Imported by mvnet from ${sources.join(', ')}. Check the hosts' LAN addresses.\n${stringify(r.doc)}`;
-  // the result must be a valid topology that plans
-  const topo = parseTopology(yaml, o.output ?? '<imported>');
-  const p = plan(topo);
+  // the result must be a valid topology that plans; its problems are named by the script line they come from
+  let p: Plan;
+  try {
+    p = plan(parseTopology(yaml, o.output ?? '<imported>'));
+  } catch (e) {
+    if (!(e instanceof TopologyError)) throw e;
+    throw new TopologyError(where, e.issues.map((i) => {
+      const line = lineOf(r.origins, i.path);
+      return { ...i, path: line ? `line ${line} (${i.path})` : i.path };
+    }));
+  }
   if (o.output) writeFileSync(o.output, yaml);
   if (o.json) printJson({ topology: r.doc, notes: r.notes, containers: p.containers.length });
   else if (!o.output) process.stdout.write(yaml);

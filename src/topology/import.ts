@@ -18,6 +18,17 @@ export interface ImportedNetwork {
 export interface ImportResult {
   doc: Record<string, unknown>;
   notes: ImportNote[];
+  /** the script line each part of the topology came from: field path -> line */
+  origins: Record<string, number>;
+  /** what cannot be imported without losing data (the import fails, naming the lines) */
+  conflicts: ImportNote[];
+}
+
+/** The script line of a field path: that of its longest recorded prefix. */
+export function lineOf(origins: Record<string, number>, path: string): number | undefined {
+  let best: string | undefined;
+  for (const k of Object.keys(origins)) if ((path === k || path.startsWith(`${k}.`)) && (!best || k.length > best.length)) best = k;
+  return best ? origins[best] : undefined;
 }
 
 /** Splits a command line into words like a POSIX shell would (quotes, backslashes), without running anything. */
@@ -78,6 +89,8 @@ export function importDockerLines(text: string, opts: { name?: string; hosts?: s
   };
   let cur: (typeof hosts)[number] | null = null;
   const host = () => cur ?? (cur = newHost());
+  const origins: Record<string, number> = {};
+  const conflicts: ImportNote[] = [];
 
   for (const { no, text: t } of lines) {
     if (t === '') continue;
@@ -122,6 +135,8 @@ export function importDockerLines(text: string, opts: { name?: string; hosts?: s
       if (cur && cur.nets.has(name)) cur = newHost();
       const h = host();
       h.nets.add(name);
+      origins[`networks.${name}`] ??= no;
+      origins[`hosts.${h.name}.ranges.${name}`] = no;
       const prev = networks.get(name);
       if (prev) {
         for (const k of ['subnet', 'gateway', 'parent', 'mode'] as const) {
@@ -162,6 +177,12 @@ export function importDockerLines(text: string, opts: { name?: string; hosts?: s
       if (mac && !(ipn !== null && macFromIp(ipn) === mac.toLowerCase())) c.mac = mac.toLowerCase();
       c.image = image;
       if (command.length) c.command = command;
+      const key = `hosts.${host().name}.containers.${name}`;
+      if (origins[key] !== undefined) {
+        conflicts.push({ line: no, text: t, problem: `a second container named ${name} on host ${host().name} (the first is on line ${origins[key]}); Docker would refuse it, and keeping either would lose the other's address` });
+        continue;
+      }
+      origins[key] = no;
       host().containers[name] = c;
       continue;
     }
@@ -186,5 +207,5 @@ export function importDockerLines(text: string, opts: { name?: string; hosts?: s
     };
     if (!n.parent) notes.push({ line: 0, text: k, problem: `network ${k} has no -o parent=: eth0 assumed` });
   }
-  return { doc: { name: opts.name ?? 'imported', lan: lanText, networks: docNets, hosts: docHosts }, notes };
+  return { doc: { name: opts.name ?? 'imported', lan: lanText, networks: docNets, hosts: docHosts }, notes, origins, conflicts };
 }

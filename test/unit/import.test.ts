@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { stringify } from 'yaml';
 import { formatIp } from '../../src/net/ipv4.ts';
 import { plan } from '../../src/plan/allocate.ts';
-import { importDockerLines, words } from '../../src/topology/import.ts';
+import { importDockerLines, words, lineOf } from '../../src/topology/import.ts';
 import { parseTopology } from '../../src/topology/load.ts';
 
 test("the seed's command block, pasted as it stands, plans to exactly the seed", () => {
@@ -59,4 +61,43 @@ test('CLI: one script per host, names and addresses from --host, unusable lines 
   const bad = spawnSync('./bin/mvnet', ['import', '-'], { encoding: 'utf8', input: 'docker network create -d macvlan --subnet 10.0.0.0/8 -o parent=eth0 m\nifconfig\ndocker run --net m --name x img\n' });
   assert.equal(bad.status, 0);
   assert.match(bad.stderr, /-:2: not a docker command: ifconfig/);
+});
+
+test('a second container of one name on a host is a conflict naming both lines, not a silent drop', () => {
+  const r = importDockerLines([
+    'docker network create -d macvlan --subnet=10.100.0.0/16 -o parent=ens33 macvlan',
+    'docker run -d --name app --net macvlan --ip 10.100.1.5 busybox',
+    'docker run -d --name app --net macvlan --ip 10.100.1.6 busybox',
+  ].join('\n'));
+  assert.equal(r.conflicts.length, 1);
+  assert.equal(r.conflicts[0].line, 3);
+  assert.match(r.conflicts[0].problem, /second container named app on host host1 \(the first is on line 2\)/);
+});
+
+test('every part of the imported topology knows its script line', () => {
+  const r = importDockerLines([
+    '# the seed',
+    'docker network create -d macvlan --subnet=10.100.0.0/16 -o parent=ens33 macvlan',
+    '',
+    'docker run -d --name web --net macvlan --ip 10.200.1.5 busybox',
+  ].join('\n'));
+  assert.equal(lineOf(r.origins, 'hosts.host1.containers.web.ip'), 4);
+  assert.equal(lineOf(r.origins, 'networks.macvlan.subnet'), 2);
+  assert.equal(lineOf(r.origins, 'lan'), undefined);
+});
+
+test('mvnet import: a problem of the result names its script line; a duplicate name fails the import', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mvnet-import-'));
+  const script = join(dir, 'hosts.sh');
+  const base = ['docker network create -d macvlan --subnet=10.100.0.0/16 -o parent=ens33 macvlan', 'docker run -d --name app --net macvlan --ip 10.100.1.5 busybox'];
+  writeFileSync(script, [...base, '', 'docker run -d --name web --net macvlan --ip 10.200.1.5 busybox'].join('\n'));
+  const r = spawnSync('bin/mvnet', ['import', script], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /line 4 \(hosts\.host1\.containers\.web\.ip\): 10\.200\.1\.5 is outside the subnet/);
+  writeFileSync(script, [...base, 'docker run -d --name app --net macvlan --ip 10.100.1.6 busybox'].join('\n'));
+  const d = spawnSync('bin/mvnet', ['import', script, '-o', join(dir, 'out.yaml')], { encoding: 'utf8' });
+  assert.equal(d.status, 2);
+  assert.match(d.stderr, /line 3: a second container named app on host host1 \(the first is on line 2\)/);
+  assert.ok(!existsSync(join(dir, 'out.yaml')), 'nothing written');
+  rmSync(dir, { recursive: true, force: true });
 });

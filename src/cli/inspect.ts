@@ -2,10 +2,12 @@
 import { MvnetError } from '../errors.ts';
 import { context, runningPlan } from './context.ts';
 import { printJson } from './output.ts';
+import { arm } from './signals.ts';
 import { hostView, renderHostView } from './views.ts';
 
 export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
-  const ctx = context(o.file);
+  // a signal lets probes and helpers in flight finish (helpers are removed), then exits 130/143
+  const ctx = context(o.file, arm());
   if (host && !ctx.hosts.has(host)) throw new MvnetError('usage', `no host "${host}" in ${o.file}`, host, `hosts are: ${[...ctx.hosts.keys()].join(', ')}`);
   const plan = await runningPlan(ctx);
   const engines = [...ctx.hosts.values()].filter((e) => !host || e.host === host);

@@ -26,7 +26,7 @@ function onSignal(signal: NodeJS.Signals): void {
     process.exit(exitCodeOf(signal));
   }
   STOP.trigger(signal);
-  process.stderr.write(`\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, then the lock is released` +
+  process.stderr.write(`\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, then mvnet exits (releasing its lock if it holds one)` +
     `${signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ''}\n`);
 }
 

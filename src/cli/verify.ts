@@ -13,6 +13,7 @@ import { context, runningPlan } from './context.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { arm } from './signals.ts';
 import { labNs } from '../lab/lab.ts';
 import { run } from '../lab/exec.ts';
 import type { Topology } from '../topology/types.ts';
@@ -50,7 +51,8 @@ function checkOutput(path: string | undefined): void {
 export async function verifyCommand(o: O): Promise<number> {
   const tries = triesOf(o.tries);
   checkOutput(o.html);
-  const ctx = context(o.file);
+  // a signal lets probes and helpers in flight finish (helpers are removed), then exits 130/143
+  const ctx = context(o.file, arm());
   const say = progress(o.json);
   const t0 = Date.now();
   const p = await runningPlan(ctx).catch(() => makePlan(ctx.topo));

@@ -2,6 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { MvnetError, TopologyError } from '../errors.ts';
+import { parseCidr, parseIp } from '../net/ipv4.ts';
+import { simpleNameProblem } from '../net/names.ts';
 import { plan } from '../plan/allocate.ts';
 import { importDockerLines, lineOf } from '../topology/import.ts';
 import type { Plan } from '../plan/types.ts';
@@ -12,7 +14,15 @@ interface O { host?: string[]; lan?: string; name?: string; output?: string; jso
 
 export async function importCommand(o: O, files: string[]): Promise<number> {
   const sources = files.length ? files : ['-'];
+  if (o.lan !== undefined && !parseCidr(o.lan).ok) {
+    throw new MvnetError('usage', `--lan ${o.lan.slice(0, 40)} is not a network in CIDR form`, undefined, 'e.g. --lan 192.168.140.0/24');
+  }
   const hostArgs = (o.host ?? []).map((h) => h.split('='));
+  for (const [n, a] of hostArgs) {
+    const np = simpleNameProblem(n, 'host name');
+    if (np) throw new MvnetError('usage', `--host ${n.slice(0, 40)}: ${np}`, undefined, 'e.g. --host host1=192.168.140.200');
+    if (a !== undefined && parseIp(a) === null) throw new MvnetError('usage', `--host ${n}=${a.slice(0, 40)}: not an IPv4 address`, undefined, 'e.g. --host host1=192.168.140.200');
+  }
   const names = hostArgs.map(([n]) => n);
   const addresses = Object.fromEntries(hostArgs.filter((h) => h[1]).map(([n, a]) => [n, a]));
   let text = '';

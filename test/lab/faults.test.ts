@@ -54,12 +54,20 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
     ['--wait that is not a number', ['apply', '-f', file, '--wait', 'soon'], /--wait takes a number/],
     ['inspect of an unknown host', ['inspect', '-f', file, 'host9'], /no host "host9"/],
     ['import of a missing file', ['import', join(dir, 'none.sh')], /cannot read/],
+    ['verify --tries 0', ['verify', '-f', file, '--tries', '0'], /--tries takes a whole number from 1 to 10/],
+    ['verify --tries abc', ['verify', '-f', file, '--tries', 'abc'], /--tries takes a whole number from 1 to 10/],
+    ['verify --html into a missing folder', ['verify', '-f', file, '--html', '/nonexistent/r.html'], /the folder \/nonexistent does not exist/],
+    ['verify --pair with one id', ['verify', '-f', file, '--pair', 'host1/centos1'], /--pair takes two ids, FROM and TO \(got 1\)/],
+    ['apply --wait -1', ['apply', '-f', file, '--wait', '-1'], /--wait takes a number of seconds/],
+    ['import --lan that is not a CIDR', ['import', '--lan', 'nope', join(ROOT, 'test/fixtures/seed-commands.txt')], /--lan nope is not a network in CIDR form/],
+    ['import --host with a bad name', ['import', '--host', 'BAD NAME', join(ROOT, 'test/fixtures/seed-commands.txt')], /--host BAD NAME: host name/],
   ];
   for (const [label, args, msg] of calls) {
     const r = mv(...args);
     assert.equal(r.status, 2, `${label}: exit ${r.status}`);
     assert.match(r.stderr, msg, label);
   }
+  assert.equal(await snapshot(name), before, 'no bad call changed a host');
   const endpoints: [string, string, RegExp][] = [
     ['unreachable tcp endpoint', 'tcp://127.0.0.1:2375', /host2: .*does not answer|ECONNREFUSED/],
     ['tcp without TLS material', 'tcp://127.0.0.1:2376', /host2: .*needs TLS certificates/],

@@ -133,7 +133,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       if (!cidrWithin(rp.cidr, n.subnet)) { bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`); continue; }
       const others = rangesByNet.get(net) ?? [];
       const clash = others.find((o) => overlaps(o.range, rp.cidr));
-      if (clash) bad(`${p}.ranges.${net}`, `${r} overlaps host ${clash.host}'s range ${formatCidr(clash.range)}`, 'per-host ranges must be disjoint');
+      if (clash) bad(`${p}.ranges.${net}`, `${r} overlaps hosts.${clash.host}.ranges.${net} (${formatCidr(clash.range)})`, 'per-host ranges must be disjoint');
       others.push({ host: hname, range: rp.cidr });
       rangesByNet.set(net, others);
       ranges[net] = rp.cidr;

@@ -105,10 +105,18 @@ test('names that are `ip` keywords or look like the lab\'s own: a host named lan
   });
   const up = mv('lab', 'up', '-f', file);
   assert.equal(up.status, 0, up.stderr);
-  assert.ok(ipJson(hostNs(name, 'host1'), 'link', 'show', 'dev').length === 1);
-  assert.ok(ipJson(hostNs(name, 'lan'), 'link', 'show', 'type').length === 1);
+  assert.ok(ipJson(hostNs(name, 'host1'), 'link', 'show', 'dev', 'dev').length === 1);
+  assert.ok(ipJson(hostNs(name, 'lan'), 'link', 'show', 'dev', 'type').length === 1);
   assert.equal(mv('apply', '-f', file).status, 0);
   const v = mvJson('verify', '-f', file);
   assert.equal(v.json.mismatches, 0);
   assert.equal(mv('destroy', '-f', file).status, 0);
+});
+
+test('lab up into a reader that closes early (| head -1) still builds the whole lab and exits 0', async (t) => {
+  const { file } = labTopology(t, 'seed.yaml', 'tpipe');
+  const r = spawnSync('bash', ['-c', `${join(ROOT, 'bin/mvnet')} lab up -f ${file} 2>&1 | head -1; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stdout);
+  assert.doesNotMatch(r.stdout, /EPIPE/);
+  assert.deepEqual(mvJson('lab', 'status', '-f', file).json.hosts.map((h: any) => h.daemon), ['up', 'up']);
 });

@@ -166,6 +166,14 @@ test('issue 14 on the lab: drift named, exiting containers reported, commands sp
   assert.equal(r.status, 2);
   assert.match(r.stderr, /host2: container centos2 (keeps exiting|is exited)/);
   assert.match(r.stderr, /\| broken config/);
+  // verify interrupted while it probes: what is in flight finishes, no helper container is left behind
+  const vi = spawn(join(ROOT, 'bin/mvnet'), ['verify', '-f', file], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1200));
+  vi.kill('SIGINT');
+  await new Promise((r) => vi.on('close', r));
+  for (const h of ['host1', 'host2']) {
+    assert.deepEqual(await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }), [], `${h}: no helper left`);
+  }
   // a reader that closes early: no EPIPE stack, exit 0
   const head = spawnSync('bash', ['-c', `${join(ROOT, 'bin/mvnet')} plan -f ${file} --offline | head -1; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
   assert.equal(head.status, 0, head.stderr);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CASES, caseText, seed } from '../fixtures/bad-cases.ts';
 import { plan } from '../../src/plan/allocate.ts';
-import { parseTopology } from '../../src/topology/load.ts';
+import { loadTopology, parseTopology } from '../../src/topology/load.ts';
 import { TopologyError } from '../../src/errors.ts';
 
 for (const [name, mutate, path, message] of CASES) {
@@ -51,4 +51,20 @@ test('CLI: a bad file exits 2, names file and field path, and --json gives the i
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no such file/);
   } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('the 4 MB gate counts bytes, before reading (2.1 million two-byte characters are 4.2 MB)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mvnet-big-'));
+  const file = join(dir, 'big.yaml');
+  writeFileSync(file, `name: big\n# ${'é'.repeat(2_100_000)}\n`);
+  try {
+    loadTopology(file);
+    assert.fail('no error');
+  } catch (e) {
+    assert.ok(e instanceof TopologyError);
+    assert.equal(e.file, file);
+    assert.match(e.issues[0].message, /is 4200\d+ bytes, larger than 4 MB/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

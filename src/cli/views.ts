@@ -49,13 +49,14 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
 }
 
 export function renderHostView(v: HostView, plan: Plan): string {
-  const out: string[] = [`==== ${v.host} (${v.address}) ====`, '$ ip addr', ipAddrTable(v.ipAddr)];
+  // tables of live values in the seed's layout, not transcripts: the headings say so (no `$` prompt)
+  const out: string[] = [`==== ${v.host} (${v.address}) ====`, `ip addr of ${v.host} (read live, as a table)`, ipAddrTable(v.ipAddr)];
   for (const [name, rows] of Object.entries(v.containers)) {
-    out.push(`$ docker exec -it ${name} ip addr`);
+    out.push(`ip addr in ${name} (read live, as the seed's docker exec -it ${name} ip addr showed it)`);
     out.push(rows ? ipAddrTable(rows) : '(not running)');
   }
   for (const [name, nr] of Object.entries(v.networks)) {
-    out.push(`$ docker network inspect ${name}`);
+    out.push(`docker network inspect ${name} (read live through the Docker API, as a table)`);
     out.push(nr ? networkInspectTable(name, nr.subnet, nr.gateway, nr.rows) : '(missing: run mvnet apply)');
   }
   if (v.drift.length) out.push(`drift against the plan of ${plan.name}:`, ...v.drift.map((d) => `  ! ${d}`));

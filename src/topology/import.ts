@@ -5,6 +5,7 @@
  * the current host already has starts the next host, so the seed's block pasted as it stands splits into
  * its two hosts; `# host: NAME` lines name hosts explicitly.
  */
+import { splitWords } from './words.ts';
 import { parseCidr, parseIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 
@@ -31,27 +32,10 @@ export function lineOf(origins: Record<string, number>, path: string): number | 
   return best ? origins[best] : undefined;
 }
 
-/** Splits a command line into words like a POSIX shell would (quotes, backslashes), without running anything. */
+/** Splits a script line into words like a POSIX shell would (quotes, backslashes, comments), running nothing. */
 export function words(line: string): string[] | null {
-  const out: string[] = [];
-  let cur = '', inWord = false, q: '"' | "'" | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (q) {
-      if (ch === q) q = null;
-      else if (ch === '\\' && q === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += ch;
-      continue;
-    }
-    if (ch === "'" || ch === '"') { q = ch; inWord = true; continue; }
-    if (ch === '\\' && i + 1 < line.length) { cur += line[++i]; inWord = true; continue; }
-    if (/\s/.test(ch)) { if (inWord) { out.push(cur); cur = ''; inWord = false; } continue; }
-    if (ch === '#' && !inWord) break;
-    cur += ch; inWord = true;
-  }
-  if (q) return null;
-  if (inWord) out.push(cur);
-  return out;
+  const r = splitWords(line, { comments: true });
+  return r.ok ? r.words : null;
 }
 
 /** Options of `docker run` that take a value (so their value is not mistaken for the image). */

@@ -2,18 +2,20 @@
  * A `command:` string split into words as a POSIX shell splits them: blanks separate words, single quotes keep
  * everything literally, double quotes keep everything but `\"`, `\\`, `\$` and `` \` `` escapes, a backslash
  * outside quotes keeps the next character. Nothing is expanded or run: no variables, globs, pipes or `;` —
- * those characters stay in the words as they are. Pure.
+ * those characters stay in the words as they are. With `comments`, a `#` that starts a word ends the line (scripts).
+ * One splitter for `command:` strings and for the lines `mvnet import` reads. Pure.
  */
 
 export type Words = { ok: true; words: string[] } | { ok: false; problem: string };
 
-export function splitWords(text: string): Words {
+export function splitWords(text: string, opts: { comments?: boolean } = {}): Words {
   const words: string[] = [];
   let cur = '';
   let inWord = false;
   let i = 0;
   while (i < text.length) {
     const ch = text[i];
+    if (opts.comments && ch === '#' && !inWord) break; // a script line's comment
     if (ch === ' ' || ch === '\t' || ch === '\n') {
       if (inWord) { words.push(cur); cur = ''; inWord = false; }
       i++;

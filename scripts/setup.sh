@@ -31,6 +31,8 @@ fi
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+# the compiled CLI (dist/): bin/mvnet runs it, and falls back to the TypeScript sources only when they are newer
+npm run --silent build
 
 # --engines: the lab's newer Docker engines, root file systems built once (debootstrap) and reused:
 # Debian trixie's docker.io (26) and sid's (28). This machine's own docker.io is the third (20.10).

@@ -7,7 +7,7 @@ import { pingOnce } from '../probe/ping.ts';
 import { pingTranscript } from '../render/ping.ts';
 import { describeChange } from './apply.ts';
 import { context, livePlan, withLock } from './context.ts';
-import { printJson } from './output.ts';
+import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
 import { hostView, renderHostView, type HostView } from './views.ts';
@@ -56,12 +56,12 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   w('and nothing outside reaches them: exactly as the seed found, now predicted and verified.');
   w();
   w('Explore:');
-  w(`  ./bin/mvnet plan -f ${o.file}              # the plan and every predicted result, with reasons`);
-  w(`  ./bin/mvnet verify -f ${o.file}            # probe all ${pred.pairCount} pairs (--html report.html for a picture)`);
-  w(`  eval "$(./bin/mvnet lab env -f ${o.file} ${first.name})"; docker ps   # the plain docker CLI on ${first.name}`);
-  w(`  ./bin/mvnet lab exec -f ${o.file} ${first.name} -- ip addr`);
+  w(`  ${self()} plan -f ${o.file}              # the plan and every predicted result, with reasons`);
+  w(`  ${self()} verify -f ${o.file}            # probe all ${pred.pairCount} pairs (--html report.html for a picture)`);
+  w(`  eval "$(${self()} lab env -f ${o.file} ${first.name})"; docker ps   # the plain docker CLI on ${first.name}`);
+  w(`  ${self()} lab exec -f ${o.file} ${first.name} -- ip addr`);
   w('Tear down:');
-  w(`  ./bin/mvnet destroy -f ${o.file} && ./bin/mvnet lab down -f ${o.file}`);
+  w(`  ${self()} destroy -f ${o.file} && ${self()} lab down -f ${o.file}`);
   if (o.json) printJson({ topology: plan.name, changes: r.changes.length, views, pings });
   return 0;
 }

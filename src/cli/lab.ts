@@ -7,7 +7,7 @@ import { readState } from '../lab/state.ts';
 import { MvnetError } from '../errors.ts';
 import { table } from '../render/tables.ts';
 import { loadTopology } from '../topology/load.ts';
-import { printJson } from './output.ts';
+import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 
 interface O { file: string; json?: boolean }
@@ -18,9 +18,9 @@ export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean 
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
   else {
     process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);
-    process.stdout.write(`  use a host's engine:  eval "$(./bin/mvnet lab env -f ${o.file} ${r.hosts[0]})"; docker ps\n`);
-    process.stdout.write(`  look inside a host:   ./bin/mvnet lab exec -f ${o.file} ${r.hosts[0]} -- ip addr\n`);
-    process.stdout.write(`  tear it down:         ./bin/mvnet lab down -f ${o.file}\n`);
+    process.stdout.write(`  use a host's engine:  eval "$(${self()} lab env -f ${o.file} ${r.hosts[0]})"; docker ps\n`);
+    process.stdout.write(`  look inside a host:   ${self()} lab exec -f ${o.file} ${r.hosts[0]} -- ip addr\n`);
+    process.stdout.write(`  tear it down:         ${self()} lab down -f ${o.file}\n`);
   }
   return 0;
 }

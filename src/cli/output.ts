@@ -1,5 +1,8 @@
 /** How the CLI speaks: errors, JSON, exit codes. The one place errors become messages. */
 import { isMvnetError, MultiHostError, TopologyError } from '../errors.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const EXIT = { ok: 0, differs: 1, error: 2 } as const;
 
@@ -35,4 +38,17 @@ export function reportError(e: unknown, json: boolean): number {
   process.stderr.write(errorLines(e).join('\n') + '\n');
   if (!isMvnetError(e) && process.env.MVNET_DEBUG) process.stderr.write(String((e as Error)?.stack) + '\n');
   return EXIT.error;
+}
+
+/** How the user can call mvnet again from here: `./bin/mvnet` in a checkout, `mvnet` when installed. */
+export function self(): string {
+  const bin = process.argv[1] ?? 'mvnet';
+  const rel = relative(process.cwd(), bin);
+  return rel === 'bin/mvnet' ? './bin/mvnet' : 'mvnet';
+}
+
+/** The demo's topology: examples/seed.yaml here, else the one shipped with mvnet. */
+export function seedFile(): string {
+  const here = 'examples/seed.yaml';
+  return existsSync(here) ? here : join(dirname(fileURLToPath(import.meta.url)), '..', '..', here);
 }

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
+import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './image.ts';
 import { SshError, sshAgent, sshHint } from './ssh.ts';
@@ -58,11 +59,18 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
 }
 
 export class DockerEngine implements Engine {
-  readonly docker: Docker;
+  private client?: Docker;
+  private readonly options: Docker.DockerOptions;
   private cachedInfo?: EngineInfo;
 
   constructor(readonly host: string, readonly endpoint: string) {
-    this.docker = new Docker(dockerOptions(endpoint, host));
+    this.options = dockerOptions(endpoint, host);
+  }
+
+  /** The API client, made on first use (a command that never reaches the engine never loads dockerode). */
+  get docker(): Docker {
+    this.client ??= new (dockerode())(this.options);
+    return this.client;
   }
 
   private wrap(what: string) {

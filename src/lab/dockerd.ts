@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import Docker from 'dockerode';
+import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError } from '../errors.ts';
 import type { LabEngine } from '../topology/types.ts';
 import { inRootfs } from './engines.ts';
@@ -105,7 +105,7 @@ export function daemonPid(dir: string): number | undefined {
 }
 
 export async function waitReady(socket: string, pid: number, dir: string, timeoutMs = 60_000): Promise<void> {
-  const docker = new Docker({ socketPath: socket });
+  const docker = new (dockerode())({ socketPath: socket });
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (existsSync(socket)) {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import Docker from 'dockerode';
+import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
@@ -140,7 +140,7 @@ Promise<UpResult> {
       try {
         mkdirSync(hs.dir, { recursive: true });
         await startEngine(state, hs);
-        await ensureHelperImage({ docker: new Docker({ socketPath: hs.socket }) });
+        await ensureHelperImage({ docker: new (dockerode())({ socketPath: hs.socket }) });
         progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
       } catch (e) {
         errors.push(new MvnetError('lab', (e as Error).message, h.name));
@@ -251,7 +251,7 @@ export async function labStatus(topo: Topology): Promise<HostStatus[]> {
     }
     let daemon: HostStatus['daemon'] = 'down';
     if (hs?.pid && isAlive(hs.pid)) {
-      try { await new Docker({ socketPath: hs.socket }).ping(); daemon = 'up'; } catch { daemon = 'not answering'; }
+      try { await new (dockerode())({ socketPath: hs.socket }).ping(); daemon = 'up'; } catch { daemon = 'not answering'; }
     }
     let link: HostStatus['link'] = 'absent';
     if (state && hs && nsList.includes(state.lanNs)) {

@@ -1,5 +1,5 @@
 /** Forms a real Swarm of the lab's engines: init on the manager, join the others, label each node with its host name. */
-import Docker from 'dockerode';
+import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError } from '../errors.ts';
 import { formatIp } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
@@ -8,7 +8,7 @@ import type { LabState } from './state.ts';
 import { NODE_LABEL } from '../engine/swarm.ts';
 
 export async function formSwarm(topo: Topology, state: LabState, progress: (m: string) => void): Promise<void> {
-  const engines = new Map(topo.hosts.map((h) => [h.name, new Docker({ socketPath: state.hosts[h.name].socket })]));
+  const engines = new Map(topo.hosts.map((h) => [h.name, new (dockerode())({ socketPath: state.hosts[h.name].socket })]));
   const mgrHost = topo.hosts.find((h) => h.name === topo.manager)!;
   const mgr = engines.get(mgrHost.name)!;
   const addr = (h: { address: number }) => `${formatIp(h.address)}:2377`;

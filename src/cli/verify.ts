@@ -72,7 +72,9 @@ export async function verifyCommand(o: O): Promise<number> {
   const skipped = pred.pairCount - only.size;
   if (skipped) say(`${skipped} pairs from LAN devices are not probed (devices are probed only in the lab)`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
-  const probed = await runProbes(p, ctx.hosts, jobList, { tries, device });
+  const reach = new Set([...pairs(pred)].filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${x.to}`));
+  const expected = (from: string, to: string) => reach.has(`${from}>${to}`);
+  const probed = await runProbes(p, ctx.hosts, jobList, { tries, device, expected });
   if (probed.down.size === ctx.hosts.size) {
     // nothing answered: that is an error, not a verified difference
     throw new MultiHostError('engine', [...probed.down].map(([h, why]) => new HostError(h, why)), 'no Docker engine of the topology answers; nothing was probed');

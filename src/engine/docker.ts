@@ -7,7 +7,7 @@ import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './image.ts';
 import { SshError, sshAgent, sshHint } from './ssh.ts';
-import type { ContainerCreate, Engine, EngineInfo, ExecResult, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
+import type { ContainerCreate, Engine, EngineInfo, ExecResult, HelperOptions, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
 
 /** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
 export function dockerOptions(endpoint: string, host: string): Docker.DockerOptions {
@@ -180,9 +180,9 @@ export class DockerEngine implements Engine {
     return { subnet: cfg.Subnet ?? '', gateway: cfg.Gateway ?? '', rows };
   }
 
-  async containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number }> {
+  async containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number; pid: number }> {
     const c = await this.docker.getContainer(id).inspect().catch(this.wrap(`inspect container ${id.slice(0, 12)}`));
-    return { status: c.State.Status, restarts: c.RestartCount ?? 0, exitCode: c.State.ExitCode ?? 0 };
+    return { status: c.State.Status, restarts: c.RestartCount ?? 0, exitCode: c.State.ExitCode ?? 0, pid: c.State.Pid ?? 0 };
   }
 
   async logTail(id: string, lines: number): Promise<string> {
@@ -223,12 +223,12 @@ export class DockerEngine implements Engine {
     return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
   }
 
-  async helper(opts: { image: string; cmd: string[]; network: 'host' | { container: string }; privileged?: boolean; labels: Record<string, string> }): Promise<ExecResult> {
+  async helper(opts: HelperOptions): Promise<ExecResult> {
     const c = await this.docker.createContainer({
       Image: opts.image, Cmd: opts.cmd, Labels: opts.labels,
       HostConfig: {
         NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
-        Privileged: opts.privileged ?? false, CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW'],
+        Privileged: opts.privileged ?? false, PidMode: opts.pidHost ? 'host' : undefined, CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW', ...(opts.capAdd ?? [])],
       },
     }).catch(this.wrap('create helper container'));
     try {

@@ -71,12 +71,26 @@ export interface Engine {
   /** subnet, gateway and attached containers (name, IPv4Address, MacAddress) as `docker network inspect` shows */
   inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
   hasImage(ref: string): Promise<boolean>;
-  /** a container's status, how often it was restarted, and its last exit code */
-  containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number }>;
+  /** a container's status, how often it was restarted, its last exit code and its process id on the host */
+  containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number; pid: number }>;
   /** the last lines a container wrote (stdout and stderr) */
   logTail(id: string, lines: number): Promise<string>;
   pullImage(ref: string): Promise<void>;
   exec(id: string, cmd: string[], timeoutMs?: number): Promise<ExecResult>;
-  /** a short-lived helper container (host network or another container's network), removed afterwards */
-  helper(opts: { image: string; cmd: string[]; network: 'host' | { container: string }; privileged?: boolean; labels: Record<string, string> }): Promise<ExecResult>;
+  /**
+   * A short-lived helper container (host network or another container's network), removed afterwards; with
+   * `pidHost` it sees the host's processes (entering their network namespaces needs SYS_ADMIN and SYS_PTRACE).
+   */
+  helper(opts: HelperOptions): Promise<ExecResult>;
+}
+
+export interface HelperOptions {
+  image: string;
+  cmd: string[];
+  network: 'host' | { container: string };
+  privileged?: boolean;
+  /** capabilities beyond NET_ADMIN and NET_RAW (which every helper has) */
+  capAdd?: string[];
+  pidHost?: boolean;
+  labels: Record<string, string>;
 }

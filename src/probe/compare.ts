@@ -23,6 +23,8 @@ export interface PairResult {
 export interface Comparison {
   pairs: PairResult[];
   mismatches: number;
+  /** pairs whose fast answer differed from the prediction and were probed again with the full budget */
+  rechecked?: number;
 }
 
 const KIND: Record<FailKind, Reason> = { noarp: 'no-arp-reply', noicmp: 'no-icmp-reply', nogw: 'no-gateway', noroute: 'no-route' };
@@ -77,5 +79,9 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     }
     out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason, why, match: false, device: p.device });
   }
-  return { pairs: out, mismatches: out.filter((x) => !x.match).length };
+  const sources = [...probed.sources.values()];
+  const twoPass = sources.some((x) => x.fastAgreed !== undefined);
+  const fast = sources.reduce((n, x) => n + (x.fastAgreed ?? 0), 0);
+  const probedPairs = sources.reduce((n, x) => n + (x.error ? 0 : x.results.size), 0);
+  return { pairs: out, mismatches: out.filter((x) => !x.match).length, rechecked: twoPass ? probedPairs - fast : undefined };
 }

@@ -1,9 +1,13 @@
-/** Running probes through the engines: every source at once, all its targets at once. */
+/**
+ * Running probes through the engines: every host at once (one batch helper each, every source in it at once), all
+ * of a source's targets at once.
+ */
 import { formatIp } from '../net/ipv4.ts';
 import type { Engine, LiveContainer } from '../engine/engine.ts';
 import { PROBE_IMAGE } from '../engine/image.ts';
 import { L, labels } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
+import { batchArgs, splitBatchOutput } from './batch.ts';
 import { parseProbeOutput, probeArgs, type LinkLine, type ProbeLine } from './script.ts';
 
 export interface SourceResult {
@@ -11,6 +15,8 @@ export interface SourceResult {
   source: string;
   results: Map<string, ProbeLine>;
   links: LinkLine[];
+  /** pairs settled by the fast pass (their one packet agreed with the prediction) */
+  fastAgreed?: number;
   /** why the source could not probe at all */
   error?: { reason: 'engine-down' | 'not-running'; detail: string };
 }
@@ -26,15 +32,6 @@ export function addresses(plan: Plan): Map<string, string> {
   return m;
 }
 
-async function runIn(e: Engine, topology: string, source: string, live: LiveContainer | undefined, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!source.includes('/')) {
-    return e.helper({ image: PROBE_IMAGE, cmd: args, network: 'host', labels: labels(topology, 'helper', e.host, 'probe') });
-  }
-  if (live!.image === PROBE_IMAGE) return e.exec(live!.id, args, 60_000);
-  // an image without ping: a helper joins the container's network namespace
-  return e.helper({ image: PROBE_IMAGE, cmd: args, network: { container: live!.id }, labels: labels(topology, 'helper', e.host, 'probe') });
-}
-
 export interface Probed {
   sources: Map<string, SourceResult>;
   /** hosts whose engine did not answer */
@@ -48,7 +45,101 @@ export interface Probed {
 /** Runs the probe program in a LAN device (only the lab can: devices have no Docker engine). */
 export type DeviceRunner = (device: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
 
-export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: ProbeJob[], opts: { tries?: number; device?: DeviceRunner } = {}): Promise<Probed> {
+export interface ProbeOptions {
+  /** attempts per pair in the slow pass (default 3, a second apart) */
+  tries?: number;
+  device?: DeviceRunner;
+  /**
+   * The prediction (from, to) -> reachable. With it, every pair first gets one packet and a short window (the fast
+   * pass); only the pairs whose fast answer differs from it get the full, slow budget before they count.
+   */
+  expected?: (from: string, to: string) => boolean;
+  /** the fast pass's window in seconds (default 0.3) */
+  window?: number;
+}
+
+/** Runs the probe program for several sources of one place (`at`: the source's place in the group); returns each
+ * source's output, in the order given. */
+type GroupRun = (items: { at: number; targets: string[] }[], tries: number, window: number) => Promise<string[]>;
+
+interface Unit { job: ProbeJob; res: SourceResult }
+
+/** A host's sources (the host itself and its containers) in one batch helper; see batch.ts. */
+function hostRunner(e: Engine, topology: string, pids: (number | 'host')[]): GroupRun {
+  return async (items, tries, window) => {
+    const args = batchArgs(items.map((x) => ({ pid: pids[x.at], targets: x.targets })), tries, 1, window);
+    const r = await e.helper({
+      image: PROBE_IMAGE, cmd: args, network: 'host', pidHost: true, capAdd: ['SYS_ADMIN', 'SYS_PTRACE'],
+      labels: labels(topology, 'helper', e.host, 'probe'),
+    });
+    if (r.code !== 0) throw new Error(`the probe helper on ${e.host} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`);
+    return splitBatchOutput(r.stdout, items.length);
+  };
+}
+
+/** Fast pass for every target, then the slow pass for the targets whose answer differs from the prediction. */
+async function twoPass(run: GroupRun, units: Unit[], addr: Map<string, string>, opts: ProbeOptions): Promise<void> {
+  const tries = opts.tries ?? 3;
+  const pass = async (list: { at: number; unit: Unit; targets: string[] }[], window: number) => {
+    const outs = await run(list.map((x) => ({ at: x.at, targets: x.targets.map((t) => addr.get(t)!) })), tries, window);
+    list.forEach(({ unit, targets }, i) => {
+      const parsed = parseProbeOutput(outs[i] ?? '');
+      const byIp = new Map(parsed.results.map((x) => [x.target, x]));
+      for (const t of targets) {
+        const x = byIp.get(addr.get(t)!);
+        if (x) unit.res.results.set(t, x); else unit.res.results.delete(t);
+      }
+      if (parsed.links.length > 0) unit.res.links = parsed.links;
+    });
+  };
+  const all = units.map((unit, at) => ({ at, unit, targets: unit.job.targets }));
+  const expected = opts.expected;
+  if (!expected) return pass(all, 0);
+  await pass(all, opts.window ?? 0.3);
+  const again = all.map(({ at, unit, targets }) => {
+    const differ = targets.filter((t) => unit.res.results.get(t)?.ok !== expected(unit.job.source, t));
+    unit.res.fastAgreed = targets.length - differ.length;
+    return { at, unit, targets: differ };
+  }).filter((x) => x.targets.length > 0);
+  if (again.length > 0) await pass(again, 0);
+}
+
+/** Why a source cannot probe, or the container whose network it probes from (null: the host itself). */
+function sourceContainer(plan: Plan, source: string, live: Map<string, Map<string, LiveContainer>>):
+{ id: string | null } | { error: NonNullable<SourceResult['error']> } {
+  const [host, name] = source.split('/');
+  if (!name) return { id: null };
+  const planned = plan.containers.find((c) => c.id === source);
+  if (planned?.dockerId) return { id: planned.dockerId };
+  const lc = live.get(host)!.get(name);
+  if (!lc || lc.state !== 'running') {
+    return { error: { reason: 'not-running', detail: lc ? `${source} is ${lc.state}` : `${source} does not exist` } };
+  }
+  return { id: lc.id };
+}
+
+/** Probes a host's sources: their process ids, then one two-pass batch. */
+async function probeHost(e: Engine, plan: Plan, units: Unit[], live: Map<string, Map<string, LiveContainer>>,
+  addr: Map<string, string>, opts: ProbeOptions): Promise<void> {
+  const ready: Unit[] = [];
+  const pids: (number | 'host')[] = [];
+  await Promise.all(units.map(async (u) => {
+    const c = sourceContainer(plan, u.job.source, live);
+    if ('error' in c) { u.res.error = c.error; return; }
+    const pid = c.id === null ? 'host' : await e.containerState(c.id).then((st) => st.pid).catch(() => 0);
+    if (pid === 0) { u.res.error = { reason: 'not-running', detail: `${u.job.source} is not running` }; return; }
+    ready.push(u);
+    pids.push(pid);
+  }));
+  if (ready.length === 0) return;
+  try {
+    await twoPass(hostRunner(e, plan.name, pids), ready, addr, opts);
+  } catch (err) {
+    for (const u of ready) u.res.error = { reason: 'engine-down', detail: (err as Error).message };
+  }
+}
+
+export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: ProbeJob[], opts: ProbeOptions = {}): Promise<Probed> {
   const addr = addresses(plan);
   const live = new Map<string, Map<string, LiveContainer>>();
   const down = new Map<string, string>();
@@ -60,7 +151,6 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
       down.set(e.host, (err as Error).message);
     }
   }));
-  const taskContainer = (id: string, image?: string): LiveContainer => ({ id, name: id, state: 'running', image: image ?? PROBE_IMAGE, labels: {}, networks: {} });
   const stopped = new Set<string>();
   const drifted = new Map<string, string>();
   for (const c of plan.containers) {
@@ -71,34 +161,28 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
     if (lc?.state === 'running' && liveIp !== undefined && liveIp !== formatIp(c.ip)) drifted.set(c.id, liveIp || 'none');
   }
   const out = new Map<string, SourceResult>();
-  await Promise.all(jobs.map(async (job) => {
-    const [host, name] = job.source.split('/');
-    const e = hosts.get(host);
+  const byHost = new Map<string, Unit[]>();
+  const work: Promise<void>[] = [];
+  for (const job of jobs) {
     const res: SourceResult = { source: job.source, results: new Map(), links: [] };
     out.set(job.source, res);
-    if (!e) {
-      // a LAN device
-      if (!opts.device) { res.error = { reason: 'engine-down', detail: `${job.source} is a LAN device: only the lab can probe from it` }; return; }
-      const r = await opts.device(job.source, probeArgs(job.targets.map((t) => addr.get(t)!), opts.tries ?? 3));
-      const parsed = parseProbeOutput(r.stdout);
-      const byIp = new Map(parsed.results.map((x) => [x.target, x]));
-      job.targets.forEach((t) => { const x = byIp.get(addr.get(t)!); if (x) res.results.set(t, x); });
-      return;
+    const host = job.source.split('/')[0];
+    if (hosts.has(host)) {
+      if (down.has(host)) res.error = { reason: 'engine-down', detail: down.get(host)! };
+      else byHost.set(host, [...(byHost.get(host) ?? []), { job, res }]);
+    } else if (!opts.device) {
+      res.error = { reason: 'engine-down', detail: `${job.source} is a LAN device: only the lab can probe from it` };
+    } else {
+      // a LAN device of the lab: the probe program in its namespace
+      const device = opts.device;
+      const run: GroupRun = async (items, tries, window) =>
+        [(await device(job.source, probeArgs(items[0].targets, tries, 1, window))).stdout];
+      work.push(twoPass(run, [{ job, res }], addr, opts).catch((err) => {
+        res.error = { reason: 'engine-down', detail: (err as Error).message };
+      }));
     }
-    if (down.has(host)) { res.error = { reason: 'engine-down', detail: down.get(host)! }; return; }
-    const planned = plan.containers.find((c) => c.id === job.source);
-    const lc = planned?.dockerId ? taskContainer(planned.dockerId, planned.image) : name ? live.get(host)!.get(name) : undefined;
-    if (name && (!lc || lc.state !== 'running')) { res.error = { reason: 'not-running', detail: lc ? `${job.source} is ${lc.state}` : `${job.source} does not exist` }; return; }
-    const targets = job.targets.map((t) => addr.get(t)!);
-    try {
-      const r = await runIn(e, plan.name, job.source, lc, probeArgs(targets, opts.tries ?? 3));
-      const parsed = parseProbeOutput(r.stdout);
-      const byIp = new Map(parsed.results.map((x) => [x.target, x]));
-      job.targets.forEach((t) => { const x = byIp.get(addr.get(t)!); if (x) res.results.set(t, x); });
-      res.links = parsed.links;
-    } catch (err) {
-      res.error = { reason: 'engine-down', detail: (err as Error).message };
-    }
-  }));
+  }
+  for (const [host, units] of byHost) work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts));
+  await Promise.all(work);
   return { sources: out, down, stopped, drifted };
 }

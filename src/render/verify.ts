@@ -11,6 +11,7 @@ export function verifyJson(c: Comparison, extra: Record<string, unknown> = {}): 
     /** pairs with a LAN machine at one end */
     lanPairs: c.pairs.filter((p) => p.device).map(row),
     mismatches: c.mismatches,
+    ...(c.rechecked === undefined ? {} : { rechecked: c.rechecked }),
   };
 }
 
@@ -32,6 +33,9 @@ export function verifyText(c: Comparison, ids: string[], color: boolean, ms: num
     if (bad.length > 200) out.push(`... and ${bad.length - 200} more (see --json)`);
   }
   const reach = c.pairs.filter((p) => p.actual === 'reachable').length;
-  out.push(`${c.pairs.length} pairs probed in ${(ms / 1000).toFixed(1)} s: ${reach} reachable, ${c.pairs.length - reach} unreachable; ${bad.length === 0 ? 'all as predicted' : `${bad.length} differ`}`);
+  const again = c.rechecked ? ` (${c.rechecked} probed again with the full budget)` : '';
+  const verdict = bad.length === 0 ? 'all as predicted' : `${bad.length} differ`;
+  out.push(`${c.pairs.length} pairs probed in ${(ms / 1000).toFixed(1)} s${again}: ${reach} reachable, ` +
+    `${c.pairs.length - reach} unreachable; ${verdict}`);
   return out.join('\n');
 }

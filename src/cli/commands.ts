@@ -29,7 +29,9 @@ export function register(program: Command, run: Run): void {
   withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
     .option('--html <FILE>', 'write a self-contained HTML report')
     .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')
-    .option('--tries <N>', 'attempts per pair before it counts as unreachable', '3')
+    .option('--tries <N>', 'attempts for a pair whose first, fast answer differs from the prediction', '3')
+    .option('--sample <K>', 'probe K pairs for every pair of prediction groups instead of every pair')
+    .option('--seed <N>', 'the random seed of --sample (printed by every sampled run)')
     .action(run(async (o) => (await import('./verify.ts')).verifyCommand(o)));
   program.command('demo').description('the seed on the lab: lab up, apply, the seed\'s views and pings')
     .option('-f, --file <FILE>', 'topology file', seedFile()).option('--json', 'machine-readable output')

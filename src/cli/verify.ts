@@ -3,6 +3,7 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import { pairs, predict, verdictFor } from '../predict/predict.ts';
+import { samplePairs } from '../predict/sample.ts';
 import { compare } from '../probe/compare.ts';
 import { addresses, runProbes, type ProbeJob } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';
@@ -27,7 +28,18 @@ function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
   return async (device, args) => run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
 }
 
-interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string }
+interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string; sample?: string; seed?: string }
+
+/** --sample K / --seed N: whole numbers (K from 1 to 1000). */
+function wholeOf(flag: string, v: string | undefined, max: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!/^\d+$/.test(v.trim()) || n < 1 || n > max) {
+    throw new MvnetError('usage', `${flag} takes a whole number from 1 to ${max}, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`,
+      undefined, flag === '--sample' ? 'e.g. --sample 3 (three pairs for every pair of groups)' : 'e.g. --seed 42');
+  }
+  return n;
+}
 
 /** --tries: a whole number from 1 to 10 (each try waits for replies; more only lengthens a failing run). */
 export function triesOf(v: string | undefined): number {
@@ -50,6 +62,8 @@ function checkOutput(path: string | undefined): void {
 
 export async function verifyCommand(o: O): Promise<number> {
   const tries = triesOf(o.tries);
+  const sample = wholeOf('--sample', o.sample, 1000);
+  const seed = wholeOf('--seed', o.seed, 2 ** 31) ?? 1 + Math.floor(Math.random() * 2 ** 31);
   checkOutput(o.html);
   // a signal lets probes and helpers in flight finish (helpers are removed), then exits 130/143
   const ctx = context(o.file, arm());
@@ -59,7 +73,8 @@ export async function verifyCommand(o: O): Promise<number> {
   const pred = predict(p);
   if (o.pair) return pairCommand(o, ctx, p, pred);
   const jobs = new Map<string, string[]>();
-  for (const x of pairs(pred)) {
+  const chosen = sample === undefined ? [...pairs(pred)] : samplePairs(pred, sample, seed);
+  for (const x of chosen) {
     const list = jobs.get(x.from) ?? [];
     list.push(x.to);
     jobs.set(x.from, list);
@@ -69,25 +84,27 @@ export async function verifyCommand(o: O): Promise<number> {
   // without the lab, nothing can probe from a LAN device: those pairs are left out, and said so
   const jobList: ProbeJob[] = [...jobs].filter(([source]) => device || !devices.has(source)).map(([source, targets]) => ({ source, targets }));
   const only = new Set(jobList.flatMap((j) => j.targets.map((t) => `${j.source}>${t}`)));
-  const skipped = pred.pairCount - only.size;
+  const skipped = chosen.length - only.size;
   if (skipped) say(`${skipped} pairs from LAN devices are not probed (devices are probed only in the lab)`);
+  const sampled = sample === undefined ? undefined : { perGroupPair: sample, seed, of: pred.pairCount };
+  if (sampled) say(`sample: ${chosen.length} of ${pred.pairCount} pairs (${sample} per pair of groups, --seed ${seed})`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
-  const reach = new Set([...pairs(pred)].filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${x.to}`));
+  const reach = new Set(chosen.filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${x.to}`));
   const expected = (from: string, to: string) => reach.has(`${from}>${to}`);
   const probed = await runProbes(p, ctx.hosts, jobList, { tries, device, expected });
   if (probed.down.size === ctx.hosts.size) {
     // nothing answered: that is an error, not a verified difference
     throw new MultiHostError('engine', [...probed.down].map(([h, why]) => new HostError(h, why)), 'no Docker engine of the topology answers; nothing was probed');
   }
-  const cmp = compare(p, pred, probed, skipped ? only : undefined);
+  const cmp = compare(p, pred, probed, skipped || sampled ? only : undefined);
   const ms = Date.now() - t0;
   const ids = [...p.containers.map((c) => c.id), ...p.hosts.map((h) => h.name), ...p.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   if (o.html) {
     writeFileSync(o.html, htmlReport(p, cmp, { title: `mvnet verify: ${p.name}`, ms }));
     say(`HTML report written to ${o.html}`);
   }
-  if (o.json) printJson(verifyJson(cmp, { topology: p.name, ms, notProbed: skipped }));
-  else process.stdout.write(verifyText(cmp, ids, Boolean(process.stdout.isTTY), ms) + '\n');
+  if (o.json) printJson(verifyJson(cmp, { topology: p.name, ms, notProbed: skipped, ...(sampled ? { sample: sampled } : {}) }));
+  else process.stdout.write(verifyText(cmp, ids, Boolean(process.stdout.isTTY), ms, sampled) + '\n');
   return cmp.mismatches === 0 ? EXIT.ok : EXIT.differs;
 }
 

@@ -7,17 +7,37 @@ import type { Live } from './diff.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 
-/** Interface names on a host, seen from a helper container on the host network. */
-export async function hostInterfaces(e: Engine, topology: string): Promise<string[]> {
-  const r = await e.helper({ image: PROBE_IMAGE, cmd: ['ip', '-o', 'link', 'show'], network: 'host', labels: labels(topology, 'helper', e.host, 'links') });
-  if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
-  return r.stdout.split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+/** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
+export interface HostFacts { ifaces: string[]; forwards: boolean }
+
+const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"';
+const facts = new WeakMap<Engine, Promise<HostFacts>>();
+
+/**
+ * A host's facts, read once per run through one helper container on the host network (/proc/sys is read-only in
+ * containers: read, never changed). Facts of the machine, not of anything mvnet locks: apply asks for them while
+ * it takes the lock, and preflight finds them ready.
+ */
+export function hostFacts(e: Engine, topology: string): Promise<HostFacts> {
+  let p = facts.get(e);
+  if (!p) {
+    p = (async () => {
+      await ensureHelperImage(e);
+      const r = await e.helper({ image: PROBE_IMAGE, cmd: ['sh', '-c', FACTS], network: 'host', labels: labels(topology, 'helper', e.host, 'facts') });
+      if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
+      const lines = r.stdout.split('\n');
+      const ifaces = lines.map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+      return { ifaces, forwards: lines.includes('forward 1') };
+    })();
+    p.catch(() => {});
+    facts.set(e, p);
+  }
+  return p;
 }
 
-/** Does the host forward packets? Read (not changed) through a helper: /proc/sys is read-only in containers. */
-export async function hostForwards(e: Engine, topology: string): Promise<boolean> {
-  const r = await e.helper({ image: PROBE_IMAGE, cmd: ['cat', '/proc/sys/net/ipv4/ip_forward'], network: 'host', labels: labels(topology, 'helper', e.host, 'forward') });
-  return r.stdout.trim() === '1';
+/** Interface names on a host, seen from a helper container on the host network. */
+export async function hostInterfaces(e: Engine, topology: string): Promise<string[]> {
+  return (await hostFacts(e, topology)).ifaces;
 }
 
 /** What preflight needs to know of the apply it guards. */
@@ -76,14 +96,14 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
 export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
   const info = await e.info();
   await ensureHelperImage(e);
-  const [ifaces, nets, conts] = await Promise.all([hostInterfaces(e, g.topology), e.networks(), e.containers()]);
+  const [{ ifaces, forwards }, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);
   const problems: string[] = [];
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];
     if (!ifaces.includes(base)) problems.push(`network ${n.name}: parent interface ${base} does not exist on ${e.host} (it has ${ifaces.filter((i) => i !== 'lo').join(', ')})`);
   }
   problems.push(...parentProblems(info, want, nets, g), ...neighbourProblems(e.host, want, conts, g));
-  if (g.forward && !(await hostForwards(e, g.topology))) {
+  if (g.forward && !forwards) {
     problems.push(`the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`);
   }
   for (const c of want.containers) {

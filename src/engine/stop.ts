@@ -34,6 +34,9 @@ export class Stop {
   }
 }
 
+/** MVNET_TRACE=1: every engine call on stderr (when it started, how long it took), to see where a run's time goes. */
+const TRACE = process.env.MVNET_TRACE === '1';
+
 /** A stop that never triggers (for library use and tests). */
 export const NEVER = new Stop();
 
@@ -46,7 +49,11 @@ export function guarded<E extends Engine>(e: E, stop: Stop): E {
       return (...args: unknown[]) => {
         stop.check();
         stop.inFlight++;
-        const done = () => { stop.inFlight--; };
+        const t0 = performance.now();
+        const done = () => {
+          stop.inFlight--;
+          if (TRACE) process.stderr.write(`trace ${(t0 / 1000).toFixed(3)}s +${((performance.now() - t0) / 1000).toFixed(3)}s ${target.host} ${String(prop)}\n`);
+        };
         try {
           const r = v.apply(target, args);
           if (r instanceof Promise) return r.finally(done);

@@ -15,7 +15,9 @@ export function verifyJson(c: Comparison, extra: Record<string, unknown> = {}): 
   };
 }
 
-export function verifyText(c: Comparison, ids: string[], color: boolean, ms: number): string {
+export interface Sampled { perGroupPair: number; seed: number; of: number }
+
+export function verifyText(c: Comparison, ids: string[], color: boolean, ms: number, sampled?: Sampled): string {
   const out: string[] = [];
   const idx = new Map(c.pairs.map((p) => [`${p.from}>${p.to}`, p]));
   if (ids.length <= 60) {
@@ -35,7 +37,12 @@ export function verifyText(c: Comparison, ids: string[], color: boolean, ms: num
   const reach = c.pairs.filter((p) => p.actual === 'reachable').length;
   const again = c.rechecked ? ` (${c.rechecked} probed again with the full budget)` : '';
   const verdict = bad.length === 0 ? 'all as predicted' : `${bad.length} differ`;
-  out.push(`${c.pairs.length} pairs probed in ${(ms / 1000).toFixed(1)} s${again}: ${reach} reachable, ` +
+  const count = sampled ? `${c.pairs.length} of ${sampled.of} pairs` : `${c.pairs.length} pairs`;
+  out.push(`${count} probed in ${(ms / 1000).toFixed(1)} s${again}: ${reach} reachable, ` +
     `${c.pairs.length - reach} unreachable; ${verdict}`);
+  if (sampled) {
+    out.push(`a sample: ${sampled.perGroupPair} per pair of prediction groups, every group pair covered ` +
+      `(repeat it with --seed ${sampled.seed}; without --sample every pair is probed)`);
+  }
   return out.join('\n');
 }

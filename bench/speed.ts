@@ -1,0 +1,316 @@
+/**
+ * mvnet against its yardsticks, each row in the same run on this machine: start-up against `node -e 0`, apply
+ * against the docker commands a person types (one after another, and through `xargs -P8`), verify against a
+ * hand-written parallel `docker exec ping`, lab up against starting the dockerds by hand, and the scale rows.
+ * Prints medians and ratios and writes bench/results.json and bench/RESULTS.md.
+ *   node --import tsx bench/speed.ts            the full run (about 10 minutes)
+ *   node --import tsx bench/speed.ts --short    each row once at small sizes, results into test-output/ (CI)
+ * Traffic stays inside the labs' namespaces; every lab made here is taken down, also on failure.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { cpus, release, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROBE_IMAGE } from '../src/engine/image.ts';
+import { hostNs } from '../src/lab/paths.ts';
+import { plan as makePlan } from '../src/plan/allocate.ts';
+import { predict } from '../src/predict/predict.ts';
+import { parseTopology } from '../src/topology/load.ts';
+import { MV, topologyFile } from './util.ts';
+
+const SHORT = process.argv.includes('--short');
+const OUT = SHORT ? join(process.cwd(), 'test-output') : join(process.cwd(), 'bench');
+const N = SHORT ? 1 : 5;
+
+interface Row { work: string; mvnet: string; yardstick: string; target: string; met: boolean; detail?: string }
+const rows: Row[] = [];
+const labs: string[] = [];
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+function run(cmd: string, args: string[], ok = [0]): { out: string; err: string; ms: number; cpu: number } {
+  const timeFile = join(tmpdir(), `mvnet-bench-time-${process.pid}`);
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args],
+    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const ms = performance.now() - t0;
+  const [u, sy] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
+  rmSync(timeFile, { force: true });
+  if (!ok.includes(r.status ?? -1)) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return { out: r.stdout, err: r.stderr, ms, cpu: (u + sy) * 1000 };
+}
+const mv = (args: string[], ok = [0]) => run(MV, args, ok);
+const docker = (sock: string, args: string[]) => run('docker', ['-H', sock, ...args]);
+
+function labUp(file: string): void {
+  labs.push(file);
+  mv(['lab', 'up', '-f', file]);
+}
+function labDown(file: string): void {
+  mv(['lab', 'down', '-f', file], [0, 1, 2]);
+  labs.splice(labs.indexOf(file), 1);
+}
+const sockOf = (file: string, host: string) => JSON.parse(mv(['lab', 'env', '-f', file, host, '--json']).out).DOCKER_HOST as string;
+
+/** Row 1: start-up. */
+function startup(): void {
+  const node = median(Array.from({ length: N * 2 }, () => run('node', ['-e', '0']).ms));
+  const version = Array.from({ length: N * 2 }, () => mv(['--version']));
+  const planOff = median(Array.from({ length: N * 2 }, () => mv(['plan', '--offline', '-f', 'examples/seed.yaml']).ms));
+  const v = median(version.map((x) => x.ms));
+  rows.push({ work: 'start-up: `mvnet --version`', mvnet: `${s(v)}, ${(median(version.map((x) => x.cpu)) / 1000).toFixed(2)} CPU-s`,
+    yardstick: `\`node -e 0\`: ${s(node)}`, target: '≤ 2× node', met: v <= 2 * node, detail: `${(v / node).toFixed(2)}×` });
+  rows.push({ work: 'start-up: `plan --offline -f examples/seed.yaml`', mvnet: s(planOff), yardstick: `\`node -e 0\`: ${s(node)}`,
+    target: '≤ 3× node', met: planOff <= 3 * node, detail: `${(planOff / node).toFixed(2)}×` });
+}
+
+/** The docker commands of a plan, as a person writes them: network create per host, docker run per container. */
+function handCommands(file: string): { sock: string; args: string[] }[][] {
+  const p = JSON.parse(mv(['plan', '--offline', '--json', '-f', file]).out);
+  const perHost: { sock: string; args: string[] }[][] = [];
+  for (const h of p.hosts) {
+    const sock = sockOf(file, h.name);
+    const cmds = p.networks.map((n: any) => {
+      const hn = h.networks.find((x: any) => x.network === n.name);
+      return { sock, args: ['network', 'create', '-d', 'macvlan', '--subnet', n.subnet, '--gateway', n.gateway,
+        '--ip-range', hn.range, '-o', `parent=${hn.parent}`, n.name] };
+    });
+    for (const c of p.containers.filter((x: any) => x.host === h.name)) {
+      // no --mac-address: Docker 20.10 derives the same MAC from the address
+      cmds.push({ sock, args: ['run', '-d', '--name', c.name, '--network', c.network, '--ip', c.ip, PROBE_IMAGE] });
+    }
+    perHost.push(cmds);
+  }
+  return perHost;
+}
+
+function removeByHand(file: string): void {
+  const p = JSON.parse(mv(['plan', '--offline', '--json', '-f', file]).out);
+  for (const h of p.hosts) {
+    const sock = sockOf(file, h.name);
+    const names = p.containers.filter((c: any) => c.host === h.name).map((c: any) => c.name);
+    docker(sock, ['rm', '-f', ...names]);
+    docker(sock, ['network', 'rm', ...p.networks.map((n: any) => n.name)]);
+  }
+}
+
+function sequential(cmds: { sock: string; args: string[] }[][]): number {
+  const t0 = performance.now();
+  for (const c of cmds.flat()) docker(c.sock, c.args);
+  return performance.now() - t0;
+}
+
+/** The CLI through xargs -P8: networks first (a container needs its network), then every docker run at once. */
+function xargsP8(cmds: { sock: string; args: string[] }[][]): number {
+  const t0 = performance.now();
+  for (const h of cmds) for (const c of h.filter((x) => x.args[0] === 'network')) docker(c.sock, c.args);
+  const lines = cmds.flat().filter((x) => x.args[0] === 'run').map((c) => ['-H', c.sock, ...c.args].join(' ')).join('\n');
+  const r = spawnSync('xargs', ['-P8', '-L1', 'docker'], { input: `${lines}\n`, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`xargs: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+/** Rows 2 and 3: apply on a fresh lab, against the same work by hand. */
+function applyRow(file: string, label: string, withXargs: boolean, runs: number): void {
+  labUp(file);
+  try {
+    const cmds = handCommands(file);
+    const mine: { ms: number; cpu: number }[] = [];
+    const seq: number[] = [];
+    const par: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      mine.push(mv(['apply', '-f', file]));
+      mv(['destroy', '-f', file]);
+      if (!withXargs || i < Math.max(1, Math.floor(runs / 2))) { seq.push(sequential(cmds)); removeByHand(file); }
+      if (withXargs) { par.push(xargsP8(cmds)); removeByHand(file); }
+    }
+    const m = median(mine.map((x) => x.ms));
+    const cpu = median(mine.map((x) => x.cpu));
+    const sq = median(seq);
+    const cpuText = `mvnet's own CPU ${(cpu / 1000).toFixed(2)} s = ${Math.round((100 * cpu) / m)}% of its wall time`;
+    if (!withXargs) {
+      rows.push({ work: label, mvnet: s(m), yardstick: `the ${cmds.flat().length} docker commands by hand: ${s(sq)}`,
+        target: '≤ the hand commands', met: m <= sq, detail: `${(sq / m).toFixed(2)}× faster; ${cpuText}` });
+    } else {
+      const p8 = median(par);
+      rows.push({ work: label, mvnet: s(m), yardstick: `docker CLI sequential ${s(sq)}; through \`xargs -P8\` ${s(p8)}`,
+        target: '≥ 1.2× xargs -P8, ≥ 1.8× sequential', met: p8 / m >= 1.2 && sq / m >= 1.8,
+        detail: `${(p8 / m).toFixed(2)}× xargs, ${(sq / m).toFixed(2)}× sequential; ${cpuText}` });
+    }
+  } finally {
+    labDown(file);
+  }
+}
+
+/** The yardstick prober: every pair at once, `docker exec SRC ping` (a host: ping in its lab namespace), 3 tries. */
+async function handProbe(file: string, lab: string): Promise<{ ms: number; wrong: number; pairs: number }> {
+  const p = JSON.parse(mv(['plan', '--offline', '--json', '-f', file]).out);
+  const socks = new Map<string, string>(p.hosts.map((h: any) => [h.name, sockOf(file, h.name)]));
+  const addr = new Map<string, string>([...p.containers.map((c: any) => [c.id, c.ip]), ...p.hosts.map((h: any) => [h.name, h.address])]);
+  const ping = (from: string, to: string) => new Promise<boolean>((resolve) => {
+    const [host, name] = from.split('/');
+    const args = name
+      ? ['docker', '-H', socks.get(host)!, 'exec', name, 'ping', '-c', '1', '-W', '1', addr.get(to)!]
+      : ['nsenter', `--net=/run/netns/${hostNs(lab, host)}`, 'ping', '-c', '1', '-W', '1', addr.get(to)!];
+    spawn(args[0], args.slice(1), { stdio: 'ignore' }).on('exit', (code) => resolve(code === 0));
+  });
+  const pairs: { from: string; to: string; expected: string }[] = p.pairs;
+  const t0 = performance.now();
+  const got = await Promise.all(pairs.map(async (x) => {
+    for (let i = 0; i < 3; i++) if (await ping(x.from, x.to)) return true;
+    return false;
+  }));
+  const ms = performance.now() - t0;
+  const wrong = pairs.filter((x, i) => (x.expected === 'reachable') !== got[i]).length;
+  return { ms, wrong, pairs: pairs.length };
+}
+
+/** Rows 4 and 5: verify against the hand-written prober; every mismatch on a correct lab is a false answer. */
+async function verifyRow(file: string, lab: string, label: string, runs: number, target: number): Promise<void> {
+  labUp(file);
+  try {
+    mv(['apply', '-f', file]);
+    const mine: number[] = [];
+    let wrong = 0;
+    let pairs = 0;
+    for (let i = 0; i < runs; i++) {
+      const r = mv(['verify', '-f', file, '--json'], [0, 1]);
+      const j = JSON.parse(r.out);
+      mine.push(r.ms);
+      wrong += j.mismatches;
+      pairs = j.pairs.length;
+    }
+    const hand = [];
+    for (let i = 0; i < Math.min(runs, SHORT ? 1 : 3); i++) hand.push(await handProbe(file, lab));
+    const m = median(mine);
+    const h = median(hand.map((x) => x.ms));
+    rows.push({ work: `${label} (${pairs} pairs)`, mvnet: `${s(m)}, ${wrong} false answers in ${runs} runs`,
+      yardstick: `hand-written parallel \`docker exec ping\`, 3 tries: ${s(h)}, ${hand.map((x) => x.wrong).join('/')} false`,
+      target: `≤ ${s(target)}, 0 false answers`, met: m <= target && wrong === 0, detail: `${(h / m).toFixed(2)}× the prober` });
+    mv(['destroy', '-f', file]);
+  } finally {
+    labDown(file);
+  }
+}
+
+/** The yardstick for lab up: the dockerds started by hand, one namespace each, until each answers. */
+function dockerdsByHand(count: number): number {
+  const dir = mkdtempSync(join(tmpdir(), 'mvnet-bench-dockerd-'));
+  const names = Array.from({ length: count }, (_, i) => `mvb${process.pid}_${i}`);
+  const procs: ReturnType<typeof spawn>[] = [];
+  const t0 = performance.now();
+  try {
+    for (const ns of names) {
+      spawnSync('ip', ['netns', 'add', ns]);
+      spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+      const d = join(dir, ns);
+      mkdirSync(d);
+      procs.push(spawn('nsenter', [`--net=/run/netns/${ns}`, 'dockerd', '-H', `unix://${d}/docker.sock`, '--data-root', `${d}/data`,
+        '--exec-root', `${d}/exec`, '--pidfile', `${d}/docker.pid`, '--bridge=none', '--iptables=false', '--ip-masq=false'],
+      { stdio: 'ignore' }));
+    }
+    for (const ns of names) {
+      while (spawnSync('docker', ['-H', `unix://${join(dir, ns)}/docker.sock`, 'version'], { stdio: 'ignore' }).status !== 0) {
+        spawnSync('sleep', ['0.02']);
+      }
+    }
+    return performance.now() - t0;
+  } finally {
+    for (const p of procs) p.kill('SIGTERM');
+    for (const p of procs) while (p.exitCode === null && p.signalCode === null && spawnSync('kill', ['-0', String(p.pid)]).status === 0) spawnSync('sleep', ['0.05']);
+    for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Row 6: lab up, 2 and 8 hosts, ready = every engine answers with the probe image loaded. */
+function labRow(hosts: number, target: number): void {
+  const file = topologyFile(`bl${hosts}x${process.pid % 1000}`, hosts, 1);
+  const mine: number[] = [];
+  for (let i = 0; i < N; i++) {
+    labs.push(file);
+    mine.push(mv(['lab', 'up', '-f', file]).ms);
+    labDown(file);
+  }
+  const hand = median(Array.from({ length: Math.min(N, 3) }, () => dockerdsByHand(hosts)));
+  const m = median(mine);
+  rows.push({ work: `lab up, ${hosts} hosts ready`, mvnet: s(m), yardstick: `${hosts} \`dockerd\` started by hand, answering: ${s(hand)}`,
+    target: `≤ ${s(target)}`, met: m <= target, detail: `${(m / hand).toFixed(2)}× the bare dockerds` });
+}
+
+/** Scale: 8 × 50 on the lab (sampled and full verify), and plan + predict of 1,000 hosts × 100 containers. */
+function scaleRows(hosts: number, per: number): void {
+  const file = topologyFile(`bs${process.pid % 1000}`, hosts, per);
+  labUp(file);
+  try {
+    const a = mv(['apply', '-f', file]);
+    const smp = mv(['verify', '-f', file, '--sample', '3', '--json'], [0, 1]);
+    const sj = JSON.parse(smp.out);
+    const full = mv(['verify', '-f', file, '--json'], [0, 1]);
+    const fj = JSON.parse(full.out);
+    rows.push({ work: `${hosts} × ${per}: verify --sample 3`, mvnet: `${s(smp.ms)}: ${sj.pairs.length} of ${sj.sample.of} pairs, ` +
+      `${sj.mismatches} differ`, yardstick: `full mesh: ${s(full.ms)} for ${fj.pairs.length} pairs, ${fj.mismatches} differ`,
+    target: 'seconds; every group pair covered', met: smp.ms < 10_000 && sj.mismatches === 0 && fj.mismatches === 0,
+    detail: `apply of the ${hosts * per} containers: ${s(a.ms)}` });
+    mv(['destroy', '-f', file]);
+  } finally {
+    labDown(file);
+  }
+  const big = { hosts: SHORT ? 100 : 1000, per: 100 };
+  const h: Record<string, unknown> = {};
+  for (let i = 0; i < big.hosts; i++) {
+    const containers: Record<string, unknown> = {};
+    for (let c = 0; c < big.per; c++) containers[`c${c}`] = { network: 'mv' };
+    h[`h${i}`] = { address: `10.${i >> 8}.${i & 255}.10`, containers };
+  }
+  const text = JSON.stringify({ name: 'big', lan: '10.0.0.0/12', networks: { mv: { subnet: '10.128.0.0/9', parent: 'eth0' } }, hosts: h });
+  const t0 = performance.now();
+  const p = makePlan(parseTopology(text, 'big.json'));
+  const t1 = performance.now();
+  const pred = predict(p);
+  const t2 = performance.now();
+  rows.push({ work: `plan + predict, ${big.hosts} hosts × ${big.per} containers`, mvnet: `${s(t2 - t0)} (load+plan ${s(t1 - t0)}, ` +
+    `predict ${s(t2 - t1)}; ${pred.pairCount.toLocaleString('en')} pairs)`, yardstick: '-', target: '< 2 s', met: t2 - t0 < 2000 });
+}
+
+function machine(): string {
+  const dv = spawnSync('dockerd', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return `${cpus().length} cores (${cpus()[0]?.model.trim()}), Linux ${release()}, ${dv}, node ${process.version}`;
+}
+
+function report(): void {
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  const lines = [`Measured ${when} UTC${SHORT ? ' (short mode: one run each, small sizes)' : ''} on ${machine()}.`, '',
+    '| work | mvnet | yardstick in the same run | target | met |', '|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.work} | ${r.mvnet}${r.detail ? ` (${r.detail})` : ''} | ${r.yardstick} | ${r.target} | ${r.met ? 'yes' : 'NO'} |`)];
+  mkdirSync(OUT, { recursive: true });
+  writeFileSync(join(OUT, 'RESULTS.md'), `${lines.join('\n')}\n`);
+  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ when, short: SHORT, machine: machine(), rows }, null, 2)}\n`);
+  console.log(lines.join('\n'));
+}
+
+const seedLab = `bseed${process.pid % 1000}`;
+const seedFile = (() => {
+  const d = mkdtempSync(join(tmpdir(), 'mvnet-bench-seed-'));
+  const f = join(d, 'seed.yaml');
+  writeFileSync(f, readFileSync('examples/seed.yaml', 'utf8').replace(/^name:.*$/m, `name: ${seedLab}`));
+  return f;
+})();
+
+try {
+  startup();
+  applyRow(seedFile, 'apply the seed on a fresh lab (2 networks, 4 containers)', false, N);
+  if (!SHORT) applyRow(topologyFile(`ba${process.pid % 1000}`, 2, 20), 'apply 2 × 20 containers', true, 3);
+  await verifyRow(seedFile, seedLab, 'verify the seed', N, 1200);
+  if (!SHORT) {
+    const f = topologyFile(`bv${process.pid % 1000}`, 2, 20);
+    await verifyRow(f, `bv${process.pid % 1000}`, 'verify 2 × 20 full mesh', 10, 3000);
+  }
+  labRow(2, 1000);
+  if (!SHORT) labRow(8, 3000);
+  scaleRows(SHORT ? 2 : 8, SHORT ? 3 : 50);
+  report();
+} finally {
+  for (const f of [...labs]) labDown(f);
+}

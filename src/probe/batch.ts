@@ -10,11 +10,17 @@ import { parseIp } from '../net/ipv4.ts';
 import { PROBE_SCRIPT } from './script.ts';
 
 export const BATCH_SCRIPT = `
-P="$1"; TRIES="$2"; WAIT="$3"; WINDOW="$4"; shift 4
+P="$1"; TRIES="$2"; WAIT="$3"; WINDOW="$4"; AT_ONCE="$5"; shift 5
 d=$(mktemp -d -p /dev/shm 2>/dev/null || mktemp -d)
 n=0; g=""; ts=""
+running() {
+  jobs > "$d/.jobs"; r=0
+  while read -r _ state _; do [ "$state" = Running ] && r=$((r+1)); done < "$d/.jobs"
+}
 flush() {
   [ -n "$g" ] || return 0
+  running
+  while [ "$r" -ge "$AT_ONCE" ]; do sleep 0.05; running; done
   if [ "$g" = host ]; then
     sh -c "$P" mvnet-probe "$TRIES" "$WAIT" "$WINDOW" $ts > "$d/$n" 2>&1 &
   else
@@ -38,7 +44,11 @@ rm -rf "$d"
 /** A source of the batch: the host itself, or a container by its process id on the host. */
 export interface BatchSource { pid: number | 'host'; targets: string[] }
 
-export function batchArgs(sources: BatchSource[], tries: number, wait: number, window: number): string[] {
+/**
+ * The batch's arguments. `atOnce` sources run at the same time (each pings all its targets at once): a full mesh
+ * of hundreds of containers would otherwise start hundreds of thousands of processes together.
+ */
+export function batchArgs(sources: BatchSource[], tries: number, wait: number, window: number, atOnce = sources.length): string[] {
   const args: string[] = [];
   for (const s of sources) {
     if (s.pid !== 'host' && !(Number.isInteger(s.pid) && s.pid > 0)) throw new Error(`not a process id: ${s.pid}`);
@@ -47,7 +57,8 @@ export function batchArgs(sources: BatchSource[], tries: number, wait: number, w
   }
   if (!(window >= 0 && window < 10)) throw new Error(`not a window: ${window}`);
   const ms = String(Math.round(window * 1000));
-  return ['sh', '-c', BATCH_SCRIPT, 'mvnet-batch', PROBE_SCRIPT, String(tries), String(wait), ms, ...args];
+  const n = String(Math.max(1, Math.floor(atOnce)));
+  return ['sh', '-c', BATCH_SCRIPT, 'mvnet-batch', PROBE_SCRIPT, String(tries), String(wait), ms, n, ...args];
 }
 
 /** The batch's output, one probe output per source in the order given. */

@@ -64,10 +64,15 @@ type GroupRun = (items: { at: number; targets: string[] }[], tries: number, wind
 
 interface Unit { job: ProbeJob; res: SourceResult }
 
+const PINGS_AT_ONCE = 2000;
+
 /** A host's sources (the host itself and its containers) in one batch helper; see batch.ts. */
-function hostRunner(e: Engine, topology: string, pids: (number | 'host')[]): GroupRun {
+function hostRunner(e: Engine, topology: string, pids: (number | 'host')[], hostCount: number): GroupRun {
   return async (items, tries, window) => {
-    const args = batchArgs(items.map((x) => ({ pid: pids[x.at], targets: x.targets })), tries, 1, window);
+    // about PINGS_AT_ONCE ping processes at a time over the whole cluster
+    const widest = Math.max(...items.map((x) => x.targets.length));
+    const atOnce = Math.max(1, Math.floor(PINGS_AT_ONCE / (widest * hostCount)));
+    const args = batchArgs(items.map((x) => ({ pid: pids[x.at], targets: x.targets })), tries, 1, window, atOnce);
     const r = await e.helper({
       image: PROBE_IMAGE, cmd: args, network: 'host', pidHost: true, capAdd: ['SYS_ADMIN', 'SYS_PTRACE'],
       labels: labels(topology, 'helper', e.host, 'probe'),
@@ -120,7 +125,7 @@ function sourceContainer(plan: Plan, source: string, live: Map<string, Map<strin
 
 /** Probes a host's sources: their process ids, then one two-pass batch. */
 async function probeHost(e: Engine, plan: Plan, units: Unit[], live: Map<string, Map<string, LiveContainer>>,
-  addr: Map<string, string>, opts: ProbeOptions): Promise<void> {
+  addr: Map<string, string>, opts: ProbeOptions, hostCount: number): Promise<void> {
   const ready: Unit[] = [];
   const pids: (number | 'host')[] = [];
   await Promise.all(units.map(async (u) => {
@@ -133,7 +138,7 @@ async function probeHost(e: Engine, plan: Plan, units: Unit[], live: Map<string,
   }));
   if (ready.length === 0) return;
   try {
-    await twoPass(hostRunner(e, plan.name, pids), ready, addr, opts);
+    await twoPass(hostRunner(e, plan.name, pids, hostCount), ready, addr, opts);
   } catch (err) {
     for (const u of ready) u.res.error = { reason: 'engine-down', detail: (err as Error).message };
   }
@@ -182,7 +187,7 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
       }));
     }
   }
-  for (const [host, units] of byHost) work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts));
+  for (const [host, units] of byHost) work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts, byHost.size));
   await Promise.all(work);
   return { sources: out, down, stopped, drifted };
 }

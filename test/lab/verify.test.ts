@@ -16,6 +16,22 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   assert.equal(v.json.pairs.length, 28);
   assert.equal(v.json.mismatches, 0);
   await agreeWithOracle(file, name, v.json.pairs);
+  // the fast pass settles what agrees: on a correct lab few pairs (none, mostly) need the slow budget
+  assert.ok(v.json.rechecked <= 4, `${v.json.rechecked} pairs probed again`);
+
+  // --sample 1: one pair for every pair of prediction groups, each as the full run found it; the seed repeats
+  const s1 = mvJson('verify', '-f', file, '--sample', '1', '--seed', '5');
+  assert.equal(s1.status, 0, s1.stderr);
+  assert.equal(s1.json.sample.of, 28);
+  const groupPairs = new Set(v.json.pairs.map((p: { from: string; to: string }) =>
+    `${p.from.split('/')[0]}${p.from.includes('/') ? '/c' : ''}>${p.to.split('/')[0]}${p.to.includes('/') ? '/c' : ''}`));
+  assert.equal(s1.json.pairs.length, groupPairs.size);
+  for (const p of s1.json.pairs) {
+    assert.ok(v.json.pairs.some((q: typeof p) => q.from === p.from && q.to === p.to && q.actual === p.actual), `${p.from} > ${p.to}`);
+  }
+  assert.deepEqual(mvJson('verify', '-f', file, '--sample', '1', '--seed', '5').json.pairs.map((p: { from: string }) => p.from),
+    s1.json.pairs.map((p: { from: string }) => p.from));
+  assert.equal(mv('verify', '-f', file, '--sample', '0').status, 2);
 
   // the seed's own ping, as it ran: the real command and its output verbatim, as plain docker exec shows it
   const pair = mv('verify', '-f', file, '--pair', 'host1/centos1', 'host1');

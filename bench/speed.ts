@@ -131,7 +131,7 @@ function applyRow(file: string, label: string, withXargs: boolean, runs: number)
     const cpuText = `mvnet's own CPU ${(cpu / 1000).toFixed(2)} s = ${Math.round((100 * cpu) / m)}% of its wall time`;
     if (!withXargs) {
       rows.push({ work: label, mvnet: s(m), yardstick: `the ${cmds.flat().length} docker commands by hand: ${s(sq)}`,
-        target: '≤ the hand commands', met: m <= sq, detail: `${(sq / m).toFixed(2)}× faster; ${cpuText}` });
+        target: '≤ the hand commands', met: m <= sq, detail: `hand / mvnet = ${(sq / m).toFixed(2)}; ${cpuText}` });
     } else {
       const p8 = median(par);
       rows.push({ work: label, mvnet: s(m), yardstick: `docker CLI sequential ${s(sq)}; through \`xargs -P8\` ${s(p8)}`,
@@ -143,26 +143,40 @@ function applyRow(file: string, label: string, withXargs: boolean, runs: number)
   }
 }
 
-/** The yardstick prober: every pair at once, `docker exec SRC ping` (a host: ping in its lab namespace), 3 tries. */
+/**
+ * The yardstick prober, as a person scripts it: per source one `docker exec SRC sh -c` that pings all its targets at
+ * once (a host: the same in its lab namespace), every source at once, a failed target tried again up to 3 times.
+ */
+const HAND = 'for t in "$@"; do (ping -c 1 -W 1 "$t" >/dev/null 2>&1 && echo "ok $t" || echo "no $t") & done; wait';
 async function handProbe(file: string, lab: string): Promise<{ ms: number; wrong: number; pairs: number }> {
   const p = JSON.parse(mv(['plan', '--offline', '--json', '-f', file]).out);
   const socks = new Map<string, string>(p.hosts.map((h: any) => [h.name, sockOf(file, h.name)]));
   const addr = new Map<string, string>([...p.containers.map((c: any) => [c.id, c.ip]), ...p.hosts.map((h: any) => [h.name, h.address])]);
-  const ping = (from: string, to: string) => new Promise<boolean>((resolve) => {
+  const probe = (from: string, targets: string[]) => new Promise<Set<string>>((resolve) => {
     const [host, name] = from.split('/');
     const args = name
-      ? ['docker', '-H', socks.get(host)!, 'exec', name, 'ping', '-c', '1', '-W', '1', addr.get(to)!]
-      : ['nsenter', `--net=/run/netns/${hostNs(lab, host)}`, 'ping', '-c', '1', '-W', '1', addr.get(to)!];
-    spawn(args[0], args.slice(1), { stdio: 'ignore' }).on('exit', (code) => resolve(code === 0));
+      ? ['docker', '-H', socks.get(host)!, 'exec', name, 'sh', '-c', HAND, 'p', ...targets]
+      : ['nsenter', `--net=/run/netns/${hostNs(lab, host)}`, 'sh', '-c', HAND, 'p', ...targets];
+    let out = '';
+    const c = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    c.stdout.on('data', (d) => { out += d; });
+    c.on('close', () => resolve(new Set(out.split('\n').filter((l) => l.startsWith('ok ')).map((l) => l.slice(3)))));
   });
   const pairs: { from: string; to: string; expected: string }[] = p.pairs;
+  const bySource = new Map<string, string[]>();
+  for (const x of pairs) bySource.set(x.from, [...(bySource.get(x.from) ?? []), addr.get(x.to)!]);
   const t0 = performance.now();
-  const got = await Promise.all(pairs.map(async (x) => {
-    for (let i = 0; i < 3; i++) if (await ping(x.from, x.to)) return true;
-    return false;
+  const ok = new Set<string>();
+  await Promise.all([...bySource].map(async ([from, targets]) => {
+    let left = targets;
+    for (let i = 0; i < 3 && left.length > 0; i++) {
+      const got = await probe(from, left);
+      for (const t of got) ok.add(`${from}>${t}`);
+      left = left.filter((t) => !got.has(t));
+    }
   }));
   const ms = performance.now() - t0;
-  const wrong = pairs.filter((x, i) => (x.expected === 'reachable') !== got[i]).length;
+  const wrong = pairs.filter((x) => (x.expected === 'reachable') !== ok.has(`${x.from}>${addr.get(x.to)}`)).length;
   return { ms, wrong, pairs: pairs.length };
 }
 
@@ -186,7 +200,7 @@ async function verifyRow(file: string, lab: string, label: string, runs: number,
     const m = median(mine);
     const h = median(hand.map((x) => x.ms));
     rows.push({ work: `${label} (${pairs} pairs)`, mvnet: `${s(m)}, ${wrong} false answers in ${runs} runs`,
-      yardstick: `hand-written parallel \`docker exec ping\`, 3 tries: ${s(h)}, ${hand.map((x) => x.wrong).join('/')} false`,
+      yardstick: `hand-written parallel \`docker exec\` probes, 3 tries: ${s(h)}, ${hand.map((x) => x.wrong).join('/')} false`,
       target: `≤ ${s(target)}, 0 false answers`, met: m <= target && wrong === 0, detail: `${(h / m).toFixed(2)}× the prober` });
     mv(['destroy', '-f', file]);
   } finally {
@@ -195,7 +209,7 @@ async function verifyRow(file: string, lab: string, label: string, runs: number,
 }
 
 /** The yardstick for lab up: the dockerds started by hand, one namespace each, until each answers. */
-function dockerdsByHand(count: number): number {
+async function dockerdsByHand(count: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'mvnet-bench-dockerd-'));
   const names = Array.from({ length: count }, (_, i) => `mvb${process.pid}_${i}`);
   const procs: ReturnType<typeof spawn>[] = [];
@@ -212,20 +226,25 @@ function dockerdsByHand(count: number): number {
     }
     for (const ns of names) {
       while (spawnSync('docker', ['-H', `unix://${join(dir, ns)}/docker.sock`, 'version'], { stdio: 'ignore' }).status !== 0) {
+        if (performance.now() - t0 > 30_000) throw new Error(`the dockerd in ${ns} did not answer in 30 s`);
         spawnSync('sleep', ['0.02']);
       }
     }
     return performance.now() - t0;
   } finally {
-    for (const p of procs) p.kill('SIGTERM');
-    for (const p of procs) while (p.exitCode === null && p.signalCode === null && spawnSync('kill', ['-0', String(p.pid)]).status === 0) spawnSync('sleep', ['0.05']);
+    // the processes started here, and only they, by their recorded handles; waited for before their folders go
+    await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
+      if (p.exitCode !== null || p.signalCode !== null) { resolve(); return; }
+      p.on('exit', () => resolve());
+      p.kill('SIGTERM');
+    })));
     for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Row 6: lab up, 2 and 8 hosts, ready = every engine answers with the probe image loaded. */
-function labRow(hosts: number, target: number): void {
+async function labRow(hosts: number, target: number): Promise<void> {
   const file = topologyFile(`bl${hosts}x${process.pid % 1000}`, hosts, 1);
   const mine: number[] = [];
   for (let i = 0; i < N; i++) {
@@ -233,10 +252,12 @@ function labRow(hosts: number, target: number): void {
     mine.push(mv(['lab', 'up', '-f', file]).ms);
     labDown(file);
   }
-  const hand = median(Array.from({ length: Math.min(N, 3) }, () => dockerdsByHand(hosts)));
+  const hand: number[] = [];
+  for (let i = 0; i < Math.min(N, 3); i++) hand.push(await dockerdsByHand(hosts));
+  const h = median(hand);
   const m = median(mine);
-  rows.push({ work: `lab up, ${hosts} hosts ready`, mvnet: s(m), yardstick: `${hosts} \`dockerd\` started by hand, answering: ${s(hand)}`,
-    target: `≤ ${s(target)}`, met: m <= target, detail: `${(m / hand).toFixed(2)}× the bare dockerds` });
+  rows.push({ work: `lab up, ${hosts} hosts ready`, mvnet: s(m), yardstick: `${hosts} \`dockerd\` started by hand, answering: ${s(h)}`,
+    target: `≤ ${s(target)}`, met: m <= target, detail: `${(m / h).toFixed(2)}× the bare dockerds` });
 }
 
 /** Scale: 8 × 50 on the lab (sampled and full verify), and plan + predict of 1,000 hosts × 100 containers. */
@@ -307,8 +328,8 @@ try {
     const f = topologyFile(`bv${process.pid % 1000}`, 2, 20);
     await verifyRow(f, `bv${process.pid % 1000}`, 'verify 2 × 20 full mesh', 10, 3000);
   }
-  labRow(2, 1000);
-  if (!SHORT) labRow(8, 3000);
+  await labRow(2, 1000);
+  if (!SHORT) await labRow(8, 3000);
   scaleRows(SHORT ? 2 : 8, SHORT ? 3 : 50);
   report();
 } finally {

@@ -5,7 +5,6 @@ import { plan as makePlan } from '../plan/allocate.ts';
 import type { Change } from '../engine/diff.ts';
 import { InterruptedError, MultiHostError } from '../errors.ts';
 import { context, livePlan, withLock } from './context.ts';
-import { hostFacts } from '../engine/preflight.ts';
 import { printJson } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
@@ -34,8 +33,6 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   const report = (c: Change, state: 'start' | 'done') => {
     if (state === 'done') { done.push(c); say(describeChange(c)); }
   };
-  // the hosts' own facts (interfaces, forwarding) are read while the lock is being taken
-  for (const e of ctx.hosts.values()) void hostFacts(e, ctx.topo.name);
   const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
     const { plan, cluster } = await livePlan(ctx);
     if (plan.engine === 'swarm') {

@@ -66,8 +66,8 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
   return changes;
 }
 
-/** Executes the changes of one host in a safe order. */
-async function applyHost(e: Engine, topology: string, want: Desired, changes: Change[], report: Report): Promise<void> {
+/** Executes the changes of one host in a safe order; returns when its last container was started (ms, 0: none). */
+async function applyHost(e: Engine, topology: string, want: Desired, changes: Change[], report: Report): Promise<number> {
   const step = async (c: Change, fn: () => Promise<unknown>) => {
     report(c, 'start');
     try { await fn(); } catch (err) {
@@ -97,6 +97,7 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
   await pool(cont.filter(made), 8, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
   await pool(cont.filter((c) => c.action === 'start'), 8, (c) => step(c, () => e.startContainer(c.liveId!)));
+  return cont.some((c) => made(c) || c.action === 'start') ? Date.now() : 0;
 }
 
 export interface ApplyResult { changes: Change[]; ms: number }
@@ -136,22 +137,31 @@ Promise<ApplyResult> {
   await record(everyone, c, plan.name, union);
   // former members are emptied first: their addresses may be reused by the file's hosts
   await onAll(c.former, (e) => applyHost(e, plan.name, nothing(e.host), changes.filter((x) => x.host === e.host), report), 'apply');
-  await onAll(c.hosts, (e) => applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report), 'apply');
+  let lastStart = 0;
+  await onAll(c.hosts, async (e) => {
+    const t = await applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report);
+    lastStart = Math.max(lastStart, t);
+  }, 'apply');
   await record(c.hosts, c, plan.name, membersOf(c.hosts));
-  await checkRunning(c.hosts, plan.name, changes);
+  await checkRunning(c.hosts, plan.name, changes, lastStart);
   await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
   return { changes, ms: Date.now() - t0 };
 }
 
+/** How long the last started container gets to fail before apply calls them up: a wrong command or image exits
+ * within milliseconds of its start (and a restart policy shows it restarting by then). */
+const STAY_UP_MS = 150;
+
 /**
  * The containers apply made or started must stay up: one that exits or restarts (a wrong command, say) is an
- * error naming it with its last log lines, never "applied". Checked once they had half a second to fail.
+ * error naming it with its last log lines, never "applied". Checked once the last of them had STAY_UP_MS to fail.
  */
-async function checkRunning(hosts: Map<string, Engine>, topology: string, changes: Change[]): Promise<void> {
+async function checkRunning(hosts: Map<string, Engine>, topology: string, changes: Change[], lastStart: number): Promise<void> {
   const touched = changes.filter((x) => x.kind === 'container' && ['create', 'recreate', 'start'].includes(x.action));
   if (touched.length === 0) return;
-  await new Promise((r) => setTimeout(r, 500));
+  const wait = lastStart + STAY_UP_MS - Date.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const problems: MvnetError[] = [];
   await onAll(hosts, async (e) => {
     const names = new Set(touched.filter((x) => x.host === e.host).map((x) => x.name));

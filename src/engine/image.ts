@@ -1,7 +1,6 @@
 /** The probe image, built offline from Debian's busybox-static: sh, ping, arping, ip, nc and friends. */
 import { readFileSync, existsSync, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import tar from 'tar-stream';
 import type Docker from 'dockerode';
 import { MvnetError } from '../errors.ts';
 export const PROBE_IMAGE = 'mvnet/probe:2';
@@ -17,6 +16,8 @@ export function busyboxPath(): string | null {
 export async function probeRootfs(): Promise<Buffer> {
   const bb = busyboxPath();
   if (!bb) throw new MvnetError('lab', 'busybox is not installed', undefined, 'apt-get install busybox-static');
+  // loaded here: only a host without the probe image needs it
+  const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });

@@ -1,6 +1,6 @@
 /**
  * The topology's lock lives where the hosts are: on every member host's engine, a container named
- * `mvnet-lock-TOPOLOGY` that runs `cat` on the holder's attached standard input. Docker refuses a second
+ * `mvnet-lock-TOPOLOGY` that runs `cat` on the holder's attached standard input (after printing the host's facts). Docker refuses a second
  * container of that name (409), so taking it is atomic for every machine that talks to that engine.
  * Liveness needs no clock: the container runs exactly as long as its holder's connection is open. When the
  * holder ends in any way (exit, SIGKILL, lost network) standard input closes, `cat` exits, and the next run
@@ -10,10 +10,13 @@
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { LockError, MvnetError, type LockHolder } from '../errors.ts';
-import type { DockerEngine } from './docker.ts';
+import { demux, type DockerEngine } from './docker.ts';
+import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 import { NEVER, type Stop } from './stop.ts';
+
+const FACTS_END = 'mvnet-facts-end';
 
 /** A lock that was created but never started is given this long (engine clock) before it counts as dead. */
 const UNSTARTED_GRACE_MS = 30_000;
@@ -73,14 +76,37 @@ export async function lockState(e: DockerEngine, topology: string): Promise<Lock
   return { state: 'dead', holder, id: c.Id, why: 'its process is gone (its connection closed)' };
 }
 
+/**
+ * The lock's program: first the host's facts for preflight (interfaces, forwarding: one container start serves
+ * both), then `cat` on the holder's standard input for as long as the holder lives.
+ */
+const LOCK_PROGRAM = `${FACTS}; echo ${FACTS_END}; exec cat`;
+
+/** The facts the lock's container prints on its (multiplexed) output, up to the end marker. */
+function factsFrom(stream: Duplex): Promise<HostFacts> {
+  return new Promise((resolve, reject) => {
+    let buf = Buffer.alloc(0);
+    const onData = (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const { stdout } = demux(buf);
+      if (!stdout.includes(FACTS_END)) return;
+      stream.off('data', onData);
+      stream.resume();
+      resolve(parseFacts(stdout));
+    };
+    stream.on('data', onData);
+    stream.once('close', () => reject(new Error('the lock container closed before it told the host\'s facts')));
+  });
+}
+
 interface Held { e: DockerEngine; id: string; stream: Duplex; lost: string | null; releasing: boolean }
 
 async function create(e: DockerEngine, topology: string, mine: Record<string, string>): Promise<Held | null> {
   let c;
   try {
     c = await e.docker.createContainer({
-      name: lockName(topology), Image: PROBE_IMAGE, Cmd: ['cat'], Labels: mine,
-      OpenStdin: true, StdinOnce: true, AttachStdin: true, HostConfig: { NetworkMode: 'none' },
+      name: lockName(topology), Image: PROBE_IMAGE, Cmd: ['sh', '-c', LOCK_PROGRAM], Labels: mine,
+      OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, HostConfig: { NetworkMode: 'host' },
     });
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 409) return null;
@@ -91,7 +117,7 @@ async function create(e: DockerEngine, topology: string, mine: Record<string, st
     const held: Held = { e, id: c.id, stream, lost: null, releasing: false };
     const lose = () => { if (!held.releasing) held.lost ??= `the connection to ${e.host}'s engine closed`; };
     stream.on('close', lose).on('end', lose).on('error', lose);
-    stream.resume();
+    provideFacts(e.endpoint, factsFrom(stream));
     await c.start();
     return held;
   } catch (err) {

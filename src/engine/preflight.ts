@@ -10,29 +10,42 @@ import { L, labels } from './labels.ts';
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
 export interface HostFacts { ifaces: string[]; forwards: boolean }
 
-const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"';
-const facts = new WeakMap<Engine, Promise<HostFacts>>();
+/** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
+export const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"';
+const facts = new Map<string, Promise<HostFacts>>();
+
+export function parseFacts(out: string): HostFacts {
+  const lines = out.split('\n');
+  const ifaces = lines.map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
+  return { ifaces, forwards: lines.includes('forward 1') };
+}
+
+/** Facts read by someone else for this run (the lock's container prints them as it starts: see lock.ts). */
+export function provideFacts(endpoint: string, p: Promise<HostFacts>): void {
+  p.catch(() => {});
+  facts.set(endpoint, p);
+}
 
 /**
- * A host's facts, read once per run through one helper container on the host network (/proc/sys is read-only in
- * containers: read, never changed). Facts of the machine, not of anything mvnet locks: apply asks for them while
- * it takes the lock, and preflight finds them ready.
+ * A host's facts, read once per run: from the lock's container when it printed them, else through one helper
+ * container on the host network (/proc/sys is read-only in containers: read, never changed). Facts of the
+ * machine, not of anything mvnet locks.
  */
 export function hostFacts(e: Engine, topology: string): Promise<HostFacts> {
-  let p = facts.get(e);
+  const byHelper = async () => {
+    await ensureHelperImage(e);
+    const r = await e.helper({ image: PROBE_IMAGE, cmd: ['sh', '-c', FACTS], network: 'host', labels: labels(topology, 'helper', e.host, 'facts') });
+    if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
+    return parseFacts(r.stdout);
+  };
+  let p = facts.get(e.endpoint);
   if (!p) {
-    p = (async () => {
-      await ensureHelperImage(e);
-      const r = await e.helper({ image: PROBE_IMAGE, cmd: ['sh', '-c', FACTS], network: 'host', labels: labels(topology, 'helper', e.host, 'facts') });
-      if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
-      const lines = r.stdout.split('\n');
-      const ifaces = lines.map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-      return { ifaces, forwards: lines.includes('forward 1') };
-    })();
+    p = byHelper();
     p.catch(() => {});
-    facts.set(e, p);
+    facts.set(e.endpoint, p);
+    return p;
   }
-  return p;
+  return p.catch(byHelper);
 }
 
 /** Interface names on a host, seen from a helper container on the host network. */

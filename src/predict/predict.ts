@@ -99,26 +99,52 @@ function deviceNode(plan: Plan, name: string): Node {
   return { label: `${d.kind} ${name}`, ifaces, gateway: d.gateway, routes: [], forwards: d.kind === 'router' };
 }
 
+/** A node's on-link subnets and routes, longest prefix first (the order a lookup wants), made once per node. */
+const tables = new WeakMap<Node, { to: Cidr; iface: Iface }[]>();
+
+function table(node: Node): { to: Cidr; iface: Iface }[] {
+  let t = tables.get(node);
+  if (!t) {
+    t = [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes.map((r) => ({ to: r.to, iface: r.iface }))]
+      .sort((x, y) => y.to.prefix - x.to.prefix);
+    tables.set(node, t);
+  }
+  return t;
+}
+
 /** Route lookup (longest prefix): the interface a packet for `dst` leaves by, and its next hop. */
 function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip } | null {
-  const cands = [
-    ...node.ifaces.map((i) => ({ to: i.subnet, iface: i })),
-    ...node.routes.map((r) => ({ to: r.to, iface: r.iface })),
-  ].filter((c) => contains(c.to, dst)).sort((x, y) => y.to.prefix - x.to.prefix);
-  if (cands.length > 0) return { iface: cands[0].iface, nextHop: dst };
+  const t = table(node);
+  const hit = t.find((c) => contains(c.to, dst));
+  if (hit) return { iface: hit.iface, nextHop: dst };
   if (node.gateway !== undefined) {
     const g = node.gateway;
-    const out = [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes].filter((c) => contains(c.to, g)).sort((x, y) => y.to.prefix - x.to.prefix)[0];
-    return { iface: out?.iface ?? node.ifaces[0], nextHop: g };
+    return { iface: t.find((c) => contains(c.to, g))?.iface ?? node.ifaces[0], nextHop: g };
   }
   return null;
+}
+
+/** host + parent pairs whose parent a passthru network (no VLAN) takes over, made once per plan. */
+const passthruParents = new WeakMap<Plan, Set<string>>();
+
+function passthruSet(plan: Plan): Set<string> {
+  let set = passthruParents.get(plan);
+  if (!set) {
+    set = new Set();
+    for (const h of plan.hosts) for (const n of h.networks) {
+      const net = netOf(plan, n.network);
+      if (!net.vlan && net.mode === 'passthru') set.add(`${h.name}\n${n.parent}`);
+    }
+    passthruParents.set(plan, set);
+  }
+  return set;
 }
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
 function l2(plan: Plan, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return { ok: false, reason: 'vlan-mismatch' };
-  const passthruOn = (i: Iface) => i.kind === 'parent' && !!plan.hosts.find((h) => h.name === i.host)?.networks
-    .some((n) => n.parent === i.parent && !netOf(plan, n.network).vlan && netOf(plan, n.network).mode === 'passthru');
+  const passthru = passthruSet(plan);
+  const passthruOn = (i: Iface) => i.kind === 'parent' && passthru.size > 0 && passthru.has(`${i.host}\n${i.parent}`);
   if (passthruOn(a) || passthruOn(b)) return { ok: false, reason: 'passthru-takes-parent' };
   if (a.host !== b.host || a.parent !== b.parent) return { ok: true, reason: 'over-lan' };
   if (a.kind === 'parent' && b.kind === 'parent') return { ok: true, reason: 'over-lan' };
@@ -178,15 +204,22 @@ export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Predic
   for (const n of nodes.values()) for (const i of n.ifaces) fixed.set(i.ip, { iface: i, node: n });
   const containerGroup = new Map<Ip, Group>();
   for (const g of groups) if (g.kind === 'container') for (const ip of g.ips) containerGroup.set(ip, g);
+  // a container's node, made once per address asked for (a group's first two, and owners found on the way)
+  const containerNodes = new Map<Ip, Node>();
+  const containerAt = (g: Group, ip: Ip): Node => {
+    let n = containerNodes.get(ip);
+    if (!n) { n = containerNode(plan, g.host, g.network!, ip); containerNodes.set(ip, n); }
+    return n;
+  };
   const owner: Owner = (ip) => {
     const f = fixed.get(ip);
     if (f) return f;
     const g = containerGroup.get(ip);
     if (!g) return undefined;
-    const node = containerNode(plan, g.host, g.network!, ip);
+    const node = containerAt(g, ip);
     return { iface: node.ifaces[0], node };
   };
-  const nodeOf = (g: Group, ip: Ip): Node => g.kind === 'container' ? containerNode(plan, g.host, g.network!, ip) : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
+  const nodeOf = (g: Group, ip: Ip): Node => g.kind === 'container' ? containerAt(g, ip) : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
 
   const matrix: (Verdict | null)[][] = groups.map((a) => groups.map((b) => {
     if (a.kind !== 'container' && b.kind !== 'container') return null;

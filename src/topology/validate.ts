@@ -10,7 +10,7 @@ import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../n
 import type { RawTopology } from './schema.ts';
 import { MODES, type ContainerSpec, type DeviceSpec, type ServiceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
 
-export const LIMITS = { hosts: 1000, containers: 50_000, networks: 64 };
+export const LIMITS = { hosts: 1000, containers: 100_000, networks: 64 };
 const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
 
 export function validate(raw: RawTopology, file: string): { topology: Topology; issues: Issue[] } {

@@ -95,8 +95,10 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   // 3. networks, shims, 4. containers, 5. restarts
   for (const n of nets.filter(made)) await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
   for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
-  await pool(cont.filter(made), 8, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
-  await pool(cont.filter((c) => c.action === 'start'), 8, (c) => step(c, () => e.startContainer(c.liveId!)));
+  // as many at once as the engine's machine can work on: dockerd, containerd and runc are CPU-bound here
+  const width = cont.some((c) => made(c) || c.action === 'start') ? Math.min(16, Math.max(2, 2 * (await e.cpus()))) : 1;
+  await pool(cont.filter(made), width, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
+  await pool(cont.filter((c) => c.action === 'start'), width, (c) => step(c, () => e.startContainer(c.liveId!)));
   return cont.some((c) => made(c) || c.action === 'start') ? Date.now() : 0;
 }
 

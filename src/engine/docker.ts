@@ -62,6 +62,7 @@ export class DockerEngine implements Engine {
   private client?: Docker;
   private readonly options: Docker.DockerOptions;
   private cachedInfo?: EngineInfo;
+  private cachedCpus?: Promise<number>;
 
   constructor(readonly host: string, readonly endpoint: string) {
     this.options = dockerOptions(endpoint, host);
@@ -95,6 +96,11 @@ export class DockerEngine implements Engine {
     const major = Number(String(v.Version).split('.')[0]);
     this.cachedInfo = { version: v.Version, apiVersion: v.ApiVersion, onePerParent: !(major >= 27) };
     return this.cachedInfo;
+  }
+
+  async cpus(): Promise<number> {
+    this.cachedCpus ??= this.docker.info().then((i: { NCPU?: number }) => i.NCPU ?? 1).catch(this.wrap('info'));
+    return this.cachedCpus;
   }
 
   async networks(filterLabels: Record<string, string> = {}): Promise<LiveNetwork[]> {

@@ -58,6 +58,8 @@ export interface Engine {
   readonly host: string;
   readonly endpoint: string;
   info(): Promise<EngineInfo>;
+  /** how many CPUs the engine's machine has (its own count, from the engine) */
+  cpus(): Promise<number>;
   networks(filterLabels?: Record<string, string>): Promise<LiveNetwork[]>;
   containers(filterLabels?: Record<string, string>): Promise<LiveContainer[]>;
   createNetwork(n: NetworkCreate): Promise<string>;

@@ -107,6 +107,7 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
 }
 
 export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
+  e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
   const info = await e.info();
   await ensureHelperImage(e);
   const [{ ifaces, forwards }, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);

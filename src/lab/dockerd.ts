@@ -1,6 +1,6 @@
 /** One real dockerd per emulated host, started in the host's network namespace only (nsenter --net). */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError } from '../errors.ts';
@@ -94,6 +94,25 @@ export function processesUnder(dir: string): Proc[] {
     } catch { /* gone */ }
   }
   return out;
+}
+
+/** A process that runs: not gone, and not a zombie nobody reaped (this machine's pid 1 does not reap). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch { return false; }
+}
+
+/**
+ * A containerd pid file left by a killed dockerd whose containerd is gone or a zombie: the next dockerd would
+ * take the zombie for a running containerd, wait for it and give up ("timeout waiting for containerd to start").
+ */
+export function clearStaleContainerd(dir: string): void {
+  const file = join(dir, 'exec', 'containerd', 'containerd.pid');
+  let pid: number;
+  try { pid = Number(readFileSync(file, 'utf8').trim()); } catch { return; }
+  if (!(pid > 0) || !running(pid)) rmSync(file, { force: true });
 }
 
 /** The daemon's own pid (from its pid file), once it runs. */

@@ -9,7 +9,7 @@ import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
-import { daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
+import { clearStaleContainerd, daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
 import { requireEngine } from './engines.ts';
 import { checkMgmtFree, hasSshd, linkMgmt, makeHostCredentials, makeLabCredentials, remoteHost, sshdArgv, tlsDaemonArgs, unlinkMgmt, waitPort } from './remote.ts';
 import { ip, run } from './exec.ts';
@@ -284,6 +284,7 @@ export async function labEngine(topo: Topology, host: string, start: boolean): P
   if (start) {
     if (recordedProcs(hs).some(sameProcess)) return;
     await stopProcesses(processesUnder(hs.dir), 3000);
+    clearStaleContainerd(hs.dir);
     await startEngine(state, hs);
   } else {
     await stopProcesses(recordedProcs(hs));

@@ -44,6 +44,17 @@ export function shimAddress(range: Cidr): Ip {
   return (lastIp(range) - 1) >>> 0;
 }
 
+/** The entries of an address-sorted list that lie in a range (binary search for its first address). */
+function within<T extends { ip: Ip }>(sorted: T[], range: Cidr): T[] {
+  const first = range.base;
+  const last = lastIp(range);
+  let lo = 0, hi = sorted.length;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid].ip < first) lo = mid + 1; else hi = mid; }
+  const out: T[] = [];
+  for (let i = lo; i < sorted.length && sorted[i].ip <= last; i++) out.push(sorted[i]);
+  return out;
+}
+
 export function plan(topo: Topology, pins: Pins = {}): Plan {
   const issues: Issue[] = [];
   const ranges = new Map<string, { range: Cidr; from: HostNetworkPlan['rangeFrom'] }>(); // host/net -> range
@@ -145,10 +156,11 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   }
   for (const t of pins.taken ?? []) used.add(t);
   const cursor = new Map<string, Ip>();
+  const netByName = new Map(topo.networks.map((n) => [n.name, n]));
   for (const h of topo.hosts) for (const c of h.containers) {
     const id = containerId(h.name, c.name);
     if (chosen.has(id)) continue;
-    const net = topo.networks.find((n) => n.name === c.network)!;
+    const net = netByName.get(c.network)!;
     const r = ranges.get(`${h.name}/${net.name}`);
     if (!r) continue; // its range already failed
     const key = `${h.name}/${net.name}`;
@@ -175,8 +187,8 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   });
   // every MAC once in the cluster: an explicit mac: may equal the one another container derives from its address
   const macOwner = new Map<string, string>();
-  for (const hp of hosts) for (const c of hp.containers) {
-    const fc = topo.hosts.find((x) => x.name === hp.name)!.containers.find((x) => x.name === c.name)!;
+  for (const [hi, hp] of hosts.entries()) for (const [ci, c] of hp.containers.entries()) {
+    const fc = topo.hosts[hi].containers[ci];
     const path = `hosts.${hp.name}.containers.${c.name}.${fc.mac ? 'mac' : 'ip'}`;
     const prev = macOwner.get(c.mac);
     if (prev) {
@@ -197,8 +209,10 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       if (ip !== net.subnet.base && ip !== broadcastOf(net.subnet) && ip !== net.gateway) everyIp.push({ ip, name: `${key.split('/')[0]}-${tag}` });
     }
   }
-  for (const hp of hosts) {
-    const h = topo.hosts.find((x) => x.name === hp.name)!;
+  // sorted once; each range takes its slice by binary search (a cluster of 100,000 addresses and 1,000 ranges)
+  const sorted = [...everyIp].sort((a, b) => a.ip - b.ip);
+  for (const [hi, hp] of hosts.entries()) {
+    const h = topo.hosts[hi];
     for (const net of topo.networks) {
       const r = ranges.get(`${h.name}/${net.name}`)!;
       const shim = shims.get(`${h.name}/${net.name}`);
@@ -206,9 +220,8 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       // with host access and no router at the gateway, the host's shim is its containers' gateway
       const gateway = shim !== undefined && !routerAtGateway ? shim : net.gateway;
       const own = new Set(hp.containers.filter((c) => c.network === net.name).map((c) => c.ip));
-      const aux = everyIp
-        .filter((e) => contains(r.range, e.ip) && contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway)
-        .sort((a, b) => a.ip - b.ip);
+      const aux = within(sorted, r.range)
+        .filter((e) => contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway);
       hp.networks.push({
         network: net.name, parent: parentOf(h, net), link: linkOf(h, net), range: r.range, rangeFrom: r.from, aux,
         shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,

@@ -260,7 +260,7 @@ async function labRow(hosts: number, target: number): Promise<void> {
     target: `≤ ${s(target)}`, met: m <= target, detail: `${(m / h).toFixed(2)}× the bare dockerds` });
 }
 
-/** Scale: 8 × 50 on the lab (sampled and full verify), and plan + predict of 1,000 hosts × 100 containers. */
+/** Scale: 8 × 50 on the lab, sampled verify and the full mesh (each its own row). */
 function scaleRows(hosts: number, per: number): void {
   const file = topologyFile(`bs${process.pid % 1000}`, hosts, per);
   labUp(file);
@@ -268,16 +268,21 @@ function scaleRows(hosts: number, per: number): void {
     const a = mv(['apply', '-f', file]);
     const smp = mv(['verify', '-f', file, '--sample', '3', '--json'], [0, 1]);
     const sj = JSON.parse(smp.out);
+    rows.push({ work: `${hosts} × ${per}: verify --sample 3`, mvnet: `${s(smp.ms)}: ${sj.pairs.length} of ${sj.sample.of} pairs, ` +
+      `${sj.mismatches} differ`, yardstick: `apply of the ${hosts * per} containers: ${s(a.ms)}`,
+    target: 'seconds; every group pair covered', met: smp.ms < 10_000 && sj.mismatches === 0 });
     const full = mv(['verify', '-f', file, '--json'], [0, 1]);
     const fj = JSON.parse(full.out);
-    rows.push({ work: `${hosts} × ${per}: verify --sample 3`, mvnet: `${s(smp.ms)}: ${sj.pairs.length} of ${sj.sample.of} pairs, ` +
-      `${sj.mismatches} differ`, yardstick: `full mesh: ${s(full.ms)} for ${fj.pairs.length} pairs, ${fj.mismatches} differ`,
-    target: 'seconds; every group pair covered', met: smp.ms < 10_000 && sj.mismatches === 0 && fj.mismatches === 0,
-    detail: `apply of the ${hosts * per} containers: ${s(a.ms)}` });
+    rows.push({ work: `${hosts} × ${per}: verify, full mesh`, mvnet: `${s(full.ms)} for ${fj.pairs.length} pairs, ${fj.mismatches} differ, ` +
+      `${fj.rechecked} probed again`, yardstick: '-', target: 'works; time reported', met: fj.mismatches === 0 });
     mv(['destroy', '-f', file]);
   } finally {
     labDown(file);
   }
+}
+
+/** Plan + predict of 1,000 hosts × 100 containers, in this process (the pure layers). */
+function planRow(): void {
   const big = { hosts: SHORT ? 100 : 1000, per: 100 };
   const h: Record<string, unknown> = {};
   for (let i = 0; i < big.hosts; i++) {
@@ -287,12 +292,15 @@ function scaleRows(hosts: number, per: number): void {
   }
   const text = JSON.stringify({ name: 'big', lan: '10.0.0.0/12', networks: { mv: { subnet: '10.128.0.0/9', parent: 'eth0' } }, hosts: h });
   const t0 = performance.now();
-  const p = makePlan(parseTopology(text, 'big.json'));
+  const topo = parseTopology(text, 'big.json');
   const t1 = performance.now();
-  const pred = predict(p);
+  const p = makePlan(topo);
   const t2 = performance.now();
-  rows.push({ work: `plan + predict, ${big.hosts} hosts × ${big.per} containers`, mvnet: `${s(t2 - t0)} (load+plan ${s(t1 - t0)}, ` +
-    `predict ${s(t2 - t1)}; ${pred.pairCount.toLocaleString('en')} pairs)`, yardstick: '-', target: '< 2 s', met: t2 - t0 < 2000 });
+  const pred = predict(p);
+  const t3 = performance.now();
+  rows.push({ work: `plan + predict, ${big.hosts} hosts × ${big.per} containers`, mvnet: `${s(t3 - t0)} (load ${s(t1 - t0)}, ` +
+    `plan ${s(t2 - t1)}, predict ${s(t3 - t2)}; ${pred.pairCount.toLocaleString('en')} pairs)`, yardstick: '-', target: '< 2 s',
+  met: t3 - t0 < 2000 });
 }
 
 function machine(): string {
@@ -319,19 +327,31 @@ const seedFile = (() => {
   return f;
 })();
 
+/** A row that fails is reported as failed, with its error, and the others still run. */
+async function row(work: string, f: () => unknown): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    rows.push({ work, mvnet: `failed: ${(e as Error).message.split('\n')[0].slice(0, 200)}`, yardstick: '-', target: '-', met: false });
+    for (const file of [...labs]) labDown(file);
+  }
+}
+
 try {
-  startup();
-  applyRow(seedFile, 'apply the seed on a fresh lab (2 networks, 4 containers)', false, N);
-  if (!SHORT) applyRow(topologyFile(`ba${process.pid % 1000}`, 2, 20), 'apply 2 × 20 containers', true, 3);
-  await verifyRow(seedFile, seedLab, 'verify the seed', N, 1200);
+  await row('start-up', startup);
+  await row('apply the seed', () => applyRow(seedFile, 'apply the seed on a fresh lab (2 networks, 4 containers)', false, N));
+  if (!SHORT) await row('apply 2 × 20', () => applyRow(topologyFile(`ba${process.pid % 1000}`, 2, 20), 'apply 2 × 20 containers', true, 3));
+  await row('verify the seed', () => verifyRow(seedFile, seedLab, 'verify the seed', N, 1200));
   if (!SHORT) {
     const f = topologyFile(`bv${process.pid % 1000}`, 2, 20);
-    await verifyRow(f, `bv${process.pid % 1000}`, 'verify 2 × 20 full mesh', 10, 3000);
+    await row('verify 2 × 20', () => verifyRow(f, `bv${process.pid % 1000}`, 'verify 2 × 20 full mesh', 10, 3000));
   }
-  await labRow(2, 1000);
-  if (!SHORT) await labRow(8, 3000);
-  scaleRows(SHORT ? 2 : 8, SHORT ? 3 : 50);
-  report();
+  await row('lab up, 2 hosts', () => labRow(2, 1000));
+  if (!SHORT) await row('lab up, 8 hosts', () => labRow(8, 3000));
+  await row('scale on the lab', () => scaleRows(SHORT ? 2 : 8, SHORT ? 3 : 50));
+  await row('plan + predict', planRow);
 } finally {
   for (const f of [...labs]) labDown(f);
+  report();
 }
+if (rows.some((r) => r.mvnet.startsWith('failed'))) process.exitCode = 1;

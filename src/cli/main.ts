@@ -29,6 +29,16 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 register(program, run);
+// nothing left to wait for, yet the command has not finished: an engine's connection ended without an answer.
+// Said, with exit 2, rather than Node's silent exit 13.
+let finished = false;
+process.on('beforeExit', () => {
+  if (finished) return;
+  finished = true;
+  process.stderr.write('error: a Docker engine\'s connection ended without an answer; the command did not finish\n' +
+    '  fix: run it again (MVNET_TRACE=1 shows the engine operations in flight)\n');
+  process.exit(EXIT.error);
+});
 
 try {
   await program.parseAsync(process.argv);
@@ -40,4 +50,5 @@ try {
   }
 }
 if (STOP.signal && code !== EXIT.ok) code = exitCodeOf(STOP.signal);
+finished = true;
 process.exitCode = code;

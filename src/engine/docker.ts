@@ -60,6 +60,7 @@ export function demux(buf: Buffer): { stdout: string; stderr: string } {
 
 export class DockerEngine implements Engine {
   private client?: Docker;
+  private patientClient?: Docker;
   private readonly options: Docker.DockerOptions;
   private cachedInfo?: EngineInfo;
   private cachedCpus?: Promise<number>;
@@ -72,6 +73,15 @@ export class DockerEngine implements Engine {
   get docker(): Docker {
     this.client ??= new (dockerode())(this.options);
     return this.client;
+  }
+
+  /**
+   * A client without the 60 s request timeout, for waiting on a helper that works longer (a probe of a large
+   * mesh): the timeout destroys a quiet request without an error, and the run would end with nothing said.
+   */
+  private get patient(): Docker {
+    this.patientClient ??= new (dockerode())({ ...this.options, timeout: undefined });
+    return this.patientClient;
   }
 
   private wrap(what: string) {
@@ -239,7 +249,7 @@ export class DockerEngine implements Engine {
     }).catch(this.wrap('create helper container'));
     try {
       await c.start().catch(this.wrap('start helper container'));
-      const r = await c.wait().catch(this.wrap('wait for helper container'));
+      const r = await this.patient.getContainer(c.id).wait().catch(this.wrap('wait for helper container'));
       const logs = (await c.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
       return { code: r.StatusCode, ...demux(logs) };
     } finally {

@@ -168,9 +168,16 @@ test('issue 14 on the lab: drift named, exiting containers reported, commands sp
   assert.match(r.stderr, /\| broken config/);
   // verify interrupted while it probes: what is in flight finishes, no helper container is left behind
   const vi = spawn(join(ROOT, 'bin/mvnet'), ['verify', '-f', file], { stdio: 'ignore' });
-  await new Promise((r) => setTimeout(r, 1200));
-  vi.kill('SIGINT');
-  await new Promise((r) => vi.on('close', r));
+  let closed = false;
+  const done = new Promise((r) => vi.on('close', () => { closed = true; r(null); }));
+  // SIGINT once a probe helper runs (verify of the seed takes about a second)
+  for (let i = 0; i < 250 && !closed; i++) {
+    const helpers = await docker(name, 'host1').listContainers({ filters: { label: ['mvnet.kind=helper'] } }).catch(() => []);
+    if (helpers.length > 0) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  if (!closed) vi.kill('SIGINT');
+  await done;
   for (const h of ['host1', 'host2']) {
     assert.deepEqual(await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }), [], `${h}: no helper left`);
   }

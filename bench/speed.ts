@@ -19,8 +19,10 @@ import { parseTopology } from '../src/topology/load.ts';
 import { MV, topologyFile } from './util.ts';
 
 const SHORT = process.argv.includes('--short');
-const OUT = SHORT ? join(process.cwd(), 'test-output') : join(process.cwd(), 'bench');
+const OUT = SHORT || process.argv.includes('--only') ? join(process.cwd(), 'test-output') : join(process.cwd(), 'bench');
 const N = SHORT ? 1 : 5;
+/** --only TEXT: just the rows whose name contains TEXT (results go to test-output/, not bench/) */
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
 interface Row { work: string; mvnet: string; yardstick: string; target: string; met: boolean; detail?: string }
 const rows: Row[] = [];
@@ -329,10 +331,13 @@ const seedFile = (() => {
 
 /** A row that fails is reported as failed, with its error, and the others still run. */
 async function row(work: string, f: () => unknown): Promise<void> {
+  if (ONLY && !work.includes(ONLY)) return;
   try {
     await f();
   } catch (e) {
-    rows.push({ work, mvnet: `failed: ${(e as Error).message.split('\n')[0].slice(0, 200)}`, yardstick: '-', target: '-', met: false });
+    const lines = (e as Error).message.split('\n').map((l) => l.trim()).filter(Boolean);
+    const why = [lines[0], ...lines.filter((l) => /^(error|fix)/.test(l))].join(' / ').replace(/\|/g, '/').slice(0, 400);
+    rows.push({ work, mvnet: `failed: ${why}`, yardstick: '-', target: '-', met: false });
     for (const file of [...labs]) labDown(file);
   }
 }

@@ -31,19 +31,3 @@ export function timed<T>(f: () => T): [T, number] {
   const r = f();
   return [r, performance.now() - t0];
 }
-
-export async function timedAsync<T>(f: () => Promise<T>): Promise<[T, number]> {
-  const t0 = performance.now();
-  const r = await f();
-  return [r, performance.now() - t0];
-}
-
-/** Busy CPU seconds of the whole machine (all cores), from /proc/stat. */
-export function cpuBusySeconds(): number {
-  const f = (require_('node:fs') as typeof import('node:fs')).readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const idle = f[3] + f[4];
-  const total = f.reduce((a, b) => a + b, 0);
-  return (total - idle) / 100;
-}
-import { createRequire } from 'node:module';
-const require_ = createRequire(import.meta.url);

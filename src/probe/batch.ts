@@ -7,7 +7,7 @@
  * IPv4 addresses, never spliced into it.
  */
 import { parseIp } from '../net/ipv4.ts';
-import { PROBE_SCRIPT } from './script.ts';
+import { PROBE_SCRIPT, windowMs } from './script.ts';
 
 export const BATCH_SCRIPT = `
 P="$1"; TRIES="$2"; WAIT="$3"; WINDOW="$4"; AT_ONCE="$5"; shift 5
@@ -55,8 +55,7 @@ export function batchArgs(sources: BatchSource[], tries: number, wait: number, w
     for (const t of s.targets) if (parseIp(t) === null) throw new Error(`not an address: ${t}`);
     args.push(`@${s.pid}`, ...s.targets);
   }
-  if (!(window >= 0 && window < 10)) throw new Error(`not a window: ${window}`);
-  const ms = String(Math.round(window * 1000));
+  const ms = windowMs(window);
   const n = String(Math.max(1, Math.floor(atOnce)));
   return ['sh', '-c', BATCH_SCRIPT, 'mvnet-batch', PROBE_SCRIPT, String(tries), String(wait), ms, n, ...args];
 }

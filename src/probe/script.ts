@@ -69,9 +69,14 @@ export interface LinkLine {
  */
 export function probeArgs(targets: string[], tries = 3, wait = 1, window = 0): string[] {
   for (const t of targets) if (parseIp(t) === null) throw new Error(`not an address: ${t}`);
-  if (!(window >= 0 && window < 10)) throw new Error(`not a window: ${window}`);
-  const ms = String(Math.round(window * 1000));
+  const ms = windowMs(window);
   return ['sh', '-c', PROBE_SCRIPT, 'mvnet-probe', String(tries), String(wait), ms, ...targets];
+}
+
+/** The fast pass's window (seconds) as the program takes it: whole milliseconds; 0 means the slow pass. */
+export function windowMs(window: number): string {
+  if (!(window >= 0 && window < 10)) throw new Error(`not a window: ${window}`);
+  return String(Math.round(window * 1000));
 }
 
 interface Route { dest: string; via?: string; unreachable: boolean }

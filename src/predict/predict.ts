@@ -11,7 +11,7 @@
 import { contains, formatCidr, formatIp, type Cidr, type Ip } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
 import type { MacvlanMode, NetworkSpec } from '../topology/types.ts';
-import { REASON_TEXT, type Reason, type Verdict } from './reasons.ts';
+import { REASON_TEXT, type Reach, type Reason, type Verdict } from './reasons.ts';
 
 /** A layer-2 attachment of a node. */
 interface Iface {
@@ -36,6 +36,8 @@ interface Node {
   /** on-link routes through an interface (a shim) */
   routes: { to: Cidr; iface: Iface }[];
   forwards: boolean;
+  /** made on first lookup */
+  table?: { to: Cidr; iface: Iface }[];
 }
 
 export interface Group {
@@ -54,8 +56,13 @@ export interface PairVerdict extends Verdict {
 
 export interface Prediction {
   groups: Group[];
-  /** verdict[from][to]; null where no pair is predicted (host -> host, a lone container to itself) */
-  matrix: (Verdict | null)[][];
+  /** per ordered pair of groups (row-major): 0 where no pair is predicted (host -> host, a lone container to
+   * itself), else 1 + the index of its kind */
+  codes: Uint8Array;
+  /** the distinct outcomes met */
+  kinds: { expected: Reach; reason: Reason }[];
+  /** the verdict from group i to group j, its sentence made when read; null where no pair is predicted */
+  verdict(i: number, j: number): Verdict | null;
   pairCount: number;
 }
 
@@ -100,23 +107,16 @@ function deviceNode(plan: Plan, name: string): Node {
 }
 
 /** A node's on-link subnets and routes, longest prefix first (the order a lookup wants), made once per node. */
-const tables = new WeakMap<Node, { to: Cidr; iface: Iface }[]>();
-
 function table(node: Node): { to: Cidr; iface: Iface }[] {
-  let t = tables.get(node);
-  if (!t) {
-    t = [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes.map((r) => ({ to: r.to, iface: r.iface }))]
-      .sort((x, y) => y.to.prefix - x.to.prefix);
-    tables.set(node, t);
-  }
-  return t;
+  node.table ??= [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes.map((r) => ({ to: r.to, iface: r.iface }))]
+    .sort((x, y) => y.to.prefix - x.to.prefix);
+  return node.table;
 }
 
 /** Route lookup (longest prefix): the interface a packet for `dst` leaves by, and its next hop. */
 function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip } | null {
   const t = table(node);
-  const hit = t.find((c) => contains(c.to, dst));
-  if (hit) return { iface: hit.iface, nextHop: dst };
+  for (const c of t) if (contains(c.to, dst)) return { iface: c.iface, nextHop: dst };
   if (node.gateway !== undefined) {
     const g = node.gateway;
     return { iface: t.find((c) => contains(c.to, g))?.iface ?? node.ifaces[0], nextHop: g };
@@ -140,63 +140,90 @@ function passthruSet(plan: Plan): Set<string> {
   return set;
 }
 
+const LINK = (ok: boolean, reason: Reason) => ({ ok, reason });
+const L2 = {
+  vlan: LINK(false, 'vlan-mismatch'), passthru: LINK(false, 'passthru-takes-parent'), lan: LINK(true, 'over-lan'),
+  parent: LINK(false, 'parent-isolation'), private: LINK(false, 'private-mode'), bridge: LINK(true, 'same-host-bridge'),
+  hairpin: LINK(true, 'vepa-hairpin'), noHairpin: LINK(false, 'vepa-no-hairpin'),
+};
+
 /** Layer 2 between two interfaces: can a frame from a reach b? */
-function l2(plan: Plan, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
-  if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return { ok: false, reason: 'vlan-mismatch' };
-  const passthru = passthruSet(plan);
+function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
+  if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return L2.vlan;
   const passthruOn = (i: Iface) => i.kind === 'parent' && passthru.size > 0 && passthru.has(`${i.host}\n${i.parent}`);
-  if (passthruOn(a) || passthruOn(b)) return { ok: false, reason: 'passthru-takes-parent' };
-  if (a.host !== b.host || a.parent !== b.parent) return { ok: true, reason: 'over-lan' };
-  if (a.kind === 'parent' && b.kind === 'parent') return { ok: true, reason: 'over-lan' };
+  if (passthruOn(a) || passthruOn(b)) return L2.passthru;
+  if (a.host !== b.host || a.parent !== b.parent) return L2.lan;
+  if (a.kind === 'parent' && b.kind === 'parent') return L2.lan;
   // same host, same parent (and VLAN)
-  if (a.kind === 'parent' || b.kind === 'parent') return { ok: false, reason: 'parent-isolation' };
-  if (a.mode === 'private' || b.mode === 'private') return { ok: false, reason: 'private-mode' };
-  if (a.mode === 'bridge' && b.mode === 'bridge') return { ok: true, reason: 'same-host-bridge' };
-  return plan.hairpin ? { ok: true, reason: 'vepa-hairpin' } : { ok: false, reason: 'vepa-no-hairpin' };
+  if (a.kind === 'parent' || b.kind === 'parent') return L2.parent;
+  if (a.mode === 'private' || b.mode === 'private') return L2.private;
+  if (a.mode === 'bridge' && b.mode === 'bridge') return L2.bridge;
+  return plan.hairpin ? L2.hairpin : L2.noHairpin;
 }
 
 type Owner = (ip: Ip) => { iface: Iface; node: Node } | undefined;
 type Way = { ok: true; iface: Iface; reason: Reason } | { ok: false; reason: Reason; detail: string };
 
+/** What one direction needs besides its ends. `explain` builds the sentences (only when a verdict is read). */
+interface World { plan: Plan; passthru: Set<string>; owner: Owner; explain: boolean }
+
 /** One direction: from `src` to address `dst`, hop by hop through forwarding nodes. */
-function oneWay(plan: Plan, src: Node, dst: Ip, owner: Owner): Way {
+function oneWay(w: World, src: Node, dst: Ip): Way {
+  const say = (f: () => string) => (w.explain ? f() : '');
   let node = src;
   let first: Iface | undefined;
   let reason: Reason | undefined;
   for (let hop = 0; hop < 6; hop++) {
     const r = route(node, dst);
-    if (!r) return { ok: false, reason: 'no-route', detail: `${node.label} has no route to ${formatIp(dst)} (outside ${node.ifaces.map((i) => formatCidr(i.subnet)).join(', ')}, no gateway)` };
-    const o = owner(r.nextHop);
-    if (!o) {
-      if (r.nextHop !== dst) return { ok: false, reason: 'no-gateway', detail: `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)` };
-      return { ok: false, reason: 'no-arp-reply', detail: `nothing owns ${formatIp(dst)}` };
+    if (!r) {
+      return { ok: false, reason: 'no-route', detail: say(() => `${node.label} has no route to ${formatIp(dst)} ` +
+        `(outside ${node.ifaces.map((i) => formatCidr(i.subnet)).join(', ')}, no gateway)`) };
     }
-    const link = l2(plan, r.iface, o.iface);
-    if (!link.ok) return { ok: false, reason: link.reason, detail: `${r.iface.label} -> ${o.iface.label}: ${REASON_TEXT[link.reason]}` };
+    const o = w.owner(r.nextHop);
+    if (!o) {
+      if (r.nextHop !== dst) {
+        return { ok: false, reason: 'no-gateway', detail: say(() => `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; ` +
+          `it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)`) };
+      }
+      return { ok: false, reason: 'no-arp-reply', detail: say(() => `nothing owns ${formatIp(dst)}`) };
+    }
+    const link = l2(w.plan, w.passthru, r.iface, o.iface);
+    if (!link.ok) {
+      return { ok: false, reason: link.reason, detail: say(() => `${r.iface.label} -> ${o.iface.label}: ${REASON_TEXT[link.reason]}`) };
+    }
     first ??= r.iface;
     reason ??= r.iface.shim || o.iface.shim ? 'via-shim' : link.reason;
     if (o.node.ifaces.some((i) => i.ip === dst)) return { ok: true, iface: first, reason };
-    if (!o.node.forwards) return { ok: false, reason: 'no-forwarding', detail: `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it` };
+    if (!o.node.forwards) {
+      return { ok: false, reason: 'no-forwarding',
+        detail: say(() => `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it`) };
+    }
     node = o.node;
     reason = 'via-router';
   }
-  return { ok: false, reason: 'no-route', detail: `no path to ${formatIp(dst)} within 6 hops` };
+  return { ok: false, reason: 'no-route', detail: say(() => `no path to ${formatIp(dst)} within 6 hops`) };
 }
 
-/** `singletons` puts every endpoint in its own group: the naive per-pair method (benchmarks only). */
-export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Prediction {
+/** Endpoints that behave alike, in a stable order: container groups, then hosts, then LAN machines. */
+function groupsOf(plan: Plan, singletons: boolean): Group[] {
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
   for (const h of plan.hosts) for (const c of h.containers) {
-    const key = opts.singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
+    const key = singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
     let g = byKey.get(key);
     if (!g) { g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] }; byKey.set(key, g); groups.push(g); }
     g.members.push(c.id);
     g.ips.push(c.ip);
   }
   for (const h of plan.hosts) groups.push({ key: `h:${h.name}`, kind: 'host', host: h.name, members: [h.name], ips: [h.address] });
-  for (const d of plan.devices.filter((x) => x.kind === 'machine')) groups.push({ key: `d:${d.name}`, kind: 'device', host: d.name, members: [d.name], ips: [d.address] });
+  for (const d of plan.devices.filter((x) => x.kind === 'machine')) {
+    groups.push({ key: `d:${d.name}`, kind: 'device', host: d.name, members: [d.name], ips: [d.address] });
+  }
+  return groups;
+}
 
+/** The nodes of a plan and who owns an address; container nodes are made once per address asked for. */
+function worldOf(plan: Plan, groups: Group[]): { owner: Owner; nodeOf: (g: Group, ip: Ip) => Node } {
   const nodes = new Map<string, Node>();
   for (const h of plan.hosts) nodes.set(h.name, hostNode(plan, h.name));
   for (const d of plan.devices) nodes.set(`dev:${d.name}`, deviceNode(plan, d.name));
@@ -204,40 +231,85 @@ export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Predic
   for (const n of nodes.values()) for (const i of n.ifaces) fixed.set(i.ip, { iface: i, node: n });
   const containerGroup = new Map<Ip, Group>();
   for (const g of groups) if (g.kind === 'container') for (const ip of g.ips) containerGroup.set(ip, g);
-  // a container's node, made once per address asked for (a group's first two, and owners found on the way)
-  const containerNodes = new Map<Ip, Node>();
-  const containerAt = (g: Group, ip: Ip): Node => {
+  const containerNodes = new Map<Ip, { iface: Iface; node: Node }>();
+  const containerAt = (g: Group, ip: Ip) => {
     let n = containerNodes.get(ip);
-    if (!n) { n = containerNode(plan, g.host, g.network!, ip); containerNodes.set(ip, n); }
+    if (!n) {
+      const node = containerNode(plan, g.host, g.network!, ip);
+      n = { iface: node.ifaces[0], node };
+      containerNodes.set(ip, n);
+    }
     return n;
   };
   const owner: Owner = (ip) => {
     const f = fixed.get(ip);
     if (f) return f;
     const g = containerGroup.get(ip);
-    if (!g) return undefined;
-    const node = containerAt(g, ip);
-    return { iface: node.ifaces[0], node };
+    return g ? containerAt(g, ip) : undefined;
   };
-  const nodeOf = (g: Group, ip: Ip): Node => g.kind === 'container' ? containerAt(g, ip) : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
+  const nodeOf = (g: Group, ip: Ip): Node =>
+    g.kind === 'container' ? containerAt(g, ip).node : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
+  return { owner, nodeOf };
+}
 
-  const matrix: (Verdict | null)[][] = groups.map((a) => groups.map((b) => {
-    if (a.kind !== 'container' && b.kind !== 'container') return null;
-    if (a === b && a.members.length < 2) return null;
+/** Is there a pair from group a to group b at all (host -> host is not predicted, a lone container has no peer)? */
+function paired(a: Group, b: Group): boolean {
+  if (a.kind !== 'container' && b.kind !== 'container') return false;
+  return a !== b || a.members.length >= 2;
+}
+
+/**
+ * Predicts every pair of groups: a verdict code per ordered pair, and the sentences only when a verdict is read.
+ * `singletons` puts every endpoint in its own group: the naive per-pair method (benchmarks only).
+ */
+export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Prediction {
+  const groups = groupsOf(plan, opts.singletons ?? false);
+  const { owner, nodeOf } = worldOf(plan, groups);
+  const passthru = passthruSet(plan);
+  const quick: World = { plan, passthru, owner, explain: false };
+  const full: World = { ...quick, explain: true };
+  const judge = (i: number, j: number, explain: boolean): Verdict | null => {
+    const a = groups[i], b = groups[j];
+    if (!paired(a, b)) return null;
+    const w = explain ? full : quick;
     const aIp = a.ips[0];
     const bIp = a === b ? a.ips[1] : b.ips[0];
-    const there = oneWay(plan, nodeOf(a, aIp), bIp, owner);
+    const there = oneWay(w, nodeOf(a, aIp), bIp);
     if (!there.ok) return { expected: 'unreachable', reason: there.reason, why: there.detail };
-    const back = oneWay(plan, nodeOf(b, bIp), there.iface.ip, owner);
+    const back = oneWay(w, nodeOf(b, bIp), there.iface.ip);
     if (!back.ok) {
       const reason: Reason = back.reason === 'no-gateway' || back.reason === 'no-route' ? 'no-route-back' : back.reason;
-      return { expected: 'unreachable', reason, why: `the reply to ${formatIp(there.iface.ip)} fails: ${back.detail}` };
+      return { expected: 'unreachable', reason, why: explain ? `the reply to ${formatIp(there.iface.ip)} fails: ${back.detail}` : '' };
     }
-    return { expected: 'reachable', reason: there.reason, why: describe(there.reason, a, b) };
-  }));
+    return { expected: 'reachable', reason: there.reason, why: explain ? describe(there.reason, a, b) : '' };
+  };
+  const n = groups.length;
+  const kinds: { expected: Reach; reason: Reason }[] = [];
+  const kindIndex = { reachable: new Map<Reason, number>(), unreachable: new Map<Reason, number>() };
+  const codes = new Uint8Array(n * n);
   let pairCount = 0;
-  groups.forEach((a, i) => groups.forEach((b, j) => { if (matrix[i][j]) pairCount += a.members.length * b.members.length - (a === b ? a.members.length : 0); }));
-  return { groups, matrix, pairCount };
+  for (let i = 0; i < n; i++) {
+    const size = groups[i].members.length;
+    for (let j = 0; j < n; j++) {
+      const v = judge(i, j, false);
+      if (!v) continue;
+      let code = kindIndex[v.expected].get(v.reason);
+      if (code === undefined) {
+        kinds.push({ expected: v.expected, reason: v.reason });
+        code = kinds.length;
+        kindIndex[v.expected].set(v.reason, code);
+      }
+      codes[i * n + j] = code;
+      pairCount += size * groups[j].members.length - (i === j ? size : 0);
+    }
+  }
+  const verdict = (i: number, j: number): Verdict | null => {
+    const code = codes[i * n + j];
+    if (code === 0) return null;
+    const { expected, reason } = kinds[code - 1];
+    return { expected, reason, get why() { return judge(i, j, true)!.why; } } as Verdict;
+  };
+  return { groups, codes, kinds, verdict, pairCount };
 }
 
 function describe(reason: Reason, a: Group, b: Group): string {
@@ -250,13 +322,14 @@ function describe(reason: Reason, a: Group, b: Group): string {
   }
 }
 
-/** Expands group verdicts into ordered endpoint pairs (lazily). */
+/** Expands group verdicts into ordered endpoint pairs (lazily); a group pair's sentence is made once. */
 export function* pairs(p: Prediction): Generator<PairVerdict & { device: boolean }> {
   for (let i = 0; i < p.groups.length; i++) {
     const a = p.groups[i];
     for (let j = 0; j < p.groups.length; j++) {
-      const v = p.matrix[i][j];
-      if (!v) continue;
+      const lazy = p.verdict(i, j);
+      if (!lazy) continue;
+      const v: Verdict = { expected: lazy.expected, reason: lazy.reason, why: lazy.why };
       const b = p.groups[j];
       const device = a.kind === 'device' || b.kind === 'device';
       for (const from of a.members) for (const to of b.members) {
@@ -272,5 +345,6 @@ export function verdictFor(p: Prediction, from: string, to: string): Verdict | n
   const i = p.groups.findIndex((g) => g.members.includes(from));
   const j = p.groups.findIndex((g) => g.members.includes(to));
   if (i < 0 || j < 0 || from === to) return null;
-  return p.matrix[i][j];
+  const v = p.verdict(i, j);
+  return v && { expected: v.expected, reason: v.reason, why: v.why };
 }

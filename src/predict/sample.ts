@@ -17,7 +17,7 @@ export function samplePairs(p: Prediction, k: number, seed: number): (PairVerdic
   const rand = generator(seed);
   const out: (PairVerdict & { device: boolean })[] = [];
   p.groups.forEach((a, i) => p.groups.forEach((b, j) => {
-    const v = p.matrix[i][j];
+    const v = p.verdict(i, j);
     if (!v) return;
     const device = a.kind === 'device' || b.kind === 'device';
     const total = a.members.length * b.members.length;

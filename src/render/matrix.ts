@@ -13,7 +13,7 @@ export function groupLabel(g: Group): string {
 export function groupSummary(p: Prediction): string {
   const rows: string[][] = [];
   p.groups.forEach((a, i) => p.groups.forEach((b, j) => {
-    const v = p.matrix[i][j];
+    const v = p.verdict(i, j);
     if (!v) return;
     rows.push([groupLabel(a), groupLabel(b), `${MARK[v.expected]} ${v.expected}`, v.reason, v.why]);
   }));

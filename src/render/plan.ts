@@ -79,7 +79,7 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
     containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
     groups: pred.groups.map((g, i) => ({
       key: g.key, kind: g.kind, host: g.host, network: g.network ?? null, members: g.members,
-      to: Object.fromEntries(pred.groups.map((b, j) => [b.key, pred.matrix[i][j]]).filter(([, v]) => v)),
+      to: Object.fromEntries(pred.groups.map((b, j) => [b.key, pred.verdict(i, j)]).filter(([, v]) => v)),
     })),
     devices: plan.devices.map((d) => ({ name: d.name, kind: d.kind, address: formatIp(d.address), addresses: d.addresses.map((a) => withPrefix(a.ip, a.prefix)), gateway: d.gateway !== undefined ? formatIp(d.gateway) : null })),
     lanRoutes: lanRoutes(plan),

@@ -154,3 +154,28 @@ test('forwarding hosts with host access: the LAN reaches containers through a ho
   const off = mk(false);
   assert.equal(verdictFor(off, 'pc', 'h2/a')!.reason, 'no-forwarding');
 });
+
+test('a group verdict read twice is the same, its sentence made from the same path as its code', () => {
+  const p = seedPred();
+  for (let i = 0; i < p.groups.length; i++) for (let j = 0; j < p.groups.length; j++) {
+    const v = p.verdict(i, j);
+    const code = p.codes[i * p.groups.length + j];
+    assert.equal(v === null, code === 0);
+    if (!v) continue;
+    assert.deepEqual({ expected: v.expected, reason: v.reason }, p.kinds[code - 1]);
+    assert.ok(v.why.length > 10, `a sentence for ${p.groups[i].key} -> ${p.groups[j].key}`);
+    assert.equal(JSON.parse(JSON.stringify(v)).why, v.why, 'JSON carries the sentence');
+  }
+});
+
+test('the same file as JSON and as YAML gives the same topology; a duplicate key in JSON is still refused', () => {
+  const doc = { name: 'j', lan: '192.168.1.0/24', networks: { mv: { subnet: '10.1.0.0/16', parent: 'eth0' } },
+    hosts: { h1: { address: '192.168.1.2', containers: { a: { network: 'mv', command: 'echo "x: \\"y\\"" z' } } } } };
+  assert.deepEqual(parseTopology(JSON.stringify(doc), 'f.json'), parseTopology(stringify(doc), 'f.json'));
+  const bad = { ...doc, hosts: { h1: { address: '192.168.1.2', containers: { 'a"b': { network: 'mv' } } } } };
+  const message = (text: string) => { try { parseTopology(text, 'f'); return ''; } catch (e) { return (e as Error).message; } };
+  assert.match(message(JSON.stringify(bad)), /container name "a"b" is not allowed/);
+  assert.equal(message(JSON.stringify(bad)), message(stringify(bad)));
+  const dup = JSON.stringify(doc).replace('"name":"j"', '"name":"j","name":"k"');
+  assert.throws(() => parseTopology(dup, 'f.json'), /"name" appears twice/);
+});

@@ -37,6 +37,12 @@ export async function namespaces(): Promise<string[]> {
 export type UpResult = { already: boolean; hosts: string[]; ms: number };
 
 /** What makes a lab: a file with another layout is another lab and is refused, never silently rebuilt. */
+/** Every endpoint a full mesh in this lab can probe: containers, service replicas, hosts, LAN devices. */
+function endpointsOf(topo: Topology): number {
+  const containers = topo.hosts.reduce((n, h) => n + h.containers.length, 0);
+  return containers + topo.services.reduce((n, s) => n + s.replicas, 0) + topo.hosts.length + topo.devices.length;
+}
+
 export function labLayout(topo: Topology): string {
   return JSON.stringify({
     lan: [topo.lan.base, topo.lan.prefix], engine: topo.engine, manager: topo.manager ?? null,
@@ -65,6 +71,7 @@ Promise<UpResult> {
     }
     const st = await labStatus(topo);
     if (!other && prev.ready && st.every((h) => h.daemon === 'up')) {
+      raiseNeighbourLimits(endpointsOf(topo)); // the file may have grown
       progress(`lab ${name} is already up`);
       return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
     }
@@ -87,7 +94,7 @@ Promise<UpResult> {
     state.hosts[h.name] = { ns: hostNs(name, h.name), dir, socket: socketPath(name, h.name), ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)), argv: dockerdArgv(hostNs(name, h.name), dir, h.engine) };
   });
   writeState(state);
-  raiseNeighbourLimits();
+  raiseNeighbourLimits(endpointsOf(topo));
   try {
     progress(`LAN ${withPrefix(topo.lan.base, topo.lan.prefix)}: bridge ${BRIDGE} in namespace ${state.lanNs}`);
     await ip(null, 'netns', 'add', state.lanNs);

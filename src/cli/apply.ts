@@ -38,10 +38,11 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
     if (plan.engine === 'swarm') {
       const t0 = Date.now();
       const changes = await applySwarm(plan, ctx.hosts, report);
-      return { plan, r: { changes, ms: Date.now() - t0 } as ApplyResult };
+      return { plan, r: { changes, ms: Date.now() - t0, settle: async () => {} } as ApplyResult };
     }
     return { plan, r: await apply(plan, cluster, report, (c) => { all = c; }) };
   }).catch((e) => interrupted(e, all, done));
+  await r.settle();
   if (o.json) printJson({ topology: ctx.topo.name, changed: r.changes.length, changes: r.changes.map(({ liveId: _, ...c }) => c), ms: r.ms });
   else if (r.changes.length === 0) process.stdout.write(`nothing to change: ${plan.hosts.length} hosts, ${plan.engine === 'swarm' ? `${plan.services.length} services` : `${plan.containers.length} containers`} already as planned (${r.ms} ms)\n`);
   else process.stdout.write(`applied ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} on ${new Set(r.changes.map((c) => c.host)).size} host(s) in ${(r.ms / 1000).toFixed(1)} s\n`);

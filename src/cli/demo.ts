@@ -23,6 +23,7 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     const { plan, cluster } = await livePlan(ctx);
     return { plan, r: await apply(plan, cluster, (c, s) => { if (s === 'done') say(describeChange(c)); }) };
   });
+  await r.settle();
   if (r.changes.length === 0) say('already applied: nothing to change');
   say('3/4 reading the live hosts');
   const views: HostView[] = [];

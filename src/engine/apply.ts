@@ -102,7 +102,15 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   return cont.some((c) => made(c) || c.action === 'start') ? Date.now() : 0;
 }
 
-export interface ApplyResult { changes: Change[]; ms: number }
+export interface ApplyResult {
+  changes: Change[];
+  ms: number;
+  /**
+   * The stay-up check of the containers apply made or started, to await once the lock is released: it only reads,
+   * and its wait then overlaps the release. Throws when one of them does not stay up.
+   */
+  settle: () => Promise<void>;
+}
 
 /** One engine per endpoint: a host renamed in the file keeps its engine, and a record is per engine. */
 function byEngine(hosts: Map<string, Engine>, skip: Map<string, Engine> = new Map()): Map<string, Engine> {
@@ -128,7 +136,7 @@ Promise<ApplyResult> {
   const wants = desiredAll(plan);
   const changes = changesFor(plan, c);
   planned(changes);
-  if (changes.length === 0) return { changes, ms: Date.now() - t0 };
+  if (changes.length === 0) return { changes, ms: Date.now() - t0, settle: async () => {} };
   const removing = new Set(changes.filter((x) => x.kind === 'network' && x.action !== 'create').map((x) => x.liveId!));
   await preflight(c.hosts, plan, wants, c.live, removing);
   // every member learns of every other before anything changes: an interrupted run is found again from any host
@@ -145,10 +153,9 @@ Promise<ApplyResult> {
     lastStart = Math.max(lastStart, t);
   }, 'apply');
   await record(c.hosts, c, plan.name, membersOf(c.hosts));
-  await checkRunning(c.hosts, plan.name, changes, lastStart);
   await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
-  return { changes, ms: Date.now() - t0 };
+  return { changes, ms: Date.now() - t0, settle: () => checkRunning(c.hosts, plan.name, changes, lastStart) };
 }
 
 /** How long the last started container gets to fail before apply calls them up: a wrong command or image exits

@@ -1,12 +1,14 @@
 /** `mvnet apply` and `mvnet destroy`. */
-import { apply, destroy, type ApplyResult } from '../engine/apply.ts';
-import { applySwarm, destroySwarm } from '../engine/swarm.ts';
+import { apply, changesFor, destroy, type ApplyResult } from '../engine/apply.ts';
+import { applySwarm, destroySwarm, readSwarm, swarmChanges } from '../engine/swarm.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import type { Change } from '../engine/diff.ts';
-import { InterruptedError, MultiHostError } from '../errors.ts';
+import { InterruptedError, MultiHostError, MvnetError } from '../errors.ts';
 import { context, livePlan, withLock } from './context.ts';
-import { printJson } from './output.ts';
+import { canAsk, confirm } from './confirm.ts';
+import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
+import { moved, readSavedPlan, savedTopology, type SavedPlan } from './saved-plan.ts';
 import { arm } from './signals.ts';
 
 export function describeChange(c: Change): string {
@@ -25,8 +27,12 @@ function interrupted(e: unknown, all: Change[], done: Change[]): never {
   throw e;
 }
 
-export async function applyCommand(o: { file: string; json?: boolean; wait?: string }): Promise<number> {
-  const ctx = context(o.file, arm());
+export async function applyCommand(o: { file: string; json?: boolean; wait?: string }, planFile?: string): Promise<number> {
+  const saved = planFile ? readSavedPlan(planFile) : null;
+  if (planFile && !saved) {
+    throw new MvnetError('usage', `${planFile} is not a saved plan`, undefined, `make one with mvnet plan -o ${planFile}, or give a topology file with -f`);
+  }
+  const ctx = context(saved ? savedTopology(saved) : o.file, arm());
   const say = progress(o.json);
   let all: Change[] = [];
   const done: Change[] = [];
@@ -35,6 +41,7 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   };
   const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
     const { plan, cluster } = await livePlan(ctx);
+    if (saved) refuseMoved(planFile!, saved, plan.engine === 'swarm' ? swarmChanges(plan, await readSwarm(plan, ctx.hosts)) : changesFor(plan, cluster));
     if (plan.engine === 'swarm') {
       const t0 = Date.now();
       const changes = await applySwarm(plan, ctx.hosts, report);
@@ -49,8 +56,25 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   return 0;
 }
 
-export async function destroyCommand(o: { file: string; json?: boolean; wait?: string }): Promise<number> {
+/** A saved plan is applied only while the hosts call for exactly its changes. */
+function refuseMoved(file: string, saved: SavedPlan, now: Change[]): void {
+  const diff = moved(saved, now);
+  if (diff.length === 0) return;
+  throw new MvnetError('conflict', `the live hosts changed since ${file} was saved (${saved.made}); nothing was applied:\n` +
+    diff.slice(0, 20).map((d) => `    ${d}`).join('\n') + (diff.length > 20 ? `\n    ... and ${diff.length - 20} more` : ''), undefined,
+  `plan again: mvnet plan -f ${saved.file} -o ${file}`);
+}
+
+export async function destroyCommand(o: { file: string; json?: boolean; wait?: string; yes?: boolean }): Promise<number> {
   const ctx = context(o.file, arm());
+  // a person at a terminal confirms; scripts (no terminal) and --yes go on
+  if (!o.yes && canAsk()) {
+    const hosts = ctx.topo.hosts.map((h) => h.name).join(', ');
+    if (!(await confirm(`destroy everything topology ${ctx.topo.name} owns on ${hosts} (and hosts it was on before)?`))) {
+      process.stderr.write('nothing destroyed\n');
+      return EXIT.error;
+    }
+  }
   const say = progress(o.json);
   const removedSoFar: string[] = [];
   const log = (m: string) => { removedSoFar.push(m); say(m); };

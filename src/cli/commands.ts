@@ -1,13 +1,18 @@
 /** Every command, each handed to its own module. */
 import type { Command } from 'commander';
-import { seedFile } from './output.ts';
+import { DEFAULT_FILE, FILE_ENV, seedFile } from './output.ts';
 
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
 export function register(program: Command, run: Run): void {
-  const withFile = (c: Command) => c.requiredOption('-f, --file <FILE>', 'topology file').option('--json', 'machine-readable output');
-  withFile(program.command('plan').description('show the cluster-wide plan (ranges, addresses, MACs) and the predicted reachability'))
-    .option('--offline', 'do not read the live hosts (no diff)').action(run(async (o) => (await import('./plan.ts')).planCommand(o)));
+  const withFile = (c: Command) => c.option('-f, --file <FILE>', `topology file (default: $${FILE_ENV}, else ./${DEFAULT_FILE})`)
+    .option('--json', 'machine-readable output');
+  withFile(program.command('plan').description('what apply would change on the live hosts, the address plan and the predicted reachability'))
+    .option('--offline', 'do not read the live hosts (no changes listed)')
+    .option('--wide', 'every explanation inline, nothing cut to the terminal\'s width')
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when changes are pending, 1 on error')
+    .option('-o, --out <FILE>', 'save the plan: mvnet apply FILE makes exactly these changes')
+    .action(run(async (o) => (await import('./plan.ts')).planCommand(o)));
   const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
   withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines'))
     .option('--replace', 'remove a running lab of the same name built from another layout first')
@@ -20,10 +25,13 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run(async (o, s, h) => (await import('./lab.ts')).labLinkCommand(o, s, h)));
   withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run(async (o, h) => (await import('./lab.ts')).labEngineCommand(o, h, false)));
   withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run(async (o, h) => (await import('./lab.ts')).labEngineCommand(o, h, true)));
-  withFile(program.command('apply').description('create or converge the networks and containers on every host'))
-    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run(async (o) => (await import('./apply.ts')).applyCommand(o)));
-  withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else'))
-    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').action(run(async (o) => (await import('./apply.ts')).destroyCommand(o)));
+  withFile(program.command('apply').argument('[plan]', 'a plan saved by mvnet plan -o (instead of -f)')
+    .description('create or converge the networks and containers on every host'))
+    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0')
+    .action(run(async (o, planFile) => (await import('./apply.ts')).applyCommand(o, planFile)));
+  withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else (asks first on a terminal)'))
+    .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').option('-y, --yes', 'do not ask')
+    .action(run(async (o) => (await import('./apply.ts')).destroyCommand(o)));
   withFile(program.command('unlock').description('show who holds the topology\'s lock and remove it (asks first)'))
     .option('-y, --yes', 'remove without asking').action(run(async (o) => (await import('./unlock.ts')).unlockCommand(o)));
   withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
@@ -32,6 +40,7 @@ export function register(program: Command, run: Run): void {
     .option('--tries <N>', 'attempts for a pair whose first, fast answer differs from the prediction', '3')
     .option('--sample <K>', 'probe K pairs for every pair of prediction groups instead of every pair')
     .option('--seed <N>', 'the random seed of --sample (printed by every sampled run)')
+    .option('--wide', 'every explanation inline, nothing cut to the terminal\'s width')
     .action(run(async (o) => (await import('./verify.ts')).verifyCommand(o)));
   program.command('demo').description('the seed on the lab: lab up, apply, the seed\'s views and pings')
     .option('-f, --file <FILE>', 'topology file', seedFile()).option('--json', 'machine-readable output')

@@ -25,8 +25,8 @@ export interface Context {
   stop: Stop;
 }
 
-export function context(file: string, stop: Stop = NEVER): Context {
-  const topo = loadTopology(file);
+export function context(file: string | Topology, stop: Stop = NEVER): Context {
+  const topo = typeof file === 'string' ? loadTopology(file) : file;
   const raw = new Map(topo.hosts.map((h) => [h.name, new DockerEngine(h.name, h.docker ?? labEndpoint(topo.name, h.name))]));
   const hosts = new Map([...raw].map(([k, e]) => [k, guarded(e as Engine, stop)]));
   return { topo, hosts, former: new Map(), raw, stop };

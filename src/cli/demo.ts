@@ -10,6 +10,8 @@ import { context, livePlan, withLock } from './context.ts';
 import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
+import { hang } from '../render/columns.ts';
+import { LOOK } from './look.ts';
 import { hostView, renderHostView, type HostView } from './views.ts';
 
 export async function demoCommand(o: { file: string; json?: boolean }): Promise<number> {
@@ -30,7 +32,7 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   for (const h of plan.hosts) {
     const v = await hostView(plan, ctx.hosts.get(h.name)!);
     views.push(v);
-    w(renderHostView(v, plan));
+    w(renderHostView(v, plan, LOOK.width));
     w();
   }
   say('4/4 the seed\'s three pings');
@@ -47,22 +49,25 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     const v = verdictFor(pred, src.id, to)!;
     const pr = await pingOnce(plan, ctx.hosts, src.id, to);
     const seen = probed.sources.get(src.id)?.results.get(to)?.ok ? 'reachable' : 'unreachable';
-    w(`# ${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran:`);
-    if (pr) w(pingTranscript(pr));
-    w(`  predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`);
+    w(hang('# ', `${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran`, LOOK.width));
+    if (pr) w(pingTranscript(pr, LOOK.width));
+    w(hang('  ', `predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`, LOOK.width));
     w();
     pings.push({ from: src.id, to, expected: v.expected, actual: seen, reason: v.reason });
   }
-  w('Containers reach each other on the same host and across hosts, but not their own host (no device at the gateway),');
-  w('and nothing outside reaches them: exactly as the seed found, now predicted and verified.');
+  w(hang('', 'Containers reach each other on the same host and across hosts, but not their own host (no device at the ' +
+    'gateway), and nothing outside reaches them: exactly as the seed found, now predicted and verified.', LOOK.width));
   w();
   w('Explore:');
-  w(`  ${self()} plan -f ${o.file}              # the plan and every predicted result, with reasons`);
-  w(`  ${self()} verify -f ${o.file}            # probe all ${pred.pairCount} pairs (--html report.html for a picture)`);
-  w(`  eval "$(${self()} lab env -f ${o.file} ${first.name})"; docker ps   # the plain docker CLI on ${first.name}`);
+  w('  # the plan and every predicted result, with reasons');
+  w(`  ${self()} plan -f ${o.file}`);
+  w(`  # probe all ${pred.pairCount} pairs (--html report.html for a picture)`);
+  w(`  ${self()} verify -f ${o.file}`);
+  w(`  # the plain docker CLI on ${first.name}, and a look inside it`);
+  w(`  eval "$(${self()} lab env -f ${o.file} ${first.name})"; docker ps`);
   w(`  ${self()} lab exec -f ${o.file} ${first.name} -- ip addr`);
-  w('Tear down:');
-  w(`  ${self()} destroy -f ${o.file} && ${self()} lab down -f ${o.file}`);
+  w('Tear down (removes the lab and everything in it):');
+  w(`  ${self()} lab down -f ${o.file}`);
   if (o.json) printJson({ topology: plan.name, changes: r.changes.length, views, pings });
   return 0;
 }

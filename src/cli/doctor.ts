@@ -1,6 +1,7 @@
 /** `mvnet doctor`. */
 import { doctor } from '../lab/doctor.ts';
-import { table } from '../render/tables.ts';
+import { columns, hang } from '../render/columns.ts';
+import { LOOK } from './look.ts';
 import { printJson } from './output.ts';
 
 export async function doctorCommand(o: { json?: boolean }): Promise<number> {
@@ -8,8 +9,10 @@ export async function doctorCommand(o: { json?: boolean }): Promise<number> {
   const bad = checks.filter((c) => !c.ok && !c.optional);
   if (o.json) printJson({ ok: bad.length === 0, checks });
   else {
-    process.stdout.write(table(['check', 'result', 'detail', 'fix'], checks.map((c) => [c.name, c.ok ? 'ok' : c.optional ? 'limit' : 'MISSING', c.detail, c.ok ? '' : c.fix ?? ''])) + '\n');
-    process.stdout.write(bad.length === 0 ? 'mvnet and its lab can run here.\n' : `${bad.length} thing(s) missing: see the fix column.\n`);
+    process.stdout.write(columns(['check', 'result', 'detail'], checks.map((c) => [c.name, c.ok ? 'ok' : c.optional ? 'limit' : 'MISSING', c.detail]), LOOK.width) + '\n');
+    const fixes = checks.filter((c) => !c.ok && c.fix);
+    if (fixes.length) process.stdout.write('\n' + fixes.map((c) => hang(`  ${c.name}: `, c.fix!, LOOK.width)).join('\n') + '\n');
+    process.stdout.write(bad.length === 0 ? 'mvnet and its lab can run here.\n' : `${bad.length} thing(s) missing: see the fixes above.\n`);
   }
   return bad.length === 0 ? 0 : 2;
 }

@@ -3,6 +3,7 @@ import { MvnetError } from '../errors.ts';
 import { context, runningPlan } from './context.ts';
 import { printJson } from './output.ts';
 import { arm } from './signals.ts';
+import { LOOK } from './look.ts';
 import { hostView, renderHostView } from './views.ts';
 
 export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
@@ -13,6 +14,6 @@ export async function inspectCommand(o: { file: string; json?: boolean }, host?:
   const engines = [...ctx.hosts.values()].filter((e) => !host || e.host === host);
   const views = await Promise.all(engines.map((e) => hostView(plan, e)));
   if (o.json) printJson({ topology: plan.name, hosts: views });
-  else process.stdout.write(views.map((v) => renderHostView(v, plan)).join('\n\n') + '\n');
+  else process.stdout.write(views.map((v) => renderHostView(v, plan, LOOK.width)).join('\n\n') + '\n');
   return views.some((v) => v.drift.length > 0) ? 1 : 0;
 }

@@ -5,7 +5,8 @@ import { labEndpoint } from '../lab/paths.ts';
 import { clientCertDir, sshBinDir } from '../lab/remote.ts';
 import { readState } from '../lab/state.ts';
 import { MvnetError } from '../errors.ts';
-import { table } from '../render/tables.ts';
+import { columns } from '../render/columns.ts';
+import { LOOK } from './look.ts';
 import { loadTopology } from '../topology/load.ts';
 import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
@@ -18,9 +19,10 @@ export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean 
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
   else {
     process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);
-    process.stdout.write(`  use a host's engine:  eval "$(${self()} lab env -f ${o.file} ${r.hosts[0]})"; docker ps\n`);
-    process.stdout.write(`  look inside a host:   ${self()} lab exec -f ${o.file} ${r.hosts[0]} -- ip addr\n`);
-    process.stdout.write(`  tear it down:         ${self()} lab down -f ${o.file}\n`);
+    process.stdout.write([`  # use a host's engine with the plain docker CLI`,
+      `  eval "$(${self()} lab env -f ${o.file} ${r.hosts[0]})"; docker ps`, '  # look inside a host',
+      `  ${self()} lab exec -f ${o.file} ${r.hosts[0]} -- ip addr`, '  # tear it down (everything in it goes)',
+      `  ${self()} lab down -f ${o.file}`].join('\n') + '\n');
   }
   return 0;
 }
@@ -36,8 +38,8 @@ export async function labStatusCommand(o: O): Promise<number> {
   const topo = loadTopology(o.file);
   const st = await labStatus(topo);
   if (o.json) printJson({ lab: topo.name, up: readState(topo.name)?.ready ?? false, hosts: st });
-  else process.stdout.write(table(['host', 'namespace', 'engine', 'pid', 'LAN link', 'addresses'],
-    st.map((h) => [h.host, h.namespace ? 'yes' : 'no', h.daemon, String(h.pid ?? '-'), h.link, h.addresses.join('\n') || '-'])) + '\n');
+  else process.stdout.write(columns(['host', 'namespace', 'engine', 'pid', 'LAN link', 'addresses'],
+    st.map((h) => [h.host, h.namespace ? 'yes' : 'no', h.daemon, String(h.pid ?? '-'), h.link, h.addresses.join(' ') || '-']), LOOK.width) + '\n');
   return 0;
 }
 

@@ -1,21 +1,29 @@
 /** mvnet's command line: parses arguments and hands each command to its own module. */
 import { Command, CommanderError } from 'commander';
 import { register } from './commands.ts';
-import { EXIT, reportError } from './output.ts';
+import { setLook } from './look.ts';
+import { defaultFile, EXIT, reportError } from './output.ts';
 import { exitCodeOf, installSignalHandlers, STOP } from './signals.ts';
 
 const program = new Command('mvnet')
   .description('Plan, apply, verify and explain Docker macvlan networks across hosts')
   .version('0.1.0')
+  .option('--no-color', 'no colour (also when NO_COLOR is set, or output is not a terminal)')
+  .option('-q, --quiet', 'no progress lines; only results and errors')
   .exitOverride()
   .showHelpAfterError();
 
 let json = false;
+/** plan --detailed-exitcode: terraform's mapping, where an error is 1 (2 means changes are pending) */
+let detailed = false;
 let code: number = EXIT.ok;
 const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args: any[]) => {
   const cmd = args[args.length - 1] as Command;
-  const opts = cmd.opts();
+  const opts = cmd.optsWithGlobals();
+  setLook(opts);
   json = Boolean(opts.json);
+  detailed = Boolean(opts.detailedExitcode);
+  if (cmd.options.some((x) => x.long === '--file') && opts.file === undefined) opts.file = defaultFile();
   code = await fn(opts, ...args.slice(0, -2));
 };
 
@@ -40,9 +48,11 @@ process.on('beforeExit', () => {
   process.exit(EXIT.error);
 });
 
+let failed = false;
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
+  failed = true;
   if (e instanceof CommanderError) {
     code = e.exitCode === 0 ? 0 : EXIT.error;
   } else {
@@ -50,5 +60,6 @@ try {
   }
 }
 if (STOP.signal && code !== EXIT.ok) code = exitCodeOf(STOP.signal);
+else if (detailed && failed && code !== EXIT.ok) code = 1;
 finished = true;
 process.exitCode = code;

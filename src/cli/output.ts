@@ -1,5 +1,5 @@
 /** How the CLI speaks: errors, JSON, exit codes. The one place errors become messages. */
-import { isMvnetError, MultiHostError, TopologyError } from '../errors.ts';
+import { isMvnetError, MultiHostError, MvnetError, TopologyError } from '../errors.ts';
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,18 @@ export function reportError(e: unknown, json: boolean): number {
   process.stderr.write(errorLines(e).join('\n') + '\n');
   if (!isMvnetError(e) && process.env.MVNET_DEBUG) process.stderr.write(String((e as Error)?.stack) + '\n');
   return EXIT.error;
+}
+
+/** The topology file when -f is not given: $MVNET_FILE, else mvnet.yaml in the current folder. */
+export const FILE_ENV = 'MVNET_FILE';
+export const DEFAULT_FILE = 'mvnet.yaml';
+
+export function defaultFile(): string {
+  const env = process.env[FILE_ENV];
+  if (env) return env;
+  if (existsSync(DEFAULT_FILE)) return DEFAULT_FILE;
+  throw new MvnetError('usage', `no topology file: -f FILE not given, ${FILE_ENV} not set, and no ${DEFAULT_FILE} here`, undefined,
+    `give -f FILE, export ${FILE_ENV}=FILE, or write ./${DEFAULT_FILE} (mvnet import or examples/seed.yaml are starting points)`);
 }
 
 /** How the user can call mvnet again from here: `./bin/mvnet` in a checkout, `mvnet` when installed. */

@@ -1,55 +1,70 @@
-/** `mvnet plan`: the plan, the predicted matrix, and the diff against the live hosts when they answer. */
+/**
+ * `mvnet plan`: what apply would change on the live hosts first (terraform-style), then the address plan and the
+ * predicted reachability. `-o FILE` saves the plan for `mvnet apply FILE`; `--detailed-exitcode` tells a pipeline
+ * whether changes are pending.
+ */
+import { writeFileSync } from 'node:fs';
 import { changesFor } from '../engine/apply.ts';
 import { readSwarm, swarmChanges, withTasks } from '../engine/swarm.ts';
 import type { Change } from '../engine/diff.ts';
+import { MvnetError } from '../errors.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import type { Plan } from '../plan/types.ts';
 import { predict } from '../predict/predict.ts';
+import { changesText, countChanges, summaryLine } from '../render/changes.ts';
+import { wrap } from '../render/columns.ts';
 import { planJson, planText } from '../render/plan.ts';
-import { table } from '../render/tables.ts';
 import { context, livePlan } from './context.ts';
+import { LOOK } from './look.ts';
 import { printJson } from './output.ts';
+import { savedPlan } from './saved-plan.ts';
 
-export interface PlanOptions { file: string; json?: boolean; offline?: boolean }
+export interface PlanOptions { file: string; json?: boolean; offline?: boolean; wide?: boolean; detailedExitcode?: boolean; out?: string }
+
+/** `--detailed-exitcode`, as terraform has it: 0 nothing to do, 2 changes pending (errors: 1, see main). */
+export const DETAILED = { none: 0, pending: 2 } as const;
 
 export async function planCommand(o: PlanOptions): Promise<number> {
   const ctx = context(o.file);
   let p: Plan = makePlan(ctx.topo);
   let changes: Change[] | null = null;
-  let liveNote = 'hosts not reached: the plan is from the file alone';
+  let liveNote = 'hosts not read (--offline): the plan is from the file alone';
   if (!o.offline) {
     try {
       const r = await withTimeout(livePlan(ctx), 5000);
       p = r.plan;
       changes = p.engine === 'swarm' ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000)) : changesFor(p, r.cluster);
       if (p.engine === 'swarm') p = await withTasks(p, ctx.hosts);
-      liveNote = changes.length === 0 ? 'live hosts match the plan: apply has nothing to do' : `${changes.length} change(s) against the live hosts`;
+      liveNote = '';
     } catch (e) {
       liveNote = `hosts not reached (${(e as Error).message.split('\n')[0]}): the plan is from the file alone`;
     }
   }
+  if (o.out) {
+    if (!changes) throw new MvnetError('usage', `plan -o needs the live hosts (${liveNote})`, undefined, 'start the hosts\' engines (mvnet lab up for the lab) and plan again');
+    writeFileSync(o.out, JSON.stringify(savedPlan(ctx.topo, changes), null, 2) + '\n');
+  }
   const pred = predict(p);
+  const pending = changes !== null && changes.length > 0;
+  const code = o.detailedExitcode && pending ? DETAILED.pending : DETAILED.none;
   if (o.json) {
-    printJson({ ...(planJson(p, pred) as object), live: changes ? { changes: changes.map(({ liveId: _, ...c }) => c) } : null });
-    return 0;
+    printJson({ ...(planJson(p, pred) as object), live: changes ? { changes: changes.map(({ liveId: _, ...c }) => c), ...countChanges(changes) } : null });
+    return code;
   }
-  process.stdout.write(planText(p, pred) + '\n\n');
-  if (changes && changes.length > 0) {
-    process.stdout.write('Changes against the live hosts (what apply will do):\n');
-    process.stdout.write(table(['host', 'action', 'object', 'why', 'drift'], changes.map((c) => [c.host, c.action, `${c.kind} ${c.name}`, c.reason, c.drift ? 'yes' : ''])) + '\n');
+  const width = o.wide ? Infinity : LOOK.width;
+  const out: string[] = [];
+  if (changes === null) out.push(wrap(liveNote, width, 2));
+  else if (changes.length === 0) out.push('No changes. The live hosts match the plan: apply has nothing to do.');
+  else {
+    out.push(`mvnet apply would make these changes (+ add, ~ change, - destroy):`, '', changesText(changes, width), '');
+    out.push(summaryLine(changes));
+    if (o.out) out.push(wrap(`Saved to ${o.out}: mvnet apply ${o.out} makes exactly these changes, and refuses if the hosts changed since.`, width, 2));
   }
-  for (const h of formerHostsOf(changes ?? [], p)) {
-    const n = (changes ?? []).filter((c) => c.host === h).length;
-    process.stdout.write(`host ${h} (no longer in the file): apply removes ${n} object${n === 1 ? '' : 's'} from it\n`);
-  }
-  process.stdout.write(liveNote + '\n');
-  return 0;
+  out.push('', planText(p, pred, { width: LOOK.width, wide: o.wide === true }));
+  process.stdout.write(out.join('\n') + '\n');
+  return code;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
-}
-
-function formerHostsOf(changes: Change[], p: Plan): string[] {
-  return [...new Set(changes.map((c) => c.host))].filter((h) => !p.hosts.some((x) => x.name === h));
 }

@@ -1,9 +1,11 @@
+import { LOOK } from './look.ts';
+
 /** Progress on long work: to stderr, so stdout stays clean for --json. Plain lines when not a TTY. */
 export function progress(quiet = false): (msg: string) => void {
-  if (quiet) return () => {};
+  if (quiet || LOOK.quiet) return () => {};
   const t0 = Date.now();
   return (msg: string) => {
     const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
-    process.stderr.write(process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m ${msg}\n` : `${t}s ${msg}\n`);
+    process.stderr.write(LOOK.color && process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m ${msg}\n` : `${t}s ${msg}\n`);
   };
 }

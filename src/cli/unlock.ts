@@ -1,21 +1,16 @@
 /** `mvnet unlock`: shows who holds the topology's lock and removes it (after confirmation, or with --yes). */
-import { createInterface } from 'node:readline/promises';
 import { breakEtcdLock, etcdHolder } from '../engine/etcd-lock.ts';
 import { breakLock, holderOf, lockState } from '../engine/lock.ts';
 import { MvnetError, type LockHolder } from '../errors.ts';
+import { canAsk, confirm } from './confirm.ts';
 import { context, discover } from './context.ts';
 import { printJson } from './output.ts';
 
-async function confirm(question: string): Promise<boolean> {
-  if (!process.stdin.isTTY) {
+async function ask(question: string): Promise<boolean> {
+  if (!canAsk()) {
     throw new MvnetError('usage', 'unlock needs a confirmation and standard input is not a terminal', undefined, 'add --yes');
   }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
+  return confirm(question);
 }
 
 function describe(h: LockHolder, state: string): string {
@@ -43,7 +38,7 @@ export async function unlockCommand(o: { file: string; json?: boolean; yes?: boo
     return 0;
   }
   if (!o.json) process.stdout.write(`lock of topology ${ctx.topo.name}:\n${lines.map((l) => `  ${l}`).join('\n')}\n`);
-  if (!o.yes && !(await confirm('remove it? a run that still holds it would no longer be protected'))) {
+  if (!o.yes && !(await ask('remove it? a run that still holds it would no longer be protected'))) {
     process.stdout.write('left as it is\n');
     return 0;
   }

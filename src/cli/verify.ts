@@ -10,6 +10,8 @@ import { pingOnce } from '../probe/ping.ts';
 import { htmlReport } from '../render/html.ts';
 import { pingTranscript } from '../render/ping.ts';
 import { verifyJson, verifyText } from '../render/verify.ts';
+import { hang } from '../render/columns.ts';
+import { LOOK } from './look.ts';
 import { context, runningPlan } from './context.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import { EXIT, printJson } from './output.ts';
@@ -28,7 +30,7 @@ function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
   return async (device, args) => run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
 }
 
-interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string; sample?: string; seed?: string }
+interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string; sample?: string; seed?: string; wide?: boolean }
 
 /** --sample K / --seed N: whole numbers (K from 1 to 1000). */
 function wholeOf(flag: string, v: string | undefined, max: number): number | undefined {
@@ -104,7 +106,7 @@ export async function verifyCommand(o: O): Promise<number> {
     say(`HTML report written to ${o.html}`);
   }
   if (o.json) printJson(verifyJson(cmp, { topology: p.name, ms, notProbed: skipped, ...(sampled ? { sample: sampled } : {}) }));
-  else process.stdout.write(verifyText(cmp, ids, Boolean(process.stdout.isTTY), ms, sampled) + '\n');
+  else process.stdout.write(verifyText(cmp, ids, { ...LOOK, wide: o.wide === true }, ms, sampled) + '\n');
   return cmp.mismatches === 0 ? EXIT.ok : EXIT.differs;
 }
 
@@ -127,8 +129,10 @@ async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('
   else {
     const fromAddr = addresses(plan).get(from);
     process.stdout.write(`${from}${fromAddr ? ` (${fromAddr})` : ''} -> ${to}\n\n`);
-    if (ping) process.stdout.write(pingTranscript(ping) + '\n\n');
-    process.stdout.write(`expected ${r.expected} (${v.reason}: ${v.why})\nactual   ${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}\n`);
+    if (ping) process.stdout.write(pingTranscript(ping, LOOK.width) + '\n\n');
+    const lines = [hang('expected ', `${r.expected} (${v.reason}: ${v.why})`, LOOK.width),
+      hang('actual   ', `${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}`, LOOK.width)];
+    process.stdout.write(lines.join('\n') + '\n');
   }
   return r.match ? EXIT.ok : EXIT.differs;
 }

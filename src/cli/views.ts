@@ -4,6 +4,7 @@ import type { Engine } from '../engine/engine.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
 import type { AddrRow, InspectRow } from '../render/tables.ts';
+import { hang } from '../render/columns.ts';
 import { ipAddrTable, networkInspectTable } from '../render/tables.ts';
 
 export interface HostView {
@@ -48,16 +49,16 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
   return { host: h.name, address: formatIp(h.address), ipAddr, containers, networks, drift };
 }
 
-export function renderHostView(v: HostView, plan: Plan): string {
+export function renderHostView(v: HostView, plan: Plan, width: number): string {
   // tables of live values in the seed's layout, not transcripts: the headings say so (no `$` prompt)
-  const out: string[] = [`==== ${v.host} (${v.address}) ====`, `ip addr of ${v.host} (read live, as a table)`, ipAddrTable(v.ipAddr)];
+  const out: string[] = [`==== ${v.host} (${v.address}) ====`, `ip addr of ${v.host} (read live, as a table)`, ipAddrTable(v.ipAddr, width)];
   for (const [name, rows] of Object.entries(v.containers)) {
-    out.push(`ip addr in ${name} (read live, as the seed's docker exec -it ${name} ip addr showed it)`);
-    out.push(rows ? ipAddrTable(rows) : '(not running)');
+    out.push(hang('', `ip addr in ${name} (read live, as the seed's docker exec -it ${name} ip addr showed it)`, width));
+    out.push(rows ? ipAddrTable(rows, width) : '(not running)');
   }
   for (const [name, nr] of Object.entries(v.networks)) {
-    out.push(`docker network inspect ${name} (read live through the Docker API, as a table)`);
-    out.push(nr ? networkInspectTable(name, nr.subnet, nr.gateway, nr.rows) : '(missing: run mvnet apply)');
+    out.push(hang('', `docker network inspect ${name} (read live through the Docker API, as a table)`, width));
+    out.push(nr ? networkInspectTable(name, nr.subnet, nr.gateway, nr.rows, width) : '(missing: run mvnet apply)');
   }
   if (v.drift.length) out.push(`drift against the plan of ${plan.name}:`, ...v.drift.map((d) => `  ! ${d}`));
   return out.join('\n');

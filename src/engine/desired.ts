@@ -18,7 +18,7 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
       ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
     };
     const spec = specHash(body);
-    const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange };
+    const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange, [L.body]: JSON.stringify(body) };
     if (hn.shimName) extra[L.shim] = hn.shimName;
     return { ...body, spec, labels: labels(plan.name, 'network', h.name, net.name, extra) };
   });
@@ -29,7 +29,8 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
       network: c.network, ip: formatIp(c.ip), mac: c.mac,
     };
     const spec = specHash({ ...body, netSpec });
-    return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, { [L.spec]: spec, [L.ip]: body.ip }) };
+    const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };
+    return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, extra) };
   });
   return { host: h.name, networks, containers, shims: desiredShims(plan, h) };
 }

@@ -17,7 +17,47 @@ export interface Change {
   /** the live object differs from what mvnet made (changed by hand) */
   drift: boolean;
   liveId?: string;
+  /** for a recreate: each field that changed, from its live value to the planned one */
+  fields?: FieldChange[];
 }
+
+export interface FieldChange { field: string; from: string; to: string }
+
+const show = (v: unknown): string => (v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+
+/**
+ * What changed between the body an object was made from (its label, or what the engine shows of it) and the
+ * planned one, field by field. Fields the live side does not show are left out.
+ */
+export function fieldChanges(live: Record<string, unknown>, want: Record<string, unknown>): FieldChange[] {
+  const out: FieldChange[] = [];
+  for (const [field, to] of Object.entries(want)) {
+    if (!(field in live)) continue;
+    if (JSON.stringify(live[field]) !== JSON.stringify(to)) out.push({ field, from: show(live[field]), to: show(to) });
+  }
+  return out;
+}
+
+function bodyOf(labels: Record<string, string>): Record<string, unknown> | null {
+  try { return labels[L.body] ? JSON.parse(labels[L.body]) as Record<string, unknown> : null; } catch { return null; }
+}
+
+/** A live network as a body: its label when mvnet wrote one, else the fields the engine shows. */
+function liveNetworkBody(l: LiveNetwork): Record<string, unknown> {
+  return bodyOf(l.labels) ?? Object.fromEntries(Object.entries({ parent: l.parent, subnet: l.subnet, ipRange: l.ipRange })
+    .filter(([, v]) => v !== undefined));
+}
+
+function liveContainerBody(l: LiveContainer): Record<string, unknown> {
+  const network = Object.keys(l.networks)[0];
+  return bodyOf(l.labels) ?? { image: l.image, ...(network ? { network } : {}), ...(l.labels[L.ip] ? { ip: l.labels[L.ip] } : {}) };
+}
+
+/** Planned fields without mvnet's own bookkeeping. */
+function body(x: object, drop: string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(x).filter(([k]) => !drop.includes(k)));
+}
+const BOOKKEEPING = ['spec', 'labels', 'id'];
 
 export interface Live {
   networks: LiveNetwork[];
@@ -41,7 +81,9 @@ export function diffHost(want: Desired, live: Live): Change[] {
     const l = live.networks.find((x) => x.labels[L.name] === n.name);
     if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
     else if (l.labels[L.spec] !== n.spec) {
-      changes.push({ host, kind: 'network', name: n.name, action: 'recreate', reason: 'changed in the file', drift: false, liveId: l.id });
+      const fields = fieldChanges(liveNetworkBody(l), body(n, BOOKKEEPING));
+      changes.push({ host, kind: 'network', name: n.name, action: 'recreate', reason: 'changed in the file', drift: false, liveId: l.id,
+        fields });
       recreatedNets.add(n.name);
     }
   }
@@ -62,7 +104,11 @@ export function diffHost(want: Desired, live: Live): Change[] {
     else if (l.state !== 'running') { /* a stopped container shows no address: started below, checked next time */ }
     else if (ep.ip !== c.ip) { why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`; drift = true; }
     else if (ep.mac && ep.mac.toLowerCase() !== c.mac) { why = `MAC ${ep.mac} differs from the planned ${c.mac}`; drift = true; }
-    if (why) changes.push({ host, kind: 'container', name: c.name, action: 'recreate', reason: why, drift, liveId: l.id });
+    if (why) {
+      const fields = fieldChanges({ ...liveContainerBody(l), ...(drift && ep ? { ip: ep.ip, ...(ep.mac ? { mac: ep.mac.toLowerCase() } : {}) } : {}) },
+        body(c, BOOKKEEPING));
+      changes.push({ host, kind: 'container', name: c.name, action: 'recreate', reason: why, drift, liveId: l.id, fields });
+    }
     else if (l.state !== 'running') changes.push({ host, kind: 'container', name: c.name, action: 'start', reason: `${l.state}, not running`, drift: true, liveId: l.id });
   }
   for (const l of live.containers) {

@@ -7,6 +7,8 @@ export const L = {
   host: 'mvnet.host',
   name: 'mvnet.name',
   spec: 'mvnet.spec',
+  /** the planned fields themselves (JSON), so that a later plan can say which of them changed */
+  body: 'mvnet.body',
   range: 'mvnet.range',
   ip: 'mvnet.ip',
   shim: 'mvnet.shim',

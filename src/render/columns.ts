@@ -85,3 +85,11 @@ export function wrap(text: string, width: number, indent = 0): string {
   if (line) lines.push(line);
   return lines.map((l, i) => fit((i ? ' '.repeat(indent) : '') + l, width)).join('\n');
 }
+
+/** `prefix` then `text` wrapped to `width`, the lines after the first indented to where the text began. */
+export function hang(prefix: string, text: string, width: number): string {
+  const indent = displayWidth(prefix);
+  if (!Number.isFinite(width)) return prefix + text;
+  const body = wrap(text, Math.max(20, width - indent), 0).split('\n');
+  return body.map((l, i) => fit((i ? ' '.repeat(indent) : prefix) + l, width)).join('\n');
+}

@@ -1,4 +1,5 @@
-/** A ping as it ran: the command, where it ran, then its output verbatim (nothing re-rendered). Pure. */
+/** A ping as it ran: where it ran, the command, then its output verbatim (nothing re-rendered). Pure. */
+import { hang } from './columns.ts';
 
 export interface PingRun {
   /** the command line as it ran */
@@ -10,6 +11,6 @@ export interface PingRun {
   code: number;
 }
 
-export function pingTranscript(r: PingRun): string {
-  return [`$ ${r.command.join(' ')}    # ${r.via}`, r.output, `(exit ${r.code})`].join('\n');
+export function pingTranscript(r: PingRun, width = Infinity): string {
+  return [hang('# ', `ran by ${r.via}:`, width), `$ ${r.command.join(' ')}`, r.output, `(exit ${r.code})`].join('\n');
 }

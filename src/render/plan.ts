@@ -2,57 +2,64 @@
 import { contains, formatCidr, formatIp, withPrefix } from '../net/ipv4.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import type { Plan } from '../plan/types.ts';
+import { columns, displayWidth, wrap } from './columns.ts';
 import { grid, groupSummary, MARK } from './matrix.ts';
-import { networkInspectTable, table } from './tables.ts';
 
 /** Pairs are listed one by one up to this many; beyond, JSON carries the group matrix only. */
 export const PAIR_LIMIT = 250_000;
 
-export function planText(plan: Plan, pred: Prediction): string {
+/** How a text report is laid out: the terminal's width, and `--wide` (every sentence inline, nothing cut). */
+export interface View { width: number; wide: boolean }
+
+export function planText(plan: Plan, pred: Prediction, view: View): string {
+  const width = view.wide ? Infinity : view.width;
   const out: string[] = [];
-  out.push(`Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ${plan.containers.length} containers`);
+  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  say(`Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ${plan.containers.length} containers`);
   out.push('');
-  for (const net of plan.networks) {
-    out.push(`Network ${net.name}: subnet ${formatCidr(net.subnet)}, gateway ${formatIp(net.gateway)}, mode ${net.mode}${net.vlan ? `, vlan ${net.vlan}` : ''}${net.hostAccess ? ', host access (shim)' : ''}`);
-  }
-  for (const h of plan.hosts) {
+  out.push(columns(['network', 'subnet', 'gateway', 'mode', 'vlan', 'host access'], plan.networks.map((n) => [
+    n.name, formatCidr(n.subnet), formatIp(n.gateway), n.mode, n.vlan ? String(n.vlan) : '-', n.hostAccess ? 'shim' : 'no',
+  ]), width));
+  out.push('');
+  out.push(columns(['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim'], plan.hosts.flatMap((h) => {
+    const rows = h.networks.map((n) => [h.name, formatIp(h.address), n.network, n.link, formatCidr(n.range), n.rangeFrom,
+      n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-']);
+    return rows.length ? rows : [[h.name, formatIp(h.address), '-', '-', '-', '-', '-', '-']];
+  }), width));
+  if (plan.containers.length) {
     out.push('');
-    out.push(`Host ${h.name}  ${formatIp(h.address)} on ${h.interface}${h.docker ? `  (${h.docker})` : ''}`);
-    out.push(table(['network', 'parent', 'ip-range', 'aux-addresses', 'shim'], h.networks.map((n) => [
-      n.network, n.link, `${formatCidr(n.range)} (${n.rangeFrom})`, n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-',
-    ])));
-    for (const n of h.networks) {
-      const net = plan.networks.find((x) => x.name === n.network)!;
-      const cs = h.containers.filter((c) => c.network === n.network);
-      if (cs.length === 0) continue;
-      out.push(networkInspectTable(net.name, formatCidr(net.subnet), formatIp(net.gateway), cs.map((c) => ({
-        container: c.name, ipv4: withPrefix(c.ip, net.subnet.prefix), mac: c.mac,
-      }))));
-    }
+    out.push(columns(['container', 'network', 'ip', 'mac'], plan.containers.map((c) => {
+      const net = plan.networks.find((x) => x.name === c.network)!;
+      return [c.id, c.network, withPrefix(c.ip, net.subnet.prefix), c.mac];
+    }), width));
   }
   if (plan.engine === 'swarm') {
-    out.push(`Swarm: manager ${plan.manager}; each node gets a config-only network with its range above, the manager a swarm-scoped macvlan network --config-from it`);
-    for (const s of plan.services) out.push(`Service ${s.name}: ${s.replicas} replicas on ${s.network}${s.placement ? `, on ${s.placement.join(', ')}` : ''}${s.image ? `, image ${s.image}` : ''}`);
+    out.push('');
+    say(`Swarm: manager ${plan.manager}; each node gets a config-only network with its range above, the manager a swarm-scoped macvlan network --config-from it`);
+    for (const sv of plan.services) say(`Service ${sv.name}: ${sv.replicas} replicas on ${sv.network}${sv.placement ? `, on ${sv.placement.join(', ')}` : ''}${sv.image ? `, image ${sv.image}` : ''}`);
   }
-  for (const d of plan.devices) out.push(`LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('')}${d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : ''}`);
+  if (plan.devices.length) out.push('');
+  for (const d of plan.devices) say(`LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('')}${d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : ''}`);
   out.push('');
-  for (const r of lanRoutes(plan)) out.push(`Outside access to ${r.network}: ${r.note}`);
+  for (const r of lanRoutes(plan)) say(`Outside access to ${r.network}: ${r.note}`);
   for (const h of plan.hosts) for (const n of h.networks) if (n.shimName) {
-    out.push(`Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet)} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`);
+    say(`Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet)} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`);
   }
   out.push('');
-  out.push(`Predicted reachability (${pred.pairCount} ordered pairs, ${pred.groups.length} groups):`);
-  out.push(groupSummary(pred));
+  out.push(`Predicted reachability: ${pred.pairCount.toLocaleString('en')} ordered pairs in ${pred.groups.length} groups`);
+  out.push(groupSummary(pred, width, view.wide));
   const ids = [...plan.containers.map((c) => c.id), ...plan.hosts.map((h) => h.name), ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   if (ids.length <= 40) {
     const index = new Map<string, { expected: string }>();
     for (const p of pairs(pred)) index.set(`${p.from}>${p.to}`, p);
-    out.push('');
-    out.push('Matrix (rows send, columns answer; ✓ reachable, ✗ unreachable, · not probed):');
-    out.push(grid(ids, (f, t) => {
+    const g = grid(ids, (f, t) => {
       const v = index.get(`${f}>${t}`);
       return v ? { mark: MARK[v.expected as 'reachable'] } : null;
-    }));
+    });
+    const need = Math.max(...g.split('\n').map(displayWidth));
+    out.push('');
+    if (need <= width) out.push('Matrix (rows send, columns answer; ✓ reachable, ✗ unreachable, · not probed):', g);
+    else out.push(`(the matrix of every endpoint needs ${need} columns: a wider terminal or --wide shows it)`);
   }
   return out.join('\n');
 }

@@ -22,7 +22,10 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('env').argument('<host>').description('print DOCKER_HOST for a host (eval-able)'))
     .option('--ssh', 'over ssh (lab up --remote)').option('--tls', 'over TCP with TLS (lab up --remote)').action(run(async (o, h) => (await import('./lab.ts')).labEnvCommand(o, h)));
   withFile(lab.command('exec').argument('<host>').argument('<cmd...>').description('run a command in a host\'s network namespace')).action(run(async (o, h, cmd) => (await import('./lab.ts')).labExecCommand(o, h, cmd)));
-  withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host into the LAN or cut it off')).action(run(async (o, s, h) => (await import('./lab.ts')).labLinkCommand(o, s, h)));
+  withFile(lab.command('link').argument('<state>', 'up or down').argument('<host>').description('plug a host or LAN device into the LAN or cut it off')).action(run(async (o, s, h) => (await import('./lab.ts')).labLinkCommand(o, s, h)));
+  withFile(lab.command('load').argument('<image>', 'an image of this machine\'s Docker engine, or a docker save tarball')
+    .argument('[hosts...]', 'the hosts to load it into (default: all)').description('put an image onto lab engines (they cannot pull)'))
+    .action(run(async (o, what, hosts) => (await import('./lab.ts')).labLoadCommand(o, what, hosts)));
   withFile(lab.command('stop').argument('<host>').description('stop a host\'s Docker engine')).action(run(async (o, h) => (await import('./lab.ts')).labEngineCommand(o, h, false)));
   withFile(lab.command('start').argument('<host>').description('start a host\'s Docker engine again')).action(run(async (o, h) => (await import('./lab.ts')).labEngineCommand(o, h, true)));
   withFile(program.command('apply').argument('[plan]', 'a plan saved by mvnet plan -o (instead of -f)')
@@ -58,5 +61,15 @@ export function register(program: Command, run: Run): void {
     .option('--lan <CIDR>', 'the LAN', '192.168.140.0/24').option('--name <NAME>', 'topology name', 'imported')
     .option('-o, --output <FILE>', 'write the topology here (default: standard output)').option('--json', 'machine-readable output')
     .action(run(async (o, files) => (await import('./import.ts')).importCommand(o, files)));
+  program.command('ls').description('labs on this machine, and the topologies found on engines (a file\'s hosts, or the labs\')')
+    .option('-f, --file <FILE>', 'look on this topology\'s hosts (default: $MVNET_FILE or ./mvnet.yaml when there)')
+    .option('--json', 'machine-readable output').action(run(async (o) => (await import('./ls.ts')).lsCommand(o)));
+  program.command('schema').description('print the topology file\'s JSON Schema (for editors: yaml-language-server)')
+    .action(run(async () => (await import('./schema.ts')).schemaCommand()));
+  program.command('completion').argument('<shell>', 'bash, zsh or fish').description('print shell completion (source <(mvnet completion bash))')
+    .action(run(async (_o, shell) => {
+      process.stdout.write((await import('./completion.ts')).completion(program, shell));
+      return 0;
+    }));
   program.command('doctor').description('check what mvnet and its lab need').option('--json', 'machine-readable output').action(run(async (o) => (await import('./doctor.ts')).doctorCommand(o)));
 }

@@ -38,8 +38,9 @@ export async function labStatusCommand(o: O): Promise<number> {
   const topo = loadTopology(o.file);
   const st = await labStatus(topo);
   if (o.json) printJson({ lab: topo.name, up: readState(topo.name)?.ready ?? false, hosts: st });
-  else process.stdout.write(columns(['host', 'namespace', 'engine', 'pid', 'LAN link', 'addresses'],
-    st.map((h) => [h.host, h.namespace ? 'yes' : 'no', h.daemon, String(h.pid ?? '-'), h.link, h.addresses.join(' ') || '-']), LOOK.width) + '\n');
+  else process.stdout.write(columns(['name', 'kind', 'namespace', 'engine', 'pid', 'LAN link', 'addresses'],
+    st.map((h) => [h.host, h.kind, h.namespace ? 'yes' : 'no', h.daemon === 'none' ? '-' : h.daemon, String(h.pid ?? '-'), h.link,
+      h.addresses.join(' ') || '-']), LOOK.width) + '\n');
   return 0;
 }
 
@@ -80,14 +81,30 @@ export async function labLinkCommand(o: O, state: string, host: string): Promise
   const topo = loadTopology(o.file);
   await labLink(topo, host, state === 'up');
   if (o.json) printJson({ host, link: state });
-  else process.stdout.write(`host ${host}: LAN link ${state}\n`);
+  else process.stdout.write(`${host}: LAN link ${state}\n`);
+  return 0;
+}
+
+export async function labLoadCommand(o: O, what: string, hosts: string[]): Promise<number> {
+  const topo = loadTopology(o.file);
+  const state = readState(topo.name);
+  if (!state) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: ${self()} lab up -f ${o.file}`);
+  for (const h of hosts) {
+    if (!state.hosts[h]) throw new MvnetError('usage', `no host "${h}" in ${o.file}`, h, `hosts are: ${Object.keys(state.hosts).join(', ')}`);
+  }
+  const targets = hosts.length ? hosts : Object.keys(state.hosts);
+  const { labLoad } = await import('../lab/load.ts');
+  const r = await labLoad(topo.name, targets, what, progress(o.json));
+  if (o.json) printJson({ lab: topo.name, loaded: r });
+  else process.stdout.write(r.map((x) => `${x.host}: ${x.images.join(', ') || what}`).join('\n') + '\n');
   return 0;
 }
 
 export async function labEngineCommand(o: O, host: string, start: boolean): Promise<number> {
   const topo = loadTopology(o.file);
-  await labEngine(topo, host, start);
+  const t0 = Date.now();
+  await labEngine(topo, host, start, progress(o.json));
   if (o.json) printJson({ host, engine: start ? 'started' : 'stopped' });
-  else process.stdout.write(`host ${host}: Docker engine ${start ? 'started' : 'stopped'}\n`);
+  else process.stdout.write(`host ${host}: Docker engine ${start ? 'running' : 'stopped'} (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
   return 0;
 }

@@ -23,7 +23,7 @@ const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args:
   setLook(opts);
   json = Boolean(opts.json);
   detailed = Boolean(opts.detailedExitcode);
-  if (cmd.options.some((x) => x.long === '--file') && opts.file === undefined) opts.file = defaultFile();
+  if (cmd.name() !== 'ls' && cmd.options.some((x) => x.long === '--file') && opts.file === undefined) opts.file = defaultFile();
   code = await fn(opts, ...args.slice(0, -2));
 };
 

@@ -26,7 +26,8 @@ export function dockerdArgv(ns: string, dir: string, engine?: LabEngine): string
 /** Starts the daemon detached (it outlives the CLI); returns its pid. */
 export function startDockerd(argv: string[], dir: string): number {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'daemon.json'), '{}\n');
+  // a stopping engine gives its containers 1 s (default 15): `lab stop` takes seconds, and containers still stop
+  writeFileSync(join(dir, 'daemon.json'), '{ "shutdown-timeout": 1 }\n');
   return startDetached(argv, join(dir, 'dockerd.log'));
 }
 

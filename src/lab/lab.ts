@@ -119,8 +119,8 @@ Promise<UpResult> {
       const ns = deviceNs(name, d.name);
       await ip(null, 'netns', 'add', ns);
       await ip(ns, 'link', 'set', 'lo', 'up');
-      await ip(ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', `d${i}`, 'netns', state.lanNs);
-      await ip(state.lanNs, 'link', 'set', `d${i}`, 'master', BRIDGE, 'up');
+      await ip(ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', devicePort(i), 'netns', state.lanNs);
+      await ip(state.lanNs, 'link', 'set', devicePort(i), 'master', BRIDGE, 'up');
       await ip(ns, 'addr', 'add', withPrefix(d.address, topo.lan.prefix), 'brd', '+', 'dev', 'eth0');
       for (const a of d.addresses) await ip(ns, 'addr', 'add', withPrefix(a.ip, a.prefix), 'dev', 'eth0');
       await ip(ns, 'link', 'set', 'eth0', 'up');
@@ -235,8 +235,11 @@ async function unmountUnder(dir: string): Promise<void> {
 
 export interface HostStatus {
   host: string;
+  /** a Docker host, or a LAN device (router, machine) of the file */
+  kind: 'host' | 'router' | 'machine';
   namespace: boolean;
-  daemon: 'up' | 'down' | 'not answering';
+  /** a device has no engine: 'none' */
+  daemon: 'up' | 'down' | 'not answering' | 'none';
   pid: number | null;
   socket: string;
   addresses: string[];
@@ -246,28 +249,40 @@ export interface HostStatus {
 export async function labStatus(topo: Topology): Promise<HostStatus[]> {
   const state = readState(topo.name);
   const nsList = await namespaces();
-  return Promise.all(topo.hosts.map(async (h) => {
+  const addressesIn = async (ns: string) => {
+    if (!nsList.includes(ns)) return [];
+    const r = await run('ip', ['-n', ns, '-j', '-4', 'addr', 'show']);
+    if (r.code !== 0) return [];
+    return (JSON.parse(r.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
+      .filter((i) => i.ifname !== 'lo').flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
+  };
+  const linkOf = async (port: string | undefined): Promise<HostStatus['link']> => {
+    if (!state || !port || !nsList.includes(state.lanNs)) return 'absent';
+    const r = await run('ip', ['-n', state.lanNs, '-j', 'link', 'show', port]);
+    if (r.code !== 0) return 'absent';
+    return (JSON.parse(r.stdout)[0]?.flags as string[]).includes('UP') ? 'up' : 'down';
+  };
+  const hosts = topo.hosts.map(async (h): Promise<HostStatus> => {
     const ns = hostNs(topo.name, h.name);
     const hs = state?.hosts[h.name];
-    const present = nsList.includes(ns);
-    let addresses: string[] = [];
-    if (present) {
-      const r = await run('ip', ['-n', ns, '-j', '-4', 'addr', 'show']);
-      if (r.code === 0) addresses = (JSON.parse(r.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
-        .filter((i) => i.ifname !== 'lo').flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
-    }
     let daemon: HostStatus['daemon'] = 'down';
     if (hs?.pid && isAlive(hs.pid)) {
       try { await new (dockerode())({ socketPath: hs.socket }).ping(); daemon = 'up'; } catch { daemon = 'not answering'; }
     }
-    let link: HostStatus['link'] = 'absent';
-    if (state && hs && nsList.includes(state.lanNs)) {
-      const r = await run('ip', ['-n', state.lanNs, '-j', 'link', 'show', hs.ports[0]]);
-      if (r.code === 0) link = (JSON.parse(r.stdout)[0]?.flags as string[]).includes('UP') ? 'up' : 'down';
-    }
-    return { host: h.name, namespace: present, daemon, pid: hs?.pid ?? null, socket: socketPath(topo.name, h.name), addresses, link };
-  }));
+    // a stopped engine has no pid (the recorded one is history)
+    return { host: h.name, kind: 'host', namespace: nsList.includes(ns), daemon, pid: daemon === 'down' ? null : hs?.pid ?? null,
+      socket: socketPath(topo.name, h.name), addresses: await addressesIn(ns), link: await linkOf(hs?.ports[0]) };
+  });
+  const devices = topo.devices.map(async (d, i): Promise<HostStatus> => {
+    const ns = deviceNs(topo.name, d.name);
+    return { host: d.name, kind: d.kind, namespace: nsList.includes(ns), daemon: 'none', pid: null, socket: '',
+      addresses: await addressesIn(ns), link: await linkOf(state ? devicePort(i) : undefined) };
+  });
+  return Promise.all([...hosts, ...devices]);
 }
+
+/** The LAN bridge's port of the i-th device. */
+const devicePort = (i: number) => `d${i}`;
 
 function requireHost(topo: Topology, host: string): LabState {
   if (!topo.hosts.some((h) => h.name === host)) {
@@ -280,20 +295,32 @@ function requireHost(topo: Topology, host: string): LabState {
 
 /** Cuts a host off the LAN (or plugs it back): its bridge ports go down or up. */
 export async function labLink(topo: Topology, host: string, up: boolean): Promise<void> {
+  const d = topo.devices.findIndex((x) => x.name === host);
+  if (d >= 0) {
+    const state = readState(topo.name);
+    if (!state) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
+    await ip(state.lanNs, 'link', 'set', devicePort(d), up ? 'up' : 'down');
+    return;
+  }
   const state = requireHost(topo, host);
   for (const port of state.hosts[host].ports) await ip(state.lanNs, 'link', 'set', port, up ? 'up' : 'down');
 }
 
 /** Stops or starts a host's Docker engine. */
-export async function labEngine(topo: Topology, host: string, start: boolean): Promise<void> {
+export async function labEngine(topo: Topology, host: string, start: boolean, progress: Progress = () => {}): Promise<void> {
   const state = requireHost(topo, host);
   const hs = state.hosts[host];
   if (start) {
-    if (recordedProcs(hs).some(sameProcess)) return;
+    if (recordedProcs(hs).some(sameProcess)) { progress(`host ${host}: Docker engine already running (pid ${hs.pid})`); return; }
     await stopProcesses(processesUnder(hs.dir), 3000);
     clearStaleContainerd(hs.dir);
+    progress(`host ${host}: starting its Docker engine`);
     await startEngine(state, hs);
   } else {
+    const running = recordedProcs(hs).filter(sameProcess);
+    if (running.length === 0) { progress(`host ${host}: Docker engine already stopped`); return; }
+    // the engine stops its containers first (its shutdown-timeout), as a host's engine going down does
+    progress(`host ${host}: stopping its Docker engine (pid ${hs.pid}) and with it its containers`);
     await stopProcesses(recordedProcs(hs));
   }
 }

@@ -88,8 +88,13 @@ export function wrap(text: string, width: number, indent = 0): string {
 
 /** `prefix` then `text` wrapped to `width`, the lines after the first indented to where the text began. */
 export function hang(prefix: string, text: string, width: number): string {
-  const indent = displayWidth(prefix);
   if (!Number.isFinite(width)) return prefix + text;
-  const body = wrap(text, Math.max(20, width - indent), 0).split('\n');
+  const indent = displayWidth(prefix);
+  // too little room beside the prefix: the text goes under it, indented by two
+  if (width - indent < 20) {
+    const under = wrap(text, Math.max(1, width - 2), 0).split('\n').map((l) => fit(`  ${l}`, width));
+    return [fit(prefix.trimEnd(), width), ...under].join('\n');
+  }
+  const body = wrap(text, width - indent, 0).split('\n');
   return body.map((l, i) => fit((i ? ' '.repeat(indent) : prefix) + l, width)).join('\n');
 }

@@ -10,7 +10,7 @@ import { context, livePlan, withLock } from './context.ts';
 import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
-import { hang } from '../render/columns.ts';
+import { commandLines, hang } from '../render/columns.ts';
 import { LOOK } from './look.ts';
 import { hostView, renderHostView, type HostView } from './views.ts';
 
@@ -60,14 +60,14 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
   w();
   w('Explore:');
   w('  # the plan and every predicted result, with reasons');
-  w(`  ${self()} plan -f ${o.file}`);
+  w(commandLines(`${self()} plan -f ${o.file}`, LOOK.width));
   w(`  # probe all ${pred.pairCount} pairs (--html report.html for a picture)`);
-  w(`  ${self()} verify -f ${o.file}`);
+  w(commandLines(`${self()} verify -f ${o.file}`, LOOK.width));
   w(`  # the plain docker CLI on ${first.name}, and a look inside it`);
-  w(`  eval "$(${self()} lab env -f ${o.file} ${first.name})"; docker ps`);
-  w(`  ${self()} lab exec -f ${o.file} ${first.name} -- ip addr`);
+  w(commandLines(`eval "$(${self()} lab env -f ${o.file} ${first.name})"; docker ps`, LOOK.width));
+  w(commandLines(`${self()} lab exec -f ${o.file} ${first.name} -- ip addr`, LOOK.width));
   w('Tear down (removes the lab and everything in it):');
-  w(`  ${self()} lab down -f ${o.file}`);
+  w(commandLines(`${self()} lab down -f ${o.file}`, LOOK.width));
   if (o.json) printJson({ topology: plan.name, changes: r.changes.length, views, pings });
   return 0;
 }

@@ -5,7 +5,7 @@ import { labEndpoint } from '../lab/paths.ts';
 import { clientCertDir, sshBinDir } from '../lab/remote.ts';
 import { readState } from '../lab/state.ts';
 import { MvnetError } from '../errors.ts';
-import { columns } from '../render/columns.ts';
+import { columns, commandLines } from '../render/columns.ts';
 import { LOOK } from './look.ts';
 import { loadTopology } from '../topology/load.ts';
 import { printJson, self } from './output.ts';
@@ -20,9 +20,9 @@ export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean 
   else {
     process.stdout.write(`${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`);
     process.stdout.write([`  # use a host's engine with the plain docker CLI`,
-      `  eval "$(${self()} lab env -f ${o.file} ${r.hosts[0]})"; docker ps`, '  # look inside a host',
-      `  ${self()} lab exec -f ${o.file} ${r.hosts[0]} -- ip addr`, '  # tear it down (everything in it goes)',
-      `  ${self()} lab down -f ${o.file}`].join('\n') + '\n');
+      commandLines(`eval "$(${self()} lab env -f ${o.file} ${r.hosts[0]})"; docker ps`, LOOK.width), '  # look inside a host',
+      commandLines(`${self()} lab exec -f ${o.file} ${r.hosts[0]} -- ip addr`, LOOK.width), '  # tear it down (everything in it goes)',
+      commandLines(`${self()} lab down -f ${o.file}`, LOOK.width)].join('\n') + '\n');
   }
   return 0;
 }

@@ -23,7 +23,11 @@ const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args:
   setLook(opts);
   json = Boolean(opts.json);
   detailed = Boolean(opts.detailedExitcode);
-  if (cmd.name() !== 'ls' && cmd.options.some((x) => x.long === '--file') && opts.file === undefined) opts.file = defaultFile();
+  // no -f: $MVNET_FILE or ./mvnet.yaml, looked up when the command first needs a file (apply PLANFILE does not)
+  if (cmd.name() !== 'ls' && cmd.options.some((x) => x.long === '--file') && opts.file === undefined) {
+    let file: string | undefined;
+    Object.defineProperty(opts, 'file', { enumerable: true, get: () => (file ??= defaultFile()) });
+  }
   code = await fn(opts, ...args.slice(0, -2));
 };
 

@@ -98,3 +98,32 @@ export function hang(prefix: string, text: string, width: number): string {
   const body = wrap(text, width - indent, 0).split('\n');
   return body.map((l, i) => fit((i ? ' '.repeat(indent) : prefix) + l, width)).join('\n');
 }
+
+/**
+ * A shell command to copy, broken at spaces with `\` continuations so that no line is wider than `width` (the
+ * shell joins them again; a backslash-newline is removed inside double quotes too). Never broken inside single
+ * quotes.
+ */
+export function commandLines(cmd: string, width: number, indent = 2): string {
+  const pad = ' '.repeat(indent);
+  if (!Number.isFinite(width) || displayWidth(pad + cmd) <= width) return pad + cmd;
+  const words: string[] = [];
+  let quoted = false;
+  let word = '';
+  for (const ch of cmd) {
+    if (ch === "'") quoted = !quoted;
+    if (ch === ' ' && !quoted) { words.push(word); word = ''; } else word += ch;
+  }
+  words.push(word);
+  const lines: string[] = [];
+  let line = pad;
+  for (const w of words) {
+    const room = width - 2; // the " \" that ends a broken line
+    if (line.trim() && displayWidth(`${line} ${w}`) > room) {
+      lines.push(`${line} \\`);
+      line = `${pad}    ${w}`;
+    } else line = line.trim() ? `${line} ${w}` : `${pad}${w}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
+}

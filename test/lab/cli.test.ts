@@ -56,6 +56,7 @@ test('in a real terminal at 80 and 120 columns nothing is wider than the termina
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   for (const width of [80, 120]) {
     const term = terminal(t, width);
+    assert.equal(mv('destroy', '-f', file).status, 0);
     const plan = await term.run([MV, 'plan', '-f', file]);
     assert.equal(plan.code, 0);
     assert.ok(widest(plan.screen) <= width, `plan at ${width}: a line of ${widest(plan.screen)} columns`);

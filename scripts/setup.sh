@@ -16,6 +16,7 @@ command -v ssh >/dev/null || need+=(openssh-client)
 [ -x /usr/sbin/sshd ] || need+=(openssh-server)
 command -v openssl >/dev/null || need+=(openssl)
 command -v tmux >/dev/null || need+=(tmux)   # the tests look at the CLI in a real terminal
+engines=0
 [ "${1:-}" = "--engines" ] && engines=1
 [ "$engines" = 1 ] && ! command -v debootstrap >/dev/null && need+=(debootstrap)
 if [ ${#need[@]} -gt 0 ]; then

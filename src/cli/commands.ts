@@ -48,6 +48,8 @@ export function register(program: Command, run: Run): void {
   program.command('demo').description('the seed on the lab: lab up, apply, the seed\'s views and pings')
     .option('-f, --file <FILE>', 'topology file', seedFile()).option('--json', 'machine-readable output')
     .action(run(async (o) => (await import('./demo.ts')).demoCommand(o)));
+  withFile(program.command('check').description('can macvlan cross the real LAN between every pair of hosts? (exit 1 when not)'))
+    .action(run(async (o) => (await import('./check.ts')).checkCommand(o)));
   withFile(program.command('shim-unit').argument('<host>').description('print the systemd unit that keeps a host\'s shim across reboots')).action(run(async (o, h) => (await import('./shim.ts')).shimUnitCommand(o, h)));
   withFile(program.command('inspect').argument('[host]').description('the live hosts as the seed\'s tables (ip addr, docker network inspect), drift marked; exit 1 on drift'))
     .action(run(async (o, h) => (await import('./inspect.ts')).inspectCommand(o, h)));

@@ -56,7 +56,8 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   if (changes === null) out.push(wrap(liveNote, width, 2));
   else if (changes.length === 0) out.push('No changes. The live hosts match the plan: apply has nothing to do.');
   else {
-    out.push(`mvnet apply would make these changes (+ add, ~ change, - destroy):`, '', changesText(changes, width), '');
+    const former = new Set(changes.map((c) => c.host).filter((h) => !p.hosts.some((x) => x.name === h)));
+    out.push(`mvnet apply would make these changes (+ add, ~ change, - destroy):`, '', changesText(changes, width, former), '');
     out.push(summaryLine(changes));
     if (o.out) out.push(wrap(`Saved to ${o.out}: mvnet apply ${o.out} makes exactly these changes, and refuses if the hosts changed since.`, width, 2));
   }

@@ -39,3 +39,8 @@ export async function must(cmd: string, args: string[], opts: { input?: string; 
 export function ip(ns: string | null, ...args: string[]): Promise<string> {
   return must('ip', ns ? ['-n', ns, ...args] : args);
 }
+
+/** `bridge` (iproute2's bridge tool) inside a namespace. */
+export function bridge(ns: string, ...args: string[]): Promise<string> {
+  return must('bridge', ['-n', ns, ...args]);
+}

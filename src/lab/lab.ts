@@ -12,7 +12,7 @@ import type { Topology } from '../topology/types.ts';
 import { clearStaleContainerd, daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
 import { requireEngine } from './engines.ts';
 import { checkMgmtFree, hasSshd, linkMgmt, makeHostCredentials, makeLabCredentials, remoteHost, sshdArgv, tlsDaemonArgs, unlinkMgmt, waitPort } from './remote.ts';
-import { ip, run } from './exec.ts';
+import { bridge, ip, run } from './exec.ts';
 import { ensureHelperImage } from '../engine/image.ts';
 import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, labNsPrefix, lanNs, socketPath } from './paths.ts';
 import { readState, writeState, type LabHostState, type LabState } from './state.ts';
@@ -46,6 +46,7 @@ function endpointsOf(topo: Topology): number {
 export function labLayout(topo: Topology): string {
   return JSON.stringify({
     lan: [topo.lan.base, topo.lan.prefix], engine: topo.engine, manager: topo.manager ?? null,
+    ...(topo.lanSwitch === 'learning' ? {} : { switch: topo.lanSwitch }),
     hosts: topo.hosts.map((h) => [h.name, h.address, h.interface, hostParents(topo, h.name), h.gateway ?? null, h.forward, h.engine ?? '20.10']),
     devices: topo.devices.map((d) => [d.name, d.kind, d.address, d.addresses.map((a) => [a.ip, a.prefix]), d.gateway ?? null]),
   });
@@ -132,6 +133,7 @@ Promise<UpResult> {
       }
       progress(`${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`);
     }
+    if (topo.lanSwitch === 'port-security') await lockPorts(topo, state, progress);
     for (const h of topo.hosts) if (h.gateway !== undefined) await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
     for (const h of topo.hosts) if (h.forward) {
       await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
@@ -279,6 +281,24 @@ export async function labStatus(topo: Topology): Promise<HostStatus[]> {
       addresses: await addressesIn(ns), link: await linkOf(state ? devicePort(i) : undefined) };
   });
   return Promise.all([...hosts, ...devices]);
+}
+
+/**
+ * `switch: port-security`: every bridge port is locked to the MAC of what is plugged into it (a host's parent, a
+ * device's eth0), as port security or VMware's forged-transmits reject do: frames from any other source MAC (a
+ * macvlan container's, a shim's) are dropped where they enter the switch.
+ */
+async function lockPorts(topo: Topology, state: LabState, progress: Progress): Promise<void> {
+  const macOf = async (ns: string, dev: string) => (JSON.parse(await ip(ns, '-j', 'link', 'show', 'dev', dev)) as { address: string }[])[0].address;
+  const lock = async (port: string, mac: string) => {
+    await ip(state.lanNs, 'link', 'set', 'dev', port, 'type', 'bridge_slave', 'learning', 'off', 'locked', 'on');
+    await bridge(state.lanNs, 'fdb', 'replace', mac, 'dev', port, 'master', 'static');
+  };
+  for (const [i, h] of topo.hosts.entries()) {
+    for (const [j, parent] of hostParents(topo, h.name).entries()) await lock(bridgePort(i, j), await macOf(hostNs(topo.name, h.name), parent));
+  }
+  for (const [i, d] of topo.devices.entries()) await lock(devicePort(i), await macOf(deviceNs(topo.name, d.name), 'eth0'));
+  progress('LAN switch: port security (each port forwards only its own machine\'s MAC)');
 }
 
 /** The LAN bridge's port of the i-th device. */

@@ -230,7 +230,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     }
   }
   return {
-    name: topo.name, file: topo.file, lan: topo.lan, hairpin: topo.hairpin, networks: topo.networks, hosts, devices: topo.devices,
+    name: topo.name, file: topo.file, lan: topo.lan, hairpin: topo.hairpin, lanSwitch: topo.lanSwitch, networks: topo.networks, hosts, devices: topo.devices,
     containers: hosts.flatMap((h) => h.containers),
     engine: topo.engine, manager: topo.manager, services: topo.services,
   };

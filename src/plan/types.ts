@@ -1,6 +1,6 @@
 /** The Plan: every address, range and object of the cluster, decided before anything is touched. */
 import type { Cidr, Ip } from '../net/ipv4.ts';
-import type { DeviceSpec, NetworkSpec, ServiceSpec } from '../topology/types.ts';
+import type { DeviceSpec, LanSwitch, NetworkSpec, ServiceSpec } from '../topology/types.ts';
 
 /** Where a decided value comes from. */
 export type Source = 'file' | 'auto' | 'live';
@@ -56,6 +56,7 @@ export interface Plan {
   file: string;
   lan: Cidr;
   hairpin: boolean;
+  lanSwitch: LanSwitch;
   networks: NetworkSpec[];
   hosts: HostPlan[];
   devices: DeviceSpec[];

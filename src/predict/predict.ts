@@ -145,6 +145,7 @@ const L2 = {
   vlan: LINK(false, 'vlan-mismatch'), passthru: LINK(false, 'passthru-takes-parent'), lan: LINK(true, 'over-lan'),
   parent: LINK(false, 'parent-isolation'), private: LINK(false, 'private-mode'), bridge: LINK(true, 'same-host-bridge'),
   hairpin: LINK(true, 'vepa-hairpin'), noHairpin: LINK(false, 'vepa-no-hairpin'),
+  foreign: LINK(false, 'foreign-mac-dropped'),
 };
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
@@ -152,7 +153,10 @@ function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolea
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return L2.vlan;
   const passthruOn = (i: Iface) => i.kind === 'parent' && passthru.size > 0 && passthru.has(`${i.host}\n${i.parent}`);
   if (passthruOn(a) || passthruOn(b)) return L2.passthru;
-  if (a.host !== b.host || a.parent !== b.parent) return L2.lan;
+  if (a.host !== b.host || a.parent !== b.parent) {
+    // across the switch: a frame from a macvlan carries a MAC the switch did not see from the host on that port
+    return a.kind === 'macvlan' && plan.lanSwitch === 'port-security' ? L2.foreign : L2.lan;
+  }
   if (a.kind === 'parent' && b.kind === 'parent') return L2.lan;
   // same host, same parent (and VLAN)
   if (a.kind === 'parent' || b.kind === 'parent') return L2.parent;

@@ -13,6 +13,7 @@ export type Reason =
   | 'vepa-no-hairpin'
   | 'vlan-mismatch'
   | 'passthru-takes-parent'
+  | 'foreign-mac-dropped'
   | 'no-gateway'
   | 'no-route'
   | 'no-route-back'
@@ -43,6 +44,8 @@ export const REASON_TEXT: Record<Reason, string> = {
   'vepa-no-hairpin': 'VEPA sends the frame to the LAN switch, which does not reflect it back (no hairpin)',
   'vlan-mismatch': 'the two ends are on different VLANs',
   'passthru-takes-parent': 'a passthru macvlan takes over its parent: the host address on it no longer answers',
+  'foreign-mac-dropped': 'the LAN switch drops frames whose source MAC is not the host\'s own (port security, VMware ' +
+    'forged transmits, cloud networks): a macvlan address cannot cross the LAN (mvnet check tests a real LAN)',
   'no-gateway': 'the destination is outside the subnet and no device answers at the gateway (Destination Host Unreachable)',
   'no-route': 'the sender has no route to the destination',
   'no-route-back': 'the reply has no route back to the sender',

@@ -41,6 +41,8 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     const parents = new Set([h.interface, ...h.networks.map((n) => n.parent)]);
     for (const l of src?.links ?? []) if (parents.has(l.name) && !l.carrier) cut.set(h.name, l.name);
   }
+  // containers (HOST/NAME) on two different hosts: their frames cross the switch with the containers' own MACs
+  const macvlanAcross = (a: string, b: string) => a.includes('/') && b.includes('/') && hostOf(a) !== hostOf(b);
   const out: PairResult[] = [];
   for (const p of pairs(pred)) {
     if (only && !only.has(`${p.from}>${p.to}`)) continue;
@@ -74,6 +76,11 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     } else if (line?.kind) {
       reason = KIND[line.kind];
       why = `${REASON_TEXT[reason]}${line.hop && line.hop !== '-' ? ` (next hop ${line.hop})` : ''}`;
+      if (reason === 'no-arp-reply' && p.reason === 'over-lan' && macvlanAcross(p.from, p.to)) {
+        why += '; the ARP request left a macvlan address across the LAN: a switch that drops frames from MACs that ' +
+          'are not the host\'s own (port security, VMware forged transmits, clouds, Wi-Fi) does exactly this — ' +
+          `mvnet check -f ${plan.file} tests the LAN`;
+      }
     } else {
       reason = 'no-arp-reply'; why = 'no result came back from the probe';
     }

@@ -28,13 +28,15 @@ const VERB: Record<Change['action'], string> = {
   create: 'created', recreate: 'recreated', start: 'started', scale: 'scaled', remove: 'removed',
 };
 
-/** One block per host, each line at most `width` columns. */
-export function changesText(changes: Change[], width: number): string {
+/** One block per host, each line at most `width` columns; `former`: hosts no longer in the file. */
+export function changesText(changes: Change[], width: number, former: Set<string> = new Set()): string {
   const out: string[] = [];
   const hosts = [...new Set(changes.map((c) => c.host))];
   const nameWidth = Math.min(32, Math.max(...changes.map((c) => c.kind.length + 1 + c.name.length)));
   for (const host of hosts) {
-    out.push(`  ${host}`);
+    const n = changes.filter((x) => x.host === host).length;
+    out.push(fit(former.has(host) ? `  host ${host} (no longer in the file): apply removes ${n} object${n === 1 ? '' : 's'} from it`
+      : `  ${host}`, width));
     for (const c of changes.filter((x) => x.host === host)) {
       const what = `${c.kind} ${c.name}`.padEnd(nameWidth);
       const verb = c.action === 'create' || c.action === 'remove' ? '' : `${VERB[c.action]}: `;

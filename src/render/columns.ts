@@ -59,8 +59,8 @@ function widths(natural: number[], floor: number[], total: number): number[] {
  * Rows under a header, aligned, each line at most `width` columns (the last resort when even the floors do not
  * fit: lines are cut at `width`).
  */
-export function columns(head: string[], rows: string[][], width: number): string {
-  const all = [head.map((h) => h.toUpperCase()), ...rows];
+export function columns(head: string[], rows: string[][], width: number, upper = true): string {
+  const all = [upper ? head.map((h) => h.toUpperCase()) : head, ...rows];
   const natural = head.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i] ?? ''))));
   const floor = head.map((h, i) => Math.min(natural[i], Math.max(4, h.length)));
   const w = widths(natural, floor, width);

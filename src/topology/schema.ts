@@ -62,7 +62,11 @@ export const ServiceSchema = z
 
 export const LanSchema = z.union([
   str,
-  z.object({ subnet: str, hairpin: z.boolean().optional() }).strict(),
+  z.object({
+    subnet: str,
+    hairpin: z.boolean().optional(),
+    switch: z.enum(['learning', 'port-security'], { errorMap: () => ({ message: 'must be learning or port-security' }) }).optional(),
+  }).strict(),
 ]);
 
 export const TopologySchema = z

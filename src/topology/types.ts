@@ -72,12 +72,20 @@ export interface ServiceSpec {
   placement?: string[];
 }
 
+export type LanSwitch = 'learning' | 'port-security';
+
 export interface Topology {
   file: string;
   name: string;
   lan: Cidr;
   /** the LAN switch reflects frames back out of the port they came in on (VEPA needs it) */
   hairpin: boolean;
+  /**
+   * What the LAN's switch does with frames whose source MAC is not the host's own on that port: `learning`
+   * forwards them (a plain switch), `port-security` drops them (port security, VMware's forged-transmits reject,
+   * cloud networks): macvlan containers then cannot cross the LAN.
+   */
+  lanSwitch: LanSwitch;
   networks: NetworkSpec[];
   hosts: HostSpec[];
   devices: DeviceSpec[];

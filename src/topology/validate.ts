@@ -287,11 +287,12 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
   const lock = raw.lock ?? 'engine';
   if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.\-]+:\d{1,5}$/.test(lock)) bad('lock', `"${lock}" is not a lock mvnet knows`, 'use engine (the default: a lock object on the first host) or etcd://HOST:PORT');
   const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
-  return { topology: { file, name: raw.name, lan, hairpin, networks, hosts, devices, engine, manager, services, lock }, issues };
+  const lanSwitch = typeof raw.lan === 'object' ? raw.lan.switch ?? 'learning' : 'learning';
+  return { topology: { file, name: raw.name, lan, hairpin, lanSwitch, networks, hosts, devices, engine, manager, services, lock }, issues };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {
-  return { file, name, lan, hairpin: false, networks: [], hosts: [], devices: [], engine: 'docker', services: [], lock: 'engine' };
+  return { file, name, lan, hairpin: false, lanSwitch: 'learning', networks: [], hosts: [], devices: [], engine: 'docker', services: [], lock: 'engine' };
 }
 
 

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { displayWidth } from '../../src/render/columns.ts';
-import { docker, ipJson, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, ROOT } from './helpers.ts';
 
 const MV = join(ROOT, 'bin/mvnet');
 
@@ -184,4 +184,9 @@ test('the default file, --quiet, ls, lab load, a quick lab stop, devices in stat
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts.find((h: any) => h.kind === 'router').link, 'down');
   assert.equal(mv('lab', 'link', 'up', '-f', file, router.host).status, 0);
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts.find((h: any) => h.kind === 'router').link, 'up');
+  // lab down alone removes everything, also with an engine stopped and containers on it
+  assert.equal(mv('lab', 'stop', '-f', file, 'host1').status, 0);
+  const down = mv('lab', 'down', '-f', file);
+  assert.equal(down.status, 0, down.stderr);
+  assert.deepEqual(assertNothingLeft(name), []);
 });

@@ -46,7 +46,7 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
   const calls: [string, string[], RegExp][] = [
     ['verify with no engine up', ['verify', '-f', noLab], /no Docker engine of the topology answers/],
     ['apply with no engine up', ['apply', '-f', noLab], /does not answer/],
-    ['no file', ['apply'], /required option '-f, --file/],
+    ['no file', ['apply'], /no topology file: -f FILE not given, MVNET_FILE not set, and no mvnet.yaml here/],
     ['unknown command', ['aply', '-f', file], /unknown command/],
     ['verify --pair with unknown ids', ['verify', '-f', file, '--pair', 'host1/nope', 'host1'], /not a pair mvnet predicts/],
     ['lab exec on an unknown host', ['lab', 'exec', '-f', file, 'host9', '--', 'true'], /no host "host9"/],

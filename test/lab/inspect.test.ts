@@ -3,10 +3,11 @@ import { hostNs } from '../../src/lab/paths.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { displayWidth } from '../../src/render/columns.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ipJson, labTopology, LAB_ROOT, mv, mvJson } from './helpers.ts';
+import { docker, ipJson, labTopology, LAB_ROOT, mv, mvJson, ROOT } from './helpers.ts';
 
 test('inspect shows the seed tables with the live numbers, and marks drift', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tinspect');
@@ -36,8 +37,12 @@ test('inspect shows the seed tables with the live numbers, and marks drift', asy
     assert.equal(h.networks.macvlan.subnet, net.IPAM.Config[0].Subnet);
     assert.deepEqual(h.drift, []);
   }
+  // the seed's merged Network/Subnet/Gateway cells where they fit (COLUMNS=120); at 80 columns they are said above
+  const wide = spawnSync(join(ROOT, 'bin/mvnet'), ['inspect', '-f', file, 'host1'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '120' } }).stdout;
+  assert.match(wide, /\|\s+macvlan\s+\|\s+10\.100\.0\.0\/16\s+\|\s+10\.100\.0\.1\s+\+/, 'merged Network/Subnet/Gateway cells');
   const text = mv('inspect', '-f', file, 'host1').stdout;
-  assert.match(text, /\|\s+macvlan\s+\|\s+10\.100\.0\.0\/16\s+\|\s+10\.100\.0\.1\s+\+/, 'merged Network/Subnet/Gateway cells');
+  assert.match(text, /^Network macvlan {2}Subnet 10\.100\.0\.0\/16 {2}Gateway 10\.100\.0\.1\n\+-/m);
+  assert.ok(text.split('\n').every((l) => displayWidth(l) <= 80), 'fits 80 columns');
   // drift: a container stopped by hand
   const id = (await docker(name, 'host2').listContainers()).find((c) => c.Names[0] === '/centos2')!.Id;
   await docker(name, 'host2').getContainer(id).stop({ t: 0 });

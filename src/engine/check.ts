@@ -1,0 +1,78 @@
+/**
+ * `mvnet check`: does the real LAN carry frames from MACs that are not the hosts' own? That is what macvlan needs
+ * to cross hosts, and what port security, VMware port groups that reject forged transmits, clouds and Wi-Fi drop.
+ *
+ * On every host at once, a helper (host network, SYS_ADMIN for a network namespace of its own) plugs a short-lived
+ * macvlan probe into the host's LAN interface, moves it into that namespace with a link-local address
+ * (169.254.N.x/24, N drawn per run), and pings every other host's probe for a few seconds; it stays up a little
+ * longer so that the others can reach it, then ends, and the probe goes with its namespace. A ping that is answered
+ * proves that frames from a foreign MAC crossed from A to B and back.
+ */
+import type { Plan } from '../plan/types.ts';
+import { formatIp } from '../net/ipv4.ts';
+import type { Engine } from './engine.ts';
+import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
+import { labels } from './labels.ts';
+import { onAll } from './cluster.ts';
+
+export interface LanCheck {
+  /** each ordered pair of hosts: did frames from a foreign MAC cross from `from` to `to` (and back)? */
+  pairs: { from: string; to: string; crosses: boolean }[];
+  /** hosts whose probe could not be set up, with why */
+  failed: { host: string; why: string }[];
+}
+
+/** Seconds the probes ping for, and the second each one ends at (counted from its own start). */
+const PING_S = 6;
+const HOLD_S = 9;
+
+const SCRIPT = `
+parent=$1; me=$2; shift 2
+unshare -n sleep ${HOLD_S + 5} & P=$!
+sleep 0.3
+dev=mvchk$$
+ip link add link "$parent" name "$dev" type macvlan mode bridge || { echo "error cannot add a macvlan on $parent"; exit 3; }
+ip link set "$dev" netns "$P" || { ip link del "$dev"; echo "error cannot move the probe"; exit 3; }
+nsenter -t "$P" -n ip link set lo up
+nsenter -t "$P" -n ip addr add "$me" dev "$dev"
+nsenter -t "$P" -n ip link set "$dev" up
+start=$(date +%s)
+echo "ready"
+for t in "$@"; do
+  ok=0
+  while [ $(( $(date +%s) - start )) -lt ${PING_S} ]; do
+    if nsenter -t "$P" -n ping -c 1 -W 1 "$t" >/dev/null 2>&1; then ok=1; break; fi
+  done
+  echo "to $t $ok"
+done
+while [ $(( $(date +%s) - start )) -lt ${HOLD_S} ]; do sleep 0.2; done
+kill "$P"
+`;
+
+export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<LanCheck> {
+  const net = 1 + Math.floor(Math.random() * 254);
+  const names = plan.hosts.map((h) => h.name);
+  const ipOf = (i: number) => formatIp(((169 << 24) | (254 << 16) | (net << 8) | (i + 1)) >>> 0);
+  const out: LanCheck = { pairs: [], failed: [] };
+  await onAll(hosts, async (e) => {
+    const i = names.indexOf(e.host);
+    const h = plan.hosts[i];
+    await ensureHelperImage(e);
+    const targets = names.map((_, j) => j).filter((j) => j !== i).map(ipOf);
+    const r = await e.helper({
+      image: PROBE_IMAGE, cmd: ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets],
+      network: 'host', capAdd: ['SYS_ADMIN'], labels: labels(plan.name, 'helper', e.host, 'lan-check'),
+    });
+    const err = /^error (.*)$/m.exec(r.stdout)?.[1];
+    if (r.code !== 0 || err) {
+      out.failed.push({ host: e.host, why: err ?? (r.stderr.trim().split('\n').pop() || `the probe helper exited ${r.code}`) });
+      return;
+    }
+    for (const m of r.stdout.matchAll(/^to (\S+) ([01])$/gm)) {
+      const j = names.findIndex((_, k) => ipOf(k) === m[1]);
+      out.pairs.push({ from: e.host, to: names[j], crosses: m[2] === '1' });
+    }
+  }, 'checking the LAN');
+  out.pairs.sort((a, b) => names.indexOf(a.from) - names.indexOf(b.from) || names.indexOf(a.to) - names.indexOf(b.to));
+  return out;
+}

@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson } from './helpers.ts';
 
 test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same host ✓, verify = oracle; check says so', async (t) => {
-  const { file, name, doc } = labTopology(t, 'seed.yaml', 'swps', (d) => { d.lan = { subnet: d.lan, switch: 'port-security' }; });
+  const { file, name, doc } = labTopology(t, 'seed-port-security.yaml', 'swps');
   const up = mv('lab', 'up', '-f', file);
   assert.equal(up.status, 0, up.stderr);
   // the lab's switch: every port locked, learning off (read back from the kernel)

@@ -15,7 +15,14 @@ export async function checkCommand(o: { file: string; json?: boolean }): Promise
   const c = await checkLan(p, ctx.hosts);
   const ok = c.pairs.every((x) => x.crosses) && c.failed.length === 0;
   if (o.json) printJson({ topology: p.name, crosses: ok, pairs: c.pairs, failed: c.failed });
-  else process.stdout.write(checkText(c, p.hosts.map((h) => h.name), LOOK.width) + '\n');
+  else
+    process.stdout.write(
+      checkText(
+        c,
+        p.hosts.map((h) => h.name),
+        LOOK.width,
+      ) + '\n',
+    );
   if (c.failed.length && c.pairs.every((x) => x.crosses)) return EXIT.error;
   return ok ? EXIT.ok : EXIT.differs;
 }

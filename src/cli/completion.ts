@@ -5,7 +5,11 @@
 import type { Command, Option } from 'commander';
 import { MvnetError } from '../errors.ts';
 
-interface Node { path: string[]; subcommands: string[]; options: Option[] }
+interface Node {
+  path: string[];
+  subcommands: string[];
+  options: Option[];
+}
 
 function walk(c: Command, path: string[] = []): Node[] {
   const here: Node = { path, subcommands: c.commands.map((x) => x.name()), options: [...c.options] };
@@ -19,7 +23,9 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 function bash(root: Command): string {
   const nodes = walk(root);
   const valued = [...new Set(nodes.flatMap((n) => n.options.filter(takesValue).flatMap(flags)))];
-  const cases = nodes.map((n) => `    ${q(n.path.join(' '))}) words=${q([...n.subcommands, ...n.options.flatMap(flags)].join(' '))} ;;`);
+  const cases = nodes.map(
+    (n) => `    ${q(n.path.join(' '))}) words=${q([...n.subcommands, ...n.options.flatMap(flags)].join(' '))} ;;`,
+  );
   return `# mvnet completion for bash: source <(mvnet completion bash)
 _mvnet() {
   local cur="\${COMP_WORDS[COMP_CWORD]}" prev="\${COMP_WORDS[COMP_CWORD-1]}" path="" skip="" words="" w
@@ -52,8 +58,8 @@ ${bash(root).split('\n').slice(1).join('\n')}`;
 function fish(root: Command): string {
   const lines = ['# mvnet completion for fish: mvnet completion fish | source', 'complete -c mvnet -f'];
   for (const n of walk(root)) {
-    const cond = n.path.length === 0 ? '__fish_use_subcommand'
-      : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}`;
+    const cond =
+      n.path.length === 0 ? '__fish_use_subcommand' : `__fish_seen_subcommand_from ${n.path[n.path.length - 1]}`;
     for (const s of n.subcommands) lines.push(`complete -c mvnet -n ${q(cond)} -a ${q(s)}`);
     for (const o of n.options) {
       const parts = [`complete -c mvnet -n ${q(cond)}`];

@@ -1,9 +1,13 @@
 /**
  * How output looks here, set once from the global options: the width text is fitted to (the terminal's columns;
- * when stdout is not a terminal $COLUMNS, else 80), colour (a terminal only, never with NO_COLOR or --no-color), quiet (no
- * progress lines).
+ * when stdout is not a terminal $COLUMNS, else 80), colour (a terminal only, never with NO_COLOR or --no-color),
+ * quiet (no progress lines).
  */
-export interface Look { width: number; color: boolean; quiet: boolean }
+export interface Look {
+  width: number;
+  color: boolean;
+  quiet: boolean;
+}
 
 export const LOOK: Look = { width: 80, color: false, quiet: false };
 

@@ -14,14 +14,32 @@ import { loadTopology } from '../topology/load.ts';
 import { LOOK } from './look.ts';
 import { DEFAULT_FILE, FILE_ENV, printJson } from './output.ts';
 
-interface LabRow { lab: string; file: string; hosts: number; state: string; created: string }
-interface Found { topology: string; host: string; endpoint: string; containers: number; running: number; networks: number }
+interface LabRow {
+  lab: string;
+  file: string;
+  hosts: number;
+  state: string;
+  created: string;
+}
+interface Found {
+  topology: string;
+  host: string;
+  endpoint: string;
+  containers: number;
+  running: number;
+  networks: number;
+}
 
 const within = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('no answer')), ms).unref())]);
 
 async function answers(endpoint: string): Promise<boolean> {
-  try { await within(new DockerEngine('-', endpoint).info(), 2000); return true; } catch { return false; }
+  try {
+    await within(new DockerEngine('-', endpoint).info(), 2000);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The labs recorded on this machine: up (every engine answers), partly up, down, or not finished. */
@@ -33,7 +51,13 @@ async function labs(): Promise<(LabRow & { engines: { host: string; endpoint: st
     if (!s) continue;
     const engines = Object.keys(s.hosts).map((h) => ({ host: h, endpoint: labEndpoint(name, h) }));
     const up = (await Promise.all(engines.map((e) => answers(e.endpoint)))).filter(Boolean).length;
-    const state = !s.ready ? 'unfinished' : up === engines.length ? 'up' : up === 0 ? 'engines stopped' : `${up} of ${engines.length} engines up`;
+    const state = !s.ready
+      ? 'unfinished'
+      : up === engines.length
+        ? 'up'
+        : up === 0
+          ? 'engines stopped'
+          : `${up} of ${engines.length} engines up`;
     out.push({ lab: name, file: s.file, hosts: engines.length, state, created: s.createdAt, engines });
   }
   return out;
@@ -44,14 +68,16 @@ async function onEngine(host: string, endpoint: string): Promise<Found[]> {
   const e = new DockerEngine(host, endpoint);
   const [cs, ns] = await within(Promise.all([e.containers(), e.networks()]), 5000);
   const byTopo = new Map<string, Found>();
-  const entry = (t: string) => byTopo.get(t) ?? byTopo.set(t, { topology: t, host, endpoint, containers: 0, running: 0, networks: 0 }).get(t)!;
+  const entry = (t: string) =>
+    byTopo.get(t) ?? byTopo.set(t, { topology: t, host, endpoint, containers: 0, running: 0, networks: 0 }).get(t)!;
   for (const c of cs) {
     if (c.labels[L.kind] !== 'container' || !c.labels[L.topology]) continue;
     const f = entry(c.labels[L.topology]);
     f.containers++;
     if (c.state === 'running') f.running++;
   }
-  for (const n of ns) if (n.labels[L.kind] === 'network' && n.labels[L.topology]) entry(n.labels[L.topology]).networks++;
+  for (const n of ns)
+    if (n.labels[L.kind] === 'network' && n.labels[L.topology]) entry(n.labels[L.topology]).networks++;
   return [...byTopo.values()];
 }
 
@@ -59,25 +85,47 @@ export async function lsCommand(o: { file?: string; json?: boolean }): Promise<n
   const file = o.file ?? process.env[FILE_ENV] ?? (existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
   const found = await labs();
   const engines = file
-    ? loadTopology(file).hosts.map((h) => ({ host: h.name, endpoint: h.docker ?? labEndpoint(loadTopology(file).name, h.name) }))
+    ? loadTopology(file).hosts.map((h) => ({
+        host: h.name,
+        endpoint: h.docker ?? labEndpoint(loadTopology(file).name, h.name),
+      }))
     : found.filter((l) => l.state !== 'engines stopped').flatMap((l) => l.engines);
   const seen: Found[] = [];
   const unreachable: { host: string; endpoint: string }[] = [];
-  await Promise.all(engines.map(async (e) => {
-    try { seen.push(...(await onEngine(e.host, e.endpoint))); } catch { unreachable.push(e); }
-  }));
+  await Promise.all(
+    engines.map(async (e) => {
+      try {
+        seen.push(...(await onEngine(e.host, e.endpoint)));
+      } catch {
+        unreachable.push(e);
+      }
+    }),
+  );
   seen.sort((a, b) => a.topology.localeCompare(b.topology) || a.endpoint.localeCompare(b.endpoint));
   if (o.json) {
     printJson({ labs: found.map(({ engines: _, ...l }) => l), topologies: seen, unreachable });
     return 0;
   }
   const out: string[] = [];
-  out.push(found.length ? columns(['lab', 'state', 'hosts', 'file'], found.map((l) => [l.lab, l.state, String(l.hosts), l.file]), LOOK.width)
-    : 'no labs on this machine');
+  out.push(
+    found.length
+      ? columns(
+          ['lab', 'state', 'hosts', 'file'],
+          found.map((l) => [l.lab, l.state, String(l.hosts), l.file]),
+          LOOK.width,
+        )
+      : 'no labs on this machine',
+  );
   out.push('');
-  out.push(seen.length ? columns(['topology', 'host', 'containers', 'networks', 'engine'], seen.map((f) => [
-    f.topology, f.host, `${f.running}/${f.containers} running`, String(f.networks), f.endpoint]), LOOK.width)
-    : `no topology found on ${file ? `the hosts of ${file}` : 'the running labs\' engines'}`);
+  out.push(
+    seen.length
+      ? columns(
+          ['topology', 'host', 'containers', 'networks', 'engine'],
+          seen.map((f) => [f.topology, f.host, `${f.running}/${f.containers} running`, String(f.networks), f.endpoint]),
+          LOOK.width,
+        )
+      : `no topology found on ${file ? `the hosts of ${file}` : "the running labs' engines"}`,
+  );
   for (const u of unreachable) out.push(`${u.host}: the engine at ${u.endpoint} does not answer`);
   process.stdout.write(out.join('\n') + '\n');
   return 0;

@@ -19,7 +19,14 @@ import { LOOK } from './look.ts';
 import { printJson } from './output.ts';
 import { savedPlan } from './saved-plan.ts';
 
-export interface PlanOptions { file: string; json?: boolean; offline?: boolean; wide?: boolean; detailedExitcode?: boolean; out?: string }
+export interface PlanOptions {
+  file: string;
+  json?: boolean;
+  offline?: boolean;
+  wide?: boolean;
+  detailedExitcode?: boolean;
+  out?: string;
+}
 
 /** `--detailed-exitcode`, as terraform has it: 0 nothing to do, 2 changes pending (errors: 1, see main). */
 export const DETAILED = { none: 0, pending: 2 } as const;
@@ -33,7 +40,10 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     try {
       const r = await withTimeout(livePlan(ctx), 5000);
       p = r.plan;
-      changes = p.engine === 'swarm' ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000)) : changesFor(p, r.cluster);
+      changes =
+        p.engine === 'swarm'
+          ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000))
+          : changesFor(p, r.cluster);
       if (p.engine === 'swarm') p = await withTasks(p, ctx.hosts);
       liveNote = '';
     } catch (e) {
@@ -41,14 +51,23 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     }
   }
   if (o.out) {
-    if (!changes) throw new MvnetError('usage', `plan -o needs the live hosts (${liveNote})`, undefined, 'start the hosts\' engines (mvnet lab up for the lab) and plan again');
+    if (!changes)
+      throw new MvnetError(
+        'usage',
+        `plan -o needs the live hosts (${liveNote})`,
+        undefined,
+        "start the hosts' engines (mvnet lab up for the lab) and plan again",
+      );
     writeFileSync(o.out, JSON.stringify(savedPlan(ctx.topo, changes), null, 2) + '\n');
   }
   const pred = predict(p);
   const pending = changes !== null && changes.length > 0;
   const code = o.detailedExitcode && pending ? DETAILED.pending : DETAILED.none;
   if (o.json) {
-    printJson({ ...(planJson(p, pred) as object), live: changes ? { changes: changes.map(({ liveId: _, ...c }) => c), ...countChanges(changes) } : null });
+    printJson({
+      ...(planJson(p, pred) as object),
+      live: changes ? { changes: changes.map(({ liveId: _, ...c }) => c), ...countChanges(changes) } : null,
+    });
     return code;
   }
   const width = o.wide ? Infinity : LOOK.width;
@@ -57,9 +76,22 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   else if (changes.length === 0) out.push('No changes. The live hosts match the plan: apply has nothing to do.');
   else {
     const former = new Set(changes.map((c) => c.host).filter((h) => !p.hosts.some((x) => x.name === h)));
-    out.push(`mvnet apply would make these changes (+ add, ~ change, - destroy):`, '', changesText(changes, width, former), '');
+    out.push(
+      `mvnet apply would make these changes (+ add, ~ change, - destroy):`,
+      '',
+      changesText(changes, width, former),
+      '',
+    );
     out.push(summaryLine(changes));
-    if (o.out) out.push(wrap(`Saved to ${o.out}: mvnet apply ${o.out} makes exactly these changes, and refuses if the hosts changed since.`, width, 2));
+    if (o.out)
+      out.push(
+        wrap(
+          `Saved to ${o.out}: mvnet apply ${o.out} makes exactly these changes, ` +
+            'and refuses if the hosts changed since.',
+          width,
+          2,
+        ),
+      );
   }
   out.push('', planText(p, pred, { width: LOOK.width, wide: o.wide === true }));
   process.stdout.write(out.join('\n') + '\n');
@@ -67,5 +99,8 @@ export async function planCommand(o: PlanOptions): Promise<number> {
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref())]);
+  return Promise.race([
+    p,
+    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref()),
+  ]);
 }

@@ -22,20 +22,42 @@ const key = (c: { host: string; kind: string; name: string; action: string; live
 
 export function savedPlan(topo: Topology, changes: Change[]): SavedPlan {
   return {
-    mvnetPlan: 1, file: topo.file, topology: readFileSync(topo.file, 'utf8'), made: new Date().toISOString(),
-    changes: changes.map((c) => ({ host: c.host, kind: c.kind, name: c.name, action: c.action, liveId: c.liveId ?? null })),
+    mvnetPlan: 1,
+    file: topo.file,
+    topology: readFileSync(topo.file, 'utf8'),
+    made: new Date().toISOString(),
+    changes: changes.map((c) => ({
+      host: c.host,
+      kind: c.kind,
+      name: c.name,
+      action: c.action,
+      liveId: c.liveId ?? null,
+    })),
   };
 }
 
 /** The saved plan in `path`, or null when the file is not one (a topology file, say). */
 export function readSavedPlan(path: string): SavedPlan | null {
   let text: string;
-  try { text = readFileSync(path, 'utf8'); } catch { return null; }
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
   if (!/^\s*\{/.test(text) || !text.includes('"mvnetPlan"')) return null;
   let v: SavedPlan;
-  try { v = JSON.parse(text) as SavedPlan; } catch { return null; }
+  try {
+    v = JSON.parse(text) as SavedPlan;
+  } catch {
+    return null;
+  }
   if (v.mvnetPlan !== 1 || typeof v.topology !== 'string' || !Array.isArray(v.changes)) {
-    throw new MvnetError('usage', `${path} is not a plan this mvnet saved`, undefined, 'make it again with mvnet plan -o FILE');
+    throw new MvnetError(
+      'usage',
+      `${path} is not a plan this mvnet saved`,
+      undefined,
+      'make it again with mvnet plan -o FILE',
+    );
   }
   return v;
 }
@@ -48,7 +70,10 @@ export function savedTopology(s: SavedPlan): Topology {
 export function moved(s: SavedPlan, now: Change[]): string[] {
   const before = new Set(s.changes.map(key));
   const after = new Set(now.map(key));
-  const say = (c: { host: string; kind: string; name: string; action: string }) => `${c.host}: ${c.action} ${c.kind} ${c.name}`;
-  return [...s.changes.filter((c) => !after.has(key(c))).map((c) => `planned, no longer called for: ${say(c)}`),
-    ...now.filter((c) => !before.has(key(c))).map((c) => `called for now, not in the plan: ${say(c)}`)];
+  const say = (c: { host: string; kind: string; name: string; action: string }) =>
+    `${c.host}: ${c.action} ${c.kind} ${c.name}`;
+  return [
+    ...s.changes.filter((c) => !after.has(key(c))).map((c) => `planned, no longer called for: ${say(c)}`),
+    ...now.filter((c) => !before.has(key(c))).map((c) => `called for now, not in the plan: ${say(c)}`),
+  ];
 }

@@ -7,7 +7,11 @@ import { TopologySchema } from '../topology/schema.ts';
 
 export async function topologyJsonSchema(): Promise<Record<string, unknown>> {
   const { zodToJsonSchema } = await import('zod-to-json-schema');
-  const s = zodToJsonSchema(TopologySchema, { $refStrategy: 'none', target: 'jsonSchema7', pipeStrategy: 'input' }) as Record<string, unknown>;
+  const s = zodToJsonSchema(TopologySchema, {
+    $refStrategy: 'none',
+    target: 'jsonSchema7',
+    pipeStrategy: 'input',
+  }) as Record<string, unknown>;
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'mvnet topology',

@@ -31,7 +31,8 @@ parent=$1; me=$2; shift 2
 unshare -n sleep ${HOLD_S + 5} & P=$!
 sleep 0.3
 dev=mvchk$$
-ip link add link "$parent" name "$dev" type macvlan mode bridge || { echo "error cannot add a macvlan on $parent"; exit 3; }
+ip link add link "$parent" name "$dev" type macvlan mode bridge ||
+  { echo "error cannot add a macvlan on $parent"; exit 3; }
 ip link set "$dev" netns "$P" || { ip link del "$dev"; echo "error cannot move the probe"; exit 3; }
 nsenter -t "$P" -n ip link set lo up
 nsenter -t "$P" -n ip addr add "$me" dev "$dev"
@@ -54,25 +55,38 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
   const names = plan.hosts.map((h) => h.name);
   const ipOf = (i: number) => formatIp(((169 << 24) | (254 << 16) | (net << 8) | (i + 1)) >>> 0);
   const out: LanCheck = { pairs: [], failed: [] };
-  await onAll(hosts, async (e) => {
-    const i = names.indexOf(e.host);
-    const h = plan.hosts[i];
-    await ensureHelperImage(e);
-    const targets = names.map((_, j) => j).filter((j) => j !== i).map(ipOf);
-    const r = await e.helper({
-      image: PROBE_IMAGE, cmd: ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets],
-      network: 'host', capAdd: ['SYS_ADMIN'], labels: labels(plan.name, 'helper', e.host, 'lan-check'),
-    });
-    const err = /^error (.*)$/m.exec(r.stdout)?.[1];
-    if (r.code !== 0 || err) {
-      out.failed.push({ host: e.host, why: err ?? (r.stderr.trim().split('\n').pop() || `the probe helper exited ${r.code}`) });
-      return;
-    }
-    for (const m of r.stdout.matchAll(/^to (\S+) ([01])$/gm)) {
-      const j = names.findIndex((_, k) => ipOf(k) === m[1]);
-      out.pairs.push({ from: e.host, to: names[j], crosses: m[2] === '1' });
-    }
-  }, 'checking the LAN');
+  await onAll(
+    hosts,
+    async (e) => {
+      const i = names.indexOf(e.host);
+      const h = plan.hosts[i];
+      await ensureHelperImage(e);
+      const targets = names
+        .map((_, j) => j)
+        .filter((j) => j !== i)
+        .map(ipOf);
+      const r = await e.helper({
+        image: PROBE_IMAGE,
+        cmd: ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets],
+        network: 'host',
+        capAdd: ['SYS_ADMIN'],
+        labels: labels(plan.name, 'helper', e.host, 'lan-check'),
+      });
+      const err = /^error (.*)$/m.exec(r.stdout)?.[1];
+      if (r.code !== 0 || err) {
+        out.failed.push({
+          host: e.host,
+          why: err ?? (r.stderr.trim().split('\n').pop() || `the probe helper exited ${r.code}`),
+        });
+        return;
+      }
+      for (const m of r.stdout.matchAll(/^to (\S+) ([01])$/gm)) {
+        const j = names.findIndex((_, k) => ipOf(k) === m[1]);
+        out.pairs.push({ from: e.host, to: names[j], crosses: m[2] === '1' });
+      }
+    },
+    'checking the LAN',
+  );
   out.pairs.sort((a, b) => names.indexOf(a.from) - names.indexOf(b.from) || names.indexOf(a.to) - names.indexOf(b.to));
   return out;
 }

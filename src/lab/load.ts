@@ -20,8 +20,13 @@ async function loaded(stream: Readable, host: string): Promise<string[]> {
   const images: string[] = [];
   for (const line of text.split('\n').filter(Boolean)) {
     let m: { stream?: string; error?: string; errorDetail?: { message?: string } };
-    try { m = JSON.parse(line); } catch { continue; }
-    if (m.error) throw new MvnetError('lab', `loading the image into ${host} failed: ${m.errorDetail?.message ?? m.error}`, host);
+    try {
+      m = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (m.error)
+      throw new MvnetError('lab', `loading the image into ${host} failed: ${m.errorDetail?.message ?? m.error}`, host);
     const name = /Loaded image(?: ID)?: (\S+)/.exec(m.stream ?? '')?.[1];
     if (name) images.push(name);
   }
@@ -45,30 +50,52 @@ async function tarball(lab: string, what: string, progress: Progress): Promise<{
     await docker.getImage(what).inspect();
   } catch (e) {
     const code = (e as { statusCode?: number }).statusCode;
-    if (code === 404) throw new MvnetError('usage', `this machine's Docker engine (${where}) has no image ${what}`, undefined, `docker pull ${what} first, or give a tarball made by docker save`);
-    throw new MvnetError('usage', `${what} is neither a file nor an image of this machine's Docker engine, which does not answer at ${where}`, undefined,
-      'give a tarball made by docker save (docker save IMAGE -o image.tar), or start the machine\'s Docker engine');
+    if (code === 404)
+      throw new MvnetError(
+        'usage',
+        `this machine's Docker engine (${where}) has no image ${what}`,
+        undefined,
+        `docker pull ${what} first, or give a tarball made by docker save`,
+      );
+    throw new MvnetError(
+      'usage',
+      `${what} is neither a file nor an image of this machine's Docker engine, which does not answer at ${where}`,
+      undefined,
+      "give a tarball made by docker save (docker save IMAGE -o image.tar), or start the machine's Docker engine",
+    );
   }
   const file = join(labDir(lab), `load-${process.pid}.tar`);
   progress(`saving ${what} from this machine's Docker engine (${where})`);
-  await pipeline(await docker.getImage(what).get() as unknown as Readable, createWriteStream(file));
+  await pipeline((await docker.getImage(what).get()) as unknown as Readable, createWriteStream(file));
   return { file, made: true };
 }
 
-export async function labLoad(lab: string, hosts: string[], what: string, progress: Progress = () => {}): Promise<{ host: string; images: string[] }[]> {
+export async function labLoad(
+  lab: string,
+  hosts: string[],
+  what: string,
+  progress: Progress = () => {},
+): Promise<{ host: string; images: string[] }[]> {
   const { file, made } = await tarball(lab, what, progress);
   try {
     const Docker = dockerode();
-    return await Promise.all(hosts.map(async (host) => {
-      const docker = new Docker({ socketPath: socketPath(lab, host) });
-      progress(`${host}: loading ${what}`);
-      const res = await docker.loadImage(createReadStream(file), { quiet: true }).catch((e: Error) => {
-        throw new MvnetError('lab', `${host}'s engine does not take the image: ${e.message}`, host, `is the lab up? mvnet lab status -f FILE`);
-      });
-      const images = await loaded(res as unknown as Readable, host);
-      progress(`${host}: loaded ${images.join(', ') || what}`);
-      return { host, images };
-    }));
+    return await Promise.all(
+      hosts.map(async (host) => {
+        const docker = new Docker({ socketPath: socketPath(lab, host) });
+        progress(`${host}: loading ${what}`);
+        const res = await docker.loadImage(createReadStream(file), { quiet: true }).catch((e: Error) => {
+          throw new MvnetError(
+            'lab',
+            `${host}'s engine does not take the image: ${e.message}`,
+            host,
+            `is the lab up? mvnet lab status -f FILE`,
+          );
+        });
+        const images = await loaded(res as unknown as Readable, host);
+        progress(`${host}: loaded ${images.join(', ') || what}`);
+        return { host, images };
+      }),
+    );
   } finally {
     if (made) rmSync(file, { force: true });
   }

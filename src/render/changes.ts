@@ -8,7 +8,11 @@ import { fit } from './columns.ts';
 
 const MARK: Record<Change['action'], string> = { create: '+', recreate: '~', start: '~', scale: '~', remove: '-' };
 
-export interface ChangeCount { add: number; change: number; destroy: number }
+export interface ChangeCount {
+  add: number;
+  change: number;
+  destroy: number;
+}
 
 export function countChanges(changes: Change[]): ChangeCount {
   return {
@@ -25,7 +29,11 @@ export function summaryLine(changes: Change[]): string {
 }
 
 const VERB: Record<Change['action'], string> = {
-  create: 'created', recreate: 'recreated', start: 'started', scale: 'scaled', remove: 'removed',
+  create: 'created',
+  recreate: 'recreated',
+  start: 'started',
+  scale: 'scaled',
+  remove: 'removed',
 };
 
 /** One block per host, each line at most `width` columns; `former`: hosts no longer in the file. */
@@ -35,8 +43,14 @@ export function changesText(changes: Change[], width: number, former: Set<string
   const nameWidth = Math.min(32, Math.max(...changes.map((c) => c.kind.length + 1 + c.name.length)));
   for (const host of hosts) {
     const n = changes.filter((x) => x.host === host).length;
-    out.push(fit(former.has(host) ? `  host ${host} (no longer in the file): apply removes ${n} object${n === 1 ? '' : 's'} from it`
-      : `  ${host}`, width));
+    out.push(
+      fit(
+        former.has(host)
+          ? `  host ${host} (no longer in the file): apply removes ${n} object${n === 1 ? '' : 's'} from it`
+          : `  ${host}`,
+        width,
+      ),
+    );
     for (const c of changes.filter((x) => x.host === host)) {
       const what = `${c.kind} ${c.name}`.padEnd(nameWidth);
       const verb = c.action === 'create' || c.action === 'remove' ? '' : `${VERB[c.action]}: `;

@@ -3,12 +3,12 @@ import type { LanCheck } from '../engine/check.ts';
 import { columns, hang } from './columns.ts';
 
 export const CHECK_FIX = [
-  'VMware: on the port group (or vSwitch) of the hosts\' LAN interface, allow Promiscuous mode and Forged ' +
+  "VMware: on the port group (or vSwitch) of the hosts' LAN interface, allow Promiscuous mode and Forged " +
     'transmits (and MAC address changes).',
-  'Hyper-V: enable MAC address spoofing on each host VM\'s network adapter.',
+  "Hyper-V: enable MAC address spoofing on each host VM's network adapter.",
   'Clouds (AWS, Azure, GCP) and Wi-Fi parents drop foreign MACs by design: there macvlan cannot cross hosts; ' +
-    'route each host\'s container range through that host instead (ipvlan L3 or static routes).',
-  'A switch with port security: allow more than one MAC per port on the hosts\' ports.',
+    "route each host's container range through that host instead (ipvlan L3 or static routes).",
+  "A switch with port security: allow more than one MAC per port on the hosts' ports.",
 ];
 
 export function checkText(c: LanCheck, hosts: string[], width: number): string {
@@ -17,17 +17,35 @@ export function checkText(c: LanCheck, hosts: string[], width: number): string {
     const p = c.pairs.find((x) => x.from === a && x.to === b);
     return p ? (p.crosses ? '✓' : '✗') : '?';
   };
-  const out = ['Frames from a foreign MAC (a macvlan probe) across the LAN (rows send, columns answer; ✓ crosses, ' +
-    '✗ dropped, ? not tested):'].map((l) => hang('', l, width));
-  out.push(columns(['FROM', ...hosts], hosts.map((a) => [a, ...hosts.map((b) => cell(a, b))]), width, false));
+  const out = [
+    'Frames from a foreign MAC (a macvlan probe) across the LAN (rows send, columns answer; ✓ crosses, ' +
+      '✗ dropped, ? not tested):',
+  ].map((l) => hang('', l, width));
+  out.push(
+    columns(
+      ['FROM', ...hosts],
+      hosts.map((a) => [a, ...hosts.map((b) => cell(a, b))]),
+      width,
+      false,
+    ),
+  );
   for (const f of c.failed) out.push(hang('', `${f.host}: no probe (${f.why})`, width));
   const blocked = c.pairs.filter((p) => !p.crosses);
   out.push('');
   if (blocked.length === 0 && c.failed.length === 0) {
-    out.push(hang('', 'The LAN carries frames from foreign MACs between every pair of hosts: macvlan can cross it.', width));
+    out.push(
+      hang('', 'The LAN carries frames from foreign MACs between every pair of hosts: macvlan can cross it.', width),
+    );
   } else if (blocked.length > 0) {
-    out.push(hang('', `${blocked.length} of ${c.pairs.length} host pairs drop frames from foreign MACs: macvlan ` +
-      'containers on those hosts cannot reach each other (nor other hosts, nor the LAN). The fix depends on the platform:', width));
+    out.push(
+      hang(
+        '',
+        `${blocked.length} of ${c.pairs.length} host pairs drop frames from foreign MACs: macvlan ` +
+          'containers on those hosts cannot reach each other (nor other hosts, nor the LAN). ' +
+          'The fix depends on the platform:',
+        width,
+      ),
+    );
     for (const f of CHECK_FIX) out.push(hang('  - ', f, width));
   }
   return out.join('\n');

@@ -18,9 +18,17 @@ export function displayWidth(s: string): number {
 }
 
 function isWide(c: number): boolean {
-  return (c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1faff) ||
-    (c >= 0x20000 && c <= 0x3fffd);
+  return (
+    c <= 0x115f ||
+    (c >= 0x2e80 && c <= 0xa4cf) ||
+    (c >= 0xac00 && c <= 0xd7a3) ||
+    (c >= 0xf900 && c <= 0xfaff) ||
+    (c >= 0xfe30 && c <= 0xfe4f) ||
+    (c >= 0xff00 && c <= 0xff60) ||
+    (c >= 0xffe0 && c <= 0xffe6) ||
+    (c >= 0x1f300 && c <= 0x1faff) ||
+    (c >= 0x20000 && c <= 0x3fffd)
+  );
 }
 
 /** `s` cut to `width` columns, ending in "…" when cut. */
@@ -64,11 +72,15 @@ export function columns(head: string[], rows: string[][], width: number, upper =
   const natural = head.map((_, i) => Math.max(...all.map((r) => displayWidth(r[i] ?? ''))));
   const floor = head.map((h, i) => Math.min(natural[i], Math.max(4, h.length)));
   const w = widths(natural, floor, width);
-  return all.map((r) => {
-    const line = r.map((cell, i) => (i === r.length - 1 ? fit(cell ?? '', w[i]) : pad(fit(cell ?? '', w[i]), w[i])))
-      .join(' '.repeat(GAP)).trimEnd();
-    return fit(line, width);
-  }).join('\n');
+  return all
+    .map((r) => {
+      const line = r
+        .map((cell, i) => (i === r.length - 1 ? fit(cell ?? '', w[i]) : pad(fit(cell ?? '', w[i]), w[i])))
+        .join(' '.repeat(GAP))
+        .trimEnd();
+      return fit(line, width);
+    })
+    .join('\n');
 }
 
 /** Text wrapped at word boundaries to `width`, each line after the first indented by `indent` spaces. */
@@ -92,7 +104,9 @@ export function hang(prefix: string, text: string, width: number): string {
   const indent = displayWidth(prefix);
   // too little room beside the prefix: the text goes under it, indented by two
   if (width - indent < 20) {
-    const under = wrap(text, Math.max(1, width - 2), 0).split('\n').map((l) => fit(`  ${l}`, width));
+    const under = wrap(text, Math.max(1, width - 2), 0)
+      .split('\n')
+      .map((l) => fit(`  ${l}`, width));
     return [fit(prefix.trimEnd(), width), ...under].join('\n');
   }
   const body = wrap(text, width - indent, 0).split('\n');
@@ -112,7 +126,10 @@ export function commandLines(cmd: string, width: number, indent = 2): string {
   let word = '';
   for (const ch of cmd) {
     if (ch === "'") quoted = !quoted;
-    if (ch === ' ' && !quoted) { words.push(word); word = ''; } else word += ch;
+    if (ch === ' ' && !quoted) {
+      words.push(word);
+      word = '';
+    } else word += ch;
   }
   words.push(word);
   const lines: string[] = [];

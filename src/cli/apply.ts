@@ -7,10 +7,6 @@ import { InterruptedError, MultiHostError, MvnetError } from '../errors.ts';
 import { context, livePlan, withLock } from './context.ts';
 import { canAsk, confirm } from './confirm.ts';
 import { EXIT, printJson } from './output.ts';
-import { LOOK } from './look.ts';
-import { checkText } from '../render/check.ts';
-import type { Engine } from '../engine/engine.ts';
-import type { Plan } from '../plan/types.ts';
 import { progress } from './progress.ts';
 import { moved, readSavedPlan, savedTopology, type SavedPlan } from './saved-plan.ts';
 import { arm } from './signals.ts';
@@ -31,7 +27,7 @@ function interrupted(e: unknown, all: Change[], done: Change[]): never {
   throw e;
 }
 
-export async function applyCommand(o: { file: string; json?: boolean; wait?: string; check?: boolean }, planFile?: string): Promise<number> {
+export async function applyCommand(o: { file: string; json?: boolean; wait?: string }, planFile?: string): Promise<number> {
   const saved = planFile ? readSavedPlan(planFile) : null;
   if (planFile && !saved) {
     throw new MvnetError('usage', `${planFile} is not a saved plan`, undefined, `make one with mvnet plan -o ${planFile}, or give a topology file with -f`);
@@ -46,7 +42,6 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
     const { plan, cluster } = await livePlan(ctx);
     if (saved) refuseMoved(planFile!, saved, plan.engine === 'swarm' ? swarmChanges(plan, await readSwarm(plan, ctx.hosts)) : changesFor(plan, cluster));
-    if (o.check !== false) await lanGate(plan, ctx.hosts, say);
     if (plan.engine === 'swarm') {
       const t0 = Date.now();
       const changes = await applySwarm(plan, ctx.hosts, report);
@@ -59,21 +54,6 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   else if (r.changes.length === 0) process.stdout.write(`nothing to change: ${plan.hosts.length} hosts, ${plan.engine === 'swarm' ? `${plan.services.length} services` : `${plan.containers.length} containers`} already as planned (${r.ms} ms)\n`);
   else process.stdout.write(`applied ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} on ${new Set(r.changes.map((c) => c.host)).size} host(s) in ${(r.ms / 1000).toFixed(1)} s\n`);
   return 0;
-}
-
-/**
- * Before the first apply between two hosts, the LAN is checked: can macvlan cross it? Pairs already checked are
- * remembered (per engine and address); a LAN that drops foreign MACs stops apply unless --no-check.
- */
-async function lanGate(plan: Plan, hosts: Map<string, Engine>, say: (m: string) => void): Promise<void> {
-  if (plan.hosts.filter((h) => h.containers.length > 0).length < 2) return;
-  const { checkUnknownPairs } = await import('../engine/check.ts');
-  const c = await checkUnknownPairs(plan, hosts);
-  if (c.asked) say(`checked the LAN between ${c.asked} host pair(s) not checked before: ${c.pairs.filter((p) => p.crosses).length} of ${c.pairs.length} let macvlan cross`);
-  if (c.pairs.every((p) => p.crosses)) return;
-  const text = checkText({ pairs: c.pairs, failed: c.failed }, plan.hosts.map((h) => h.name), LOOK.width);
-  throw new MvnetError('preflight', `macvlan cannot cross this LAN; nothing was applied\n${text}`, undefined,
-    'fix the LAN as above, or apply anyway with --no-check (lan.switch: port-security in the file makes the prediction say so)');
 }
 
 /** A saved plan is applied only while the hosts call for exactly its changes. */

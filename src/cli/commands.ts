@@ -31,7 +31,6 @@ export function register(program: Command, run: Run): void {
   withFile(program.command('apply').argument('[plan]', 'a plan saved by mvnet plan -o (instead of -f)')
     .description('create or converge the networks and containers on every host'))
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0')
-    .option('--no-check', 'do not check (once per host pair) that macvlan can cross the LAN')
     .action(run(async (o, planFile) => (await import('./apply.ts')).applyCommand(o, planFile)));
   withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else (asks first on a terminal)'))
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').option('-y, --yes', 'do not ask')

@@ -63,7 +63,7 @@ export class DockerEngine implements Engine {
   private patientClient?: Docker;
   private readonly options: Docker.DockerOptions;
   private cachedInfo?: EngineInfo;
-  private cachedSystem?: Promise<{ NCPU?: number }>;
+  private cachedCpus?: Promise<number>;
 
   constructor(readonly host: string, readonly endpoint: string) {
     this.options = dockerOptions(endpoint, host);
@@ -109,13 +109,8 @@ export class DockerEngine implements Engine {
   }
 
   async cpus(): Promise<number> {
-    return (await this.systemInfo()).NCPU ?? 1;
-  }
-
-  /** /info, asked once */
-  private systemInfo(): Promise<{ NCPU?: number }> {
-    this.cachedSystem ??= this.docker.info().catch(this.wrap('info'));
-    return this.cachedSystem;
+    this.cachedCpus ??= this.docker.info().then((i: { NCPU?: number }) => i.NCPU ?? 1).catch(this.wrap('info'));
+    return this.cachedCpus;
   }
 
   async networks(filterLabels: Record<string, string> = {}): Promise<LiveNetwork[]> {
@@ -244,32 +239,13 @@ export class DockerEngine implements Engine {
     return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
   }
 
-  private helperHostConfig(opts: HelperOptions): Record<string, unknown> {
-    return {
-      NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
-      Privileged: opts.privileged ?? false,
-      PidMode: opts.pidHost ? 'host' : undefined,
-      CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW', ...(opts.capAdd ?? [])],
-    };
-  }
-
-  async startHelper(opts: HelperOptions): Promise<string> {
-    const c = await this.docker.createContainer({
-      Image: opts.image, Cmd: opts.cmd, Labels: opts.labels,
-      HostConfig: { ...this.helperHostConfig(opts), AutoRemove: true },
-    }).catch(this.wrap('create helper container'));
-    try {
-      await c.start();
-    } catch (e) {
-      await c.remove({ force: true }).catch(() => {});
-      return this.wrap('start helper container')(e);
-    }
-    return c.id;
-  }
-
   async helper(opts: HelperOptions): Promise<ExecResult> {
     const c = await this.docker.createContainer({
-      Image: opts.image, Cmd: opts.cmd, Labels: opts.labels, HostConfig: this.helperHostConfig(opts),
+      Image: opts.image, Cmd: opts.cmd, Labels: opts.labels,
+      HostConfig: {
+        NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
+        Privileged: opts.privileged ?? false, PidMode: opts.pidHost ? 'host' : undefined, CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW', ...(opts.capAdd ?? [])],
+      },
     }).catch(this.wrap('create helper container'));
     try {
       await c.start().catch(this.wrap('start helper container'));

@@ -84,8 +84,6 @@ export interface Engine {
    * `pidHost` it sees the host's processes (entering their network namespaces needs SYS_ADMIN and SYS_PTRACE).
    */
   helper(opts: HelperOptions): Promise<ExecResult>;
-  /** A helper left running (removed by the engine when it ends); the caller removes it when done with it. */
-  startHelper(opts: HelperOptions): Promise<string>;
 }
 
 export interface HelperOptions {

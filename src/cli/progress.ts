@@ -1,3 +1,4 @@
+import { hang } from '../render/columns.ts';
 import { LOOK } from './look.ts';
 
 /** Progress on long work: to stderr, so stdout stays clean for --json. Plain lines when not a TTY. */
@@ -6,6 +7,8 @@ export function progress(quiet = false): (msg: string) => void {
   const t0 = Date.now();
   return (msg: string) => {
     const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
-    process.stderr.write(LOOK.color && process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m ${msg}\n` : `${t}s ${msg}\n`);
+    // fitted to the terminal like the rest: a long message continues under itself
+    const text = hang(`${t}s `, msg, LOOK.width);
+    process.stderr.write(LOOK.color && process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m${text.slice(t.length + 1)}\n` : `${text}\n`);
   };
 }

@@ -21,11 +21,15 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
     n.name, formatCidr(n.subnet), formatIp(n.gateway), n.mode, n.vlan ? String(n.vlan) : '-', n.hostAccess ? 'shim' : 'no',
   ]), width));
   out.push('');
-  out.push(columns(['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim'], plan.hosts.flatMap((h) => {
+  const hostRows = plan.hosts.flatMap((h) => {
     const rows = h.networks.map((n) => [h.name, formatIp(h.address), n.network, n.link, formatCidr(n.range), n.rangeFrom,
       n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-']);
     return rows.length ? rows : [[h.name, formatIp(h.address), '-', '-', '-', '-', '-', '-']];
-  }), width));
+  });
+  // a column that says nothing anywhere (no aux-address, no shim) is left out, so addresses are never cut
+  const hostHead = ['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim'];
+  const keep = hostHead.map((_, k) => k < 6 || hostRows.some((r) => r[k] !== '-'));
+  out.push(columns(hostHead.filter((_, k) => keep[k]), hostRows.map((r) => r.filter((_, k) => keep[k])), width));
   if (plan.containers.length) {
     out.push('');
     out.push(columns(['container', 'network', 'ip', 'mac'], plan.containers.map((c) => {
@@ -58,7 +62,7 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
     });
     const need = Math.max(...g.split('\n').map(displayWidth));
     out.push('');
-    if (need <= width) out.push('Matrix (rows send, columns answer; ✓ reachable, ✗ unreachable, · not probed):', g);
+    if (need <= width) out.push('Matrix (rows send, columns answer):', '✓ reachable, ✗ unreachable, · not probed', g);
     else out.push(`(the matrix of every endpoint needs ${need} columns: a wider terminal or --wide shows it)`);
   }
   return out.join('\n');

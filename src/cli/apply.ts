@@ -10,6 +10,11 @@ import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
 import { moved, readSavedPlan, savedTopology, type SavedPlan } from './saved-plan.ts';
 import { arm } from './signals.ts';
+import { lanGate } from '../engine/check.ts';
+import type { Plan } from '../plan/types.ts';
+import type { Engine } from '../engine/engine.ts';
+import { checkText } from '../render/check.ts';
+import { LOOK } from './look.ts';
 
 export function describeChange(c: Change): string {
   return `${c.host}: ${c.action} ${c.kind} ${c.name} (${c.reason}${c.drift ? ', drift' : ''})`;
@@ -27,7 +32,7 @@ function interrupted(e: unknown, all: Change[], done: Change[]): never {
   throw e;
 }
 
-export async function applyCommand(o: { file: string; json?: boolean; wait?: string }, planFile?: string): Promise<number> {
+export async function applyCommand(o: { file: string; json?: boolean; wait?: string; check?: boolean }, planFile?: string): Promise<number> {
   const saved = planFile ? readSavedPlan(planFile) : null;
   if (planFile && !saved) {
     throw new MvnetError('usage', `${planFile} is not a saved plan`, undefined, `make one with mvnet plan -o ${planFile}, or give a topology file with -f`);
@@ -41,6 +46,7 @@ export async function applyCommand(o: { file: string; json?: boolean; wait?: str
   };
   const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
     const { plan, cluster } = await livePlan(ctx);
+    if (o.check !== false) await gate(plan, ctx.hosts, say);
     if (saved) refuseMoved(planFile!, saved, plan.engine === 'swarm' ? swarmChanges(plan, await readSwarm(plan, ctx.hosts)) : changesFor(plan, cluster));
     if (plan.engine === 'swarm') {
       const t0 = Date.now();
@@ -97,4 +103,17 @@ export async function destroyCommand(o: { file: string; json?: boolean; wait?: s
   }
   if (r.kept.length) throw new MultiHostError('conflict', r.kept, `destroy left ${r.kept.length} network(s) that something else still uses`);
   return 0;
+}
+
+/** Refuses (changing nothing) when the LAN between the macvlan hosts drops frames from foreign MACs. */
+async function gate(plan: Plan, hosts: Map<string, Engine>, say: (m: string) => void): Promise<void> {
+  const g = await lanGate(plan, hosts, (n) => say(`checking that the LAN carries macvlan frames between ${n} hosts ` +
+    '(once per host pair, then remembered; about 3 s)'));
+  if (!g.blocked) return;
+  const names = plan.hosts.map((h) => h.name).filter((h) => g.blocked!.pairs.some((p) => p.from === h) ||
+    g.blocked!.failed.some((f) => f.host === h));
+  throw new MvnetError('preflight', 'the LAN does not carry frames from foreign MACs between the hosts, so macvlan ' +
+    `containers could not reach across them; nothing was applied\n\n${checkText(g.blocked, names, LOOK.width)}`, undefined,
+  'fix the LAN as above (or use driver: routed networks), or deploy anyway with mvnet apply --no-check ' +
+    '(then cross-host pairs fail; verify says which)');
 }

@@ -11,7 +11,7 @@ import { arm } from './signals.ts';
 export async function checkCommand(o: { file: string; json?: boolean }): Promise<number> {
   const ctx = context(o.file, arm());
   const p = makePlan(ctx.topo);
-  progress(o.json)(`probing the LAN between ${p.hosts.length} hosts (a macvlan probe on each, about 10 s)`);
+  progress(o.json)(`probing the LAN between ${p.hosts.length} hosts (a macvlan probe on each, a few seconds)`);
   const c = await checkLan(p, ctx.hosts);
   const ok = c.pairs.every((x) => x.crosses) && c.failed.length === 0;
   if (o.json) printJson({ topology: p.name, crosses: ok, pairs: c.pairs, failed: c.failed });

@@ -31,6 +31,7 @@ export function register(program: Command, run: Run): void {
   withFile(program.command('apply').argument('[plan]', 'a plan saved by mvnet plan -o (instead of -f)')
     .description('create or converge the networks and containers on every host'))
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0')
+    .option('--no-check', 'do not check that the LAN carries macvlan frames between hosts (apply checks each host pair once)')
     .action(run(async (o, planFile) => (await import('./apply.ts')).applyCommand(o, planFile)));
   withFile(program.command('destroy').description('remove what the topology owns on every host, nothing else (asks first on a terminal)'))
     .option('--wait <SECONDS>', 'wait this long for another run\'s lock', '0').option('-y, --yes', 'do not ask')

@@ -14,6 +14,8 @@ import type { Engine } from './engine.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { labels } from './labels.ts';
 import { onAll } from './cluster.ts';
+import { hostFacts } from './preflight.ts';
+import { crossingPairs, pairKey, rememberCrossing, type HostSide } from './lan-memo.ts';
 
 export interface LanCheck {
   /** each ordered pair of hosts: did frames from a foreign MAC cross from `from` to `to` (and back)? */
@@ -22,13 +24,16 @@ export interface LanCheck {
   failed: { host: string; why: string }[];
 }
 
-/** Seconds the probes ping for, and the second each one ends at (counted from its own start). */
+/**
+ * Seconds a probe pings for (at most), and how long it stays up after all its peers answered: a peer's probe may
+ * come up a moment later than this one and still needs an answer from it.
+ */
 const PING_S = 6;
-const HOLD_S = 9;
+const GRACE_S = 2;
 
 const SCRIPT = `
 parent=$1; me=$2; shift 2
-unshare -n sleep ${HOLD_S + 5} & P=$!
+unshare -n sleep ${PING_S + GRACE_S + 5} & P=$!
 sleep 0.3
 dev=mvchk$$
 ip link add link "$parent" name "$dev" type macvlan mode bridge ||
@@ -39,27 +44,31 @@ nsenter -t "$P" -n ip addr add "$me" dev "$dev"
 nsenter -t "$P" -n ip link set "$dev" up
 start=$(date +%s)
 echo "ready"
+pids=""
 for t in "$@"; do
-  ok=0
-  while [ $(( $(date +%s) - start )) -lt ${PING_S} ]; do
-    if nsenter -t "$P" -n ping -c 1 -W 1 "$t" >/dev/null 2>&1; then ok=1; break; fi
-  done
-  echo "to $t $ok"
+  ( ok=0
+    while [ $(( $(date +%s) - start )) -lt ${PING_S} ]; do
+      if nsenter -t "$P" -n ping -c 1 -W 1 "$t" >/dev/null 2>&1; then ok=1; break; fi
+      sleep 0.2
+    done
+    echo "to $t $ok" ) &
+  pids="$pids $!"
 done
-while [ $(( $(date +%s) - start )) -lt ${HOLD_S} ]; do sleep 0.2; done
+wait $pids
+sleep ${GRACE_S}
 kill "$P"
 `;
 
 export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<LanCheck> {
   const net = 1 + Math.floor(Math.random() * 254);
-  const names = plan.hosts.map((h) => h.name);
+  const names = plan.hosts.map((h) => h.name).filter((h) => hosts.has(h));
   const ipOf = (i: number) => formatIp(((169 << 24) | (254 << 16) | (net << 8) | (i + 1)) >>> 0);
   const out: LanCheck = { pairs: [], failed: [] };
   await onAll(
     hosts,
     async (e) => {
       const i = names.indexOf(e.host);
-      const h = plan.hosts[i];
+      const h = plan.hosts.find((x) => x.name === e.host)!;
       await ensureHelperImage(e);
       const targets = names
         .map((_, j) => j)
@@ -89,4 +98,46 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
   );
   out.pairs.sort((a, b) => names.indexOf(a.from) - names.indexOf(b.from) || names.indexOf(a.to) - names.indexOf(b.to));
   return out;
+}
+
+/** Hosts whose containers' frames cross the LAN with foreign MACs: those with a macvlan network. */
+export function macvlanHosts(plan: Plan): string[] {
+  return plan.hosts.filter((h) => h.networks.length > 0).map((h) => h.name);
+}
+
+export interface LanGate {
+  /** host pairs that were checked just now (none when every pair was known to cross) */
+  checked: number;
+  /** the check's result when some pair does not cross (or a probe failed) */
+  blocked?: LanCheck;
+}
+
+/**
+ * Apply's gate: runs `checkLan` on the macvlan hosts of pairs not known to cross (see lan-memo.ts) and remembers
+ * the pairs that crossed both ways. A host whose LAN interface is missing is left to preflight, which names it.
+ */
+export async function lanGate(plan: Plan, hosts: Map<string, Engine>, checking?: (hosts: number) => void): Promise<LanGate> {
+  const names = macvlanHosts(plan).filter((h) => hosts.has(h));
+  if (names.length < 2) return { checked: 0 };
+  const sides = new Map<string, HostSide>();
+  await Promise.all(names.map(async (n) => {
+    const e = hosts.get(n)!;
+    const iface = plan.hosts.find((h) => h.name === n)!.interface;
+    const mac = (await hostFacts(e, plan.name)).macs[iface];
+    if (mac) sides.set(n, { endpoint: e.endpoint, iface, mac });
+  }));
+  const known = crossingPairs();
+  const unknown: [string, string][] = [];
+  const list = [...sides.keys()];
+  list.forEach((a, i) => list.slice(i + 1).forEach((b) => {
+    if (!known.has(pairKey(sides.get(a)!, sides.get(b)!))) unknown.push([a, b]);
+  }));
+  if (unknown.length === 0) return { checked: 0 };
+  const involved = new Set(unknown.flat());
+  checking?.(involved.size);
+  const c = await checkLan(plan, new Map([...hosts].filter(([h]) => involved.has(h))));
+  const crosses = (a: string, b: string) => c.pairs.some((p) => p.from === a && p.to === b && p.crosses);
+  const good = unknown.filter(([a, b]) => crosses(a, b) && crosses(b, a));
+  rememberCrossing(good.map(([a, b]) => pairKey(sides.get(a)!, sides.get(b)!)));
+  return good.length === unknown.length && c.failed.length === 0 ? { checked: unknown.length } : { checked: unknown.length, blocked: c };
 }

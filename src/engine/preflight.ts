@@ -8,7 +8,12 @@ import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
-export interface HostFacts { ifaces: string[]; forwards: boolean }
+export interface HostFacts {
+  ifaces: string[];
+  forwards: boolean;
+  /** each interface's MAC address (interfaces that have one) */
+  macs: Record<string, string>;
+}
 
 /** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
 export const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"';
@@ -17,7 +22,12 @@ const facts = new Map<string, Promise<HostFacts>>();
 export function parseFacts(out: string): HostFacts {
   const lines = out.split('\n');
   const ifaces = lines.map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-  return { ifaces, forwards: lines.includes('forward 1') };
+  const macs: Record<string, string> = {};
+  for (const l of lines) {
+    const m = /^\d+:\s+([^:@\s]+).*\slink\/ether\s+([0-9a-f:]{17})/.exec(l);
+    if (m) macs[m[1]] = m[2];
+  }
+  return { ifaces, forwards: lines.includes('forward 1'), macs };
 }
 
 /** Facts read by someone else for this run (the lock's container prints them as it starts: see lock.ts). */

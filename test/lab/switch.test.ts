@@ -5,10 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson } from './helpers.ts';
+import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson, ROOT } from './helpers.ts';
 
 test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same host ✓, verify = oracle; check says so', async (t) => {
   const { file, name, doc } = labTopology(t, 'seed-port-security.yaml', 'swps');
@@ -35,8 +37,17 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
     assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
     assert.deepEqual(ipJson(`mv_${name}_h_${h}`, 'link', 'show').filter((l: any) => l.ifname.startsWith('mvchk')), []);
   }
+  // apply checks the LAN first and refuses, changing nothing; --no-check deploys anyway
+  const refused = mv('apply', '-f', file);
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /does not carry frames from foreign MACs.*nothing was applied/s);
+  assert.match(refused.stderr, /--no-check/);
+  for (const h of ['host1', 'host2']) {
+    assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
+    assert.deepEqual((await docker(name, h).listNetworks()).filter((n) => n.Driver === 'macvlan'), []);
+  }
   // apply, verify, and the oracle
-  assert.equal(mv('apply', '-f', file).status, 0);
+  assert.equal(mv('apply', '-f', file, '--no-check').status, 0);
   const ver = mvJson('verify', '-f', file);
   assert.equal(ver.status, 0, JSON.stringify(ver.json.pairs.filter((p: any) => !p.match)));
   assert.equal(ver.json.mismatches, 0);
@@ -55,10 +66,23 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
   assert.ok(cross.some((p: any) => /mvnet check -f/.test(p.why)), 'the difference points at mvnet check');
 });
 
-test('mvnet check on a plain LAN: every pair crosses, exit 0', async (t) => {
+test('mvnet check on a plain LAN: every pair crosses, exit 0; apply checks each host pair once', async (t) => {
   const { file } = labTopology(t, 'seed.yaml', 'swok');
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   const check = mvJson('check', '-f', file);
   assert.equal(check.status, 0, check.stderr);
   assert.deepEqual(check.json.pairs.map((p: any) => p.crosses), [true, true]);
+  const cache = mkdtempSync(join(tmpdir(), 'mvnet-cache-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
+  const env = { ...process.env, XDG_CACHE_HOME: cache };
+  const first = spawnSync(join(ROOT, 'bin/mvnet'), ['apply', '-f', file], { encoding: 'utf8', env });
+  assert.equal(first.status, 0, first.stderr);
+  assert.match(first.stderr, /checking that the LAN carries macvlan frames between 2 hosts/);
+  // remembered: the pair, by both hosts' endpoints, interfaces and MACs
+  const memo = JSON.parse(readFileSync(join(cache, 'mvnet', 'lan-checks.json'), 'utf8'));
+  assert.equal(Object.keys(memo).length, 1);
+  assert.match(Object.keys(memo)[0], /host1.* ens33 ([0-9a-f]{2}:){5}[0-9a-f]{2} \| .*host2.* ens33 /);
+  const again = spawnSync(join(ROOT, 'bin/mvnet'), ['apply', '-f', file], { encoding: 'utf8', env });
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stderr, /checking that the LAN/);
 });

@@ -47,7 +47,8 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   await discover(ctx);
   const shims = ctx.topo.networks.some((n) => n.hostAccess);
   const everyone = new Map([...ctx.hosts, ...ctx.former]);
-  const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims), 'reading live state');
+  const routed = ctx.topo.networks.filter((n) => n.driver === 'routed').map((n) => n.subnet);
+  const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims, routed), 'reading live state');
   const fileLive = new Map([...live].filter(([h]) => ctx.hosts.has(h)));
   return { plan: plan(ctx.topo, pinsFrom(fileLive)), cluster: { hosts: ctx.hosts, former: ctx.former, live } };
 }

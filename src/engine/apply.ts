@@ -1,6 +1,7 @@
 /** Apply and destroy: converge every host to the plan at once, touching only what the labels say mvnet owns. */
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
+import { parseCidr } from '../net/ipv4.ts';
 import { onAll } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
 import { diffHost, type Change, type Live } from './diff.ts';
@@ -9,6 +10,7 @@ import { L } from './labels.ts';
 import { sameMembers, writeRecord, type Members } from './membership.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
+import { liveRoutes, setRoutes, type RouteSpec } from './routes.ts';
 import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
@@ -36,7 +38,7 @@ export function desiredAll(plan: Plan): Map<string, Desired> {
   return new Map(plan.hosts.map((h) => [h.name, desiredFor(plan, h)]));
 }
 
-const nothing = (host: string): Desired => ({ host, networks: [], containers: [], shims: [] });
+const nothing = (host: string): Desired => ({ host, networks: [], containers: [], shims: [], routes: [] });
 
 /** The members a file's hosts make: host name -> engine endpoint. */
 export function membersOf(hosts: Map<string, Engine>): Members {
@@ -79,6 +81,7 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   const cont = changes.filter((c) => c.kind === 'container');
   const nets = changes.filter((c) => c.kind === 'network');
   const shims = changes.filter((c) => c.kind === 'shim');
+  const routes = changes.filter((c) => c.kind === 'route');
   const removed = (c: Change) => c.action === 'remove' || c.action === 'recreate';
   const made = (c: Change) => c.action === 'create' || c.action === 'recreate';
   // 1. containers that go away or are remade
@@ -95,6 +98,13 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
   // 3. networks, shims, 4. containers, 5. restarts
   for (const n of nets.filter(made)) await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
   for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
+  if (routes.length) {
+    // one helper for all of a host's routes
+    routes.forEach((r) => report(r, 'start'));
+    const del = routes.filter(removed).map((r) => JSON.parse(r.liveId!) as RouteSpec);
+    await setRoutes(e, topology, routes.filter(made).map((r) => want.routes.find((x) => x.to === r.name)!), del);
+    routes.forEach((r) => report(r, 'done'));
+  }
   // as many at once as the engine's machine can work on: dockerd, containerd and runc are CPU-bound here
   const width = cont.some((c) => made(c) || c.action === 'start') ? Math.min(16, Math.max(2, 2 * (await e.cpus()))) : 1;
   await pool(cont.filter(made), width, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
@@ -211,6 +221,14 @@ Promise<DestroyResult> {
     const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
     const ours = all.filter((c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''));
     await pool(ours, 8, async (c) => { await e.removeContainer(c.id); say(e.host, `container ${c.name}`); });
+    // a routed network's routes go before its networks, whose labels name the subnets they lie in
+    const routed = networks.map((n) => parseCidr(n.labels[L.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
+    if (routed.length) {
+      await ensureHelperImage(e);
+      const routes = await liveRoutes(e, topology, routed);
+      await setRoutes(e, topology, [], routes);
+      for (const r of routes) say(e.host, `route ${r.to} via ${r.via}`);
+    }
     let clean = true;
     for (const n of networks) {
       const users = all.filter((c) => !ours.includes(c) && c.networks[n.name]);

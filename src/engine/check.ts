@@ -102,7 +102,8 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
 
 /** Hosts whose containers' frames cross the LAN with foreign MACs: those with a macvlan network. */
 export function macvlanHosts(plan: Plan): string[] {
-  return plan.hosts.filter((h) => h.networks.length > 0).map((h) => h.name);
+  const macvlan = new Set(plan.networks.filter((n) => n.driver !== 'routed').map((n) => n.name));
+  return plan.hosts.filter((h) => h.networks.some((n) => macvlan.has(n.network))).map((h) => h.name);
 }
 
 export interface LanGate {

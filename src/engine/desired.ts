@@ -5,14 +5,30 @@ import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
 import { L, labels, specHash } from './labels.ts';
 import { desiredShims, type ShimSpec } from './shim.ts';
+import { desiredRoutes, type RouteSpec } from './routes.ts';
 
 export interface DesiredNetwork extends NetworkCreate { spec: string }
 export interface DesiredContainer extends ContainerCreate { spec: string; id: string }
-export interface Desired { host: string; networks: DesiredNetwork[]; containers: DesiredContainer[]; shims: ShimSpec[] }
+export interface Desired {
+  host: string;
+  networks: DesiredNetwork[];
+  containers: DesiredContainer[];
+  shims: ShimSpec[];
+  routes: RouteSpec[];
+}
 
 export function desiredFor(plan: Plan, h: HostPlan): Desired {
   const networks = h.networks.map((hn) => {
     const net = plan.networks.find((n) => n.name === hn.network)!;
+    if (net.driver === 'routed') {
+      // the host's own segment: a bridge network on its range, the host at the gateway address
+      const body = { name: net.name, driver: 'routed', subnet: formatCidr(hn.range), gateway: formatIp(hn.gateway),
+        aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])) };
+      const spec = specHash(body);
+      const extra = { [L.spec]: spec, [L.range]: body.subnet, [L.body]: JSON.stringify(body), [L.routed]: formatCidr(net.subnet) };
+      return { ...body, driver: 'bridge' as const, parent: hn.link, mode: 'bridge', ipRange: body.subnet, spec,
+        labels: labels(plan.name, 'network', h.name, net.name, extra) };
+    }
     const body = {
       name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(hn.gateway),
       ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
@@ -20,7 +36,7 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const spec = specHash(body);
     const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange, [L.body]: JSON.stringify(body) };
     if (hn.shimName) extra[L.shim] = hn.shimName;
-    return { ...body, spec, labels: labels(plan.name, 'network', h.name, net.name, extra) };
+    return { ...body, driver: 'macvlan' as const, spec, labels: labels(plan.name, 'network', h.name, net.name, extra) };
   });
   const containers = h.containers.map((c) => {
     const netSpec = networks.find((n) => n.name === c.network)!.spec;
@@ -32,5 +48,5 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };
     return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, extra) };
   });
-  return { host: h.name, networks, containers, shims: desiredShims(plan, h) };
+  return { host: h.name, networks, containers, shims: desiredShims(plan, h), routes: desiredRoutes(h) };
 }

@@ -3,13 +3,14 @@ import type { LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import { L } from './labels.ts';
 import type { LiveShim } from './shim.ts';
+import type { RouteSpec } from './routes.ts';
 import type { MemberRecord } from './membership.ts';
 
 export type Action = 'create' | 'recreate' | 'remove' | 'start' | 'scale';
 
 export interface Change {
   host: string;
-  kind: 'network' | 'container' | 'shim' | 'service' | 'record';
+  kind: 'network' | 'container' | 'shim' | 'route' | 'service' | 'record';
   name: string;
   action: Action;
   /** why: "not there", "changed in the file", or the drift seen */
@@ -64,6 +65,8 @@ export interface Live {
   containers: LiveContainer[];
   /** read only where host access is or was in use */
   shims?: LiveShim[];
+  /** a routed network's routes (mvnet's protocol, inside the topology's routed subnets); read only where one is or was */
+  routes?: RouteSpec[];
   /** this host's membership record(s) */
   record?: MemberRecord;
   /** containers that are not this topology's, attached to one of its networks */
@@ -126,5 +129,26 @@ export function diffHost(want: Desired, live: Live): Change[] {
   for (const l of live.shims ?? []) {
     if (!want.shims.some((s) => s.name === l.name)) changes.push({ host, kind: 'shim', name: l.name, action: 'remove', reason: 'host access no longer in the file', drift: false, liveId: l.alias });
   }
+  changes.push(...routeChanges(host, want.routes, live.routes));
   return changes;
+}
+
+/** Routes by destination: missing, pointing elsewhere (recreated), or no longer planned. `liveId`: the live route. */
+function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] | undefined): Change[] {
+  if (!live) return want.map((r) => ({ host, kind: 'route', name: r.to, action: 'create', reason: `via ${r.via}`, drift: false }));
+  const out: Change[] = [];
+  for (const r of want) {
+    const l = live.find((x) => x.to === r.to);
+    if (!l) out.push({ host, kind: 'route', name: r.to, action: 'create', reason: `via ${r.via}`, drift: false });
+    else if (l.via !== r.via || l.dev !== r.dev) {
+      out.push({ host, kind: 'route', name: r.to, action: 'recreate', reason: `live via ${l.via} dev ${l.dev}`, drift: false,
+        liveId: JSON.stringify(l), fields: fieldChanges({ via: l.via, dev: l.dev }, { via: r.via, dev: r.dev }) });
+    }
+  }
+  for (const l of live) {
+    if (!want.some((r) => r.to === l.to)) {
+      out.push({ host, kind: 'route', name: l.to, action: 'remove', reason: 'no longer planned', drift: false, liveId: JSON.stringify(l) });
+    }
+  }
+  return out;
 }

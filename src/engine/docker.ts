@@ -132,10 +132,26 @@ export class DockerEngine implements Engine {
   }
 
   async createNetwork(n: NetworkCreate): Promise<string> {
+    if (n.driver === 'bridge') return this.createSegment(n);
     const net = await this.docker.createNetwork({
       Name: n.name, Driver: 'macvlan', CheckDuplicate: true, Labels: n.labels,
       Options: { parent: n.parent, macvlan_mode: n.mode },
       IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux }] as never },
+    }).catch(this.wrap(`create network ${n.name}`));
+    return net.id;
+  }
+
+  /**
+   * A routed network's segment: a bridge network on the host's range, without masquerading (the containers keep
+   * their addresses on the LAN); from Docker 27, gateway mode "routed" also lets the LAN reach them directly.
+   */
+  private async createSegment(n: NetworkCreate): Promise<string> {
+    const major = Number((await this.info()).version.split('.')[0]);
+    const options: Record<string, string> = { 'com.docker.network.bridge.enable_ip_masquerade': 'false' };
+    if (major >= 27) options['com.docker.network.bridge.gateway_mode_ipv4'] = 'routed';
+    const net = await this.docker.createNetwork({
+      Name: n.name, Driver: 'bridge', CheckDuplicate: true, Labels: n.labels, Options: options,
+      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux }] as never },
     }).catch(this.wrap(`create network ${n.name}`));
     return net.id;
   }

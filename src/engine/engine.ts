@@ -29,6 +29,8 @@ export interface LiveContainer {
 
 export interface NetworkCreate {
   name: string;
+  /** macvlan, or bridge for a routed network's per-host segment */
+  driver: 'macvlan' | 'bridge';
   parent: string;
   mode: string;
   subnet: string;

@@ -12,6 +12,8 @@ export const L = {
   range: 'mvnet.range',
   ip: 'mvnet.ip',
   shim: 'mvnet.shim',
+  /** on a routed network's per-host network: the cluster subnet its routes lie in */
+  routed: 'mvnet.routed',
   members: 'mvnet.members',
 } as const;
 

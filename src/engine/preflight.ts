@@ -78,12 +78,13 @@ function parentProblems(info: { version: string; onePerParent: boolean }, want: 
   for (const n of want.networks) {
     const sameName = nets.find((x) => x.name === n.name);
     if (sameName && sameName.labels[L.topology] !== g.topology) problems.push(`network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`);
+    if (n.driver === 'bridge') continue; // a routed network's segment hangs on no parent
     // networks this same apply removes first do not count
     const onParent = nets.filter((x) => x.driver === 'macvlan' && x.parent === n.parent && !g.removing.has(x.id)
       && !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name));
     const passthru = g.modes[n.name] === 'passthru';
     // networks of this same file on the same parent (reported once, on the later one)
-    const earlier = want.networks.slice(0, want.networks.indexOf(n)).filter((x) => x.parent === n.parent);
+    const earlier = want.networks.slice(0, want.networks.indexOf(n)).filter((x) => x.parent === n.parent && x.driver === 'macvlan');
     if (earlier.length > 0 && info.onePerParent) {
       problems.push(`network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} of this file; Docker ${info.version} allows one macvlan network per parent (before 27): give it another parent (hosts.HOST.parents) or run Docker 27 or later`);
     }

@@ -25,7 +25,7 @@ export type Progress = (msg: string) => void;
 /** Distinct parent interface names of a host, the LAN-address interface first. */
 export function hostParents(topo: Topology, host: string): string[] {
   const h = topo.hosts.find((x) => x.name === host)!;
-  const names = [h.interface, ...topo.networks.map((n) => h.parents[n.name] ?? n.parent)];
+  const names = [h.interface, ...topo.networks.filter((n) => n.driver !== 'routed').map((n) => h.parents[n.name] ?? n.parent)];
   return [...new Set(names)];
 }
 

@@ -154,6 +154,19 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     shims.set(`${h.name}/${net.name}`, s);
     used.add(s);
   }
+  // a routed network's segment on each host: the host's own address there (its containers' gateway)
+  const bridges = new Map<string, Ip>();
+  for (const net of topo.networks.filter((n) => n.driver === 'routed')) for (const h of topo.hosts) {
+    const r = ranges.get(`${h.name}/${net.name}`);
+    if (!r) continue;
+    const b = shimAddress(r.range);
+    if (used.has(b)) {
+      issues.push({ path: `networks.${net.name}`, message: `${formatIp(b)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`, hint: 'leave the last usable address of each host range free' });
+      continue;
+    }
+    bridges.set(`${h.name}/${net.name}`, b);
+    used.add(b);
+  }
   for (const t of pins.taken ?? []) used.add(t);
   const cursor = new Map<string, Ip>();
   const netByName = new Map(topo.networks.map((n) => [n.name, n]));
@@ -202,6 +215,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   for (const hp of hosts) for (const c of hp.containers) everyIp.push({ ip: c.ip, name: `${hp.name}-${c.name}` });
   for (const n of topo.networks) n.reserved.forEach((ip, i) => everyIp.push({ ip, name: `reserved${i}` }));
   for (const [key, ip] of shims) everyIp.push({ ip, name: `shim-${key.split('/')[0]}` });
+  for (const [key, ip] of bridges) everyIp.push({ ip, name: `host-${key.split('/')[0]}` });
   // Swarm hands out addresses itself: keep each range's own first and last address out of its reach
   if (topo.engine === 'swarm') for (const [key, r] of ranges) {
     const net = topo.networks.find((n) => n.name === key.split('/')[1])!;
@@ -218,14 +232,19 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       const shim = shims.get(`${h.name}/${net.name}`);
       const routerAtGateway = topo.devices.some((d) => d.kind === 'router' && d.addresses.some((a) => a.ip === net.gateway));
       // with host access and no router at the gateway, the host's shim is its containers' gateway
-      const gateway = shim !== undefined && !routerAtGateway ? shim : net.gateway;
+      const bridge = bridges.get(`${h.name}/${net.name}`);
+      const gateway = bridge ?? (shim !== undefined && !routerAtGateway ? shim : net.gateway);
       const own = new Set(hp.containers.filter((c) => c.network === net.name).map((c) => c.ip));
       const aux = within(sorted, r.range)
         .filter((e) => contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway);
+      const routed = net.driver === 'routed';
+      const routes = routed ? topo.hosts.filter((o) => o !== h && ranges.has(`${o.name}/${net.name}`))
+        .map((o) => ({ to: ranges.get(`${o.name}/${net.name}`)!.range, via: o.address })) : undefined;
       hp.networks.push({
-        network: net.name, parent: parentOf(h, net), link: linkOf(h, net), range: r.range, rangeFrom: r.from, aux,
+        network: net.name, parent: routed ? h.interface : parentOf(h, net), link: routed ? h.interface : linkOf(h, net),
+        range: r.range, rangeFrom: r.from, aux,
         shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
-        gateway,
+        gateway, ...(routes ? { routes } : {}),
       });
     }
   }

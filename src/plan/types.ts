@@ -34,8 +34,13 @@ export interface HostNetworkPlan {
   /** the host's own macvlan shim (hostAccess): its interface name and address */
   shim?: Ip;
   shimName?: string;
-  /** the containers' default gateway on this host: the network's gateway, or the host's shim (hostAccess without a router there) */
+  /**
+   * the containers' default gateway on this host: the network's gateway, or the host's shim (hostAccess without a
+   * router there), or for a routed network the host's own address on its segment
+   */
   gateway: Ip;
+  /** routed network: the routes this host needs, each other host's range through that host's LAN address */
+  routes?: { to: Cidr; via: Ip }[];
 }
 
 export interface HostPlan {

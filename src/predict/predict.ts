@@ -20,7 +20,8 @@ interface Iface {
   /** parent name (without VLAN) */
   parent: string;
   vlan?: number;
-  kind: 'parent' | 'macvlan';
+  /** segment: a routed network's per-host segment (a Linux bridge that only this host's containers are on) */
+  kind: 'parent' | 'macvlan' | 'segment';
   mode?: MacvlanMode;
   shim?: boolean;
   ip: Ip;
@@ -29,15 +30,17 @@ interface Iface {
   label: string;
 }
 
+interface Route { to: Cidr; iface: Iface; via?: Ip }
+
 interface Node {
   label: string;
   ifaces: Iface[];
   gateway?: Ip;
-  /** on-link routes through an interface (a shim) */
-  routes: { to: Cidr; iface: Iface }[];
+  /** routes through an interface: on-link (a shim), or through a gateway `via` (a routed network's other hosts) */
+  routes: Route[];
   forwards: boolean;
   /** made on first lookup */
-  table?: { to: Cidr; iface: Iface }[];
+  table?: Route[];
 }
 
 export interface Group {
@@ -73,6 +76,12 @@ function netOf(plan: Plan, name: string): NetworkSpec {
 function containerNode(plan: Plan, host: string, network: string, ip: Ip): Node {
   const net = netOf(plan, network);
   const hn = plan.hosts.find((h) => h.name === host)!.networks.find((n) => n.network === network)!;
+  if (net.driver === 'routed') {
+    return {
+      label: `${host}/container`, gateway: hn.gateway, routes: [], forwards: false,
+      ifaces: [{ host, parent: `seg:${network}`, kind: 'segment', ip, subnet: hn.range, label: `${host} segment of ${network}` }],
+    };
+  }
   return {
     label: `${host}/container`,
     ifaces: [{ host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: net.mode, ip, subnet: net.subnet, label: `${host} macvlan on ${hn.link}` }],
@@ -87,6 +96,11 @@ function hostNode(plan: Plan, host: string): Node {
     ifaces: [{ host, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${host} ${h.interface}` }],
   };
   for (const hn of h.networks) {
+    if (hn.routes) {
+      node.ifaces.push({ host, parent: `seg:${hn.network}`, kind: 'segment', ip: hn.gateway, subnet: hn.range,
+        label: `${host} segment of ${hn.network}` });
+      for (const r of hn.routes) node.routes.push({ to: r.to, iface: node.ifaces[0], via: r.via });
+    }
     if (hn.shim === undefined) continue;
     const net = netOf(plan, hn.network);
     const shim: Iface = { host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: 'bridge', shim: true, ip: hn.shim, subnet: { base: hn.shim, prefix: 32 }, label: `${host} shim ${hn.shimName} on ${hn.link}` };
@@ -107,8 +121,8 @@ function deviceNode(plan: Plan, name: string): Node {
 }
 
 /** A node's on-link subnets and routes, longest prefix first (the order a lookup wants), made once per node. */
-function table(node: Node): { to: Cidr; iface: Iface }[] {
-  node.table ??= [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes.map((r) => ({ to: r.to, iface: r.iface }))]
+function table(node: Node): Route[] {
+  node.table ??= [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes]
     .sort((x, y) => y.to.prefix - x.to.prefix);
   return node.table;
 }
@@ -116,7 +130,7 @@ function table(node: Node): { to: Cidr; iface: Iface }[] {
 /** Route lookup (longest prefix): the interface a packet for `dst` leaves by, and its next hop. */
 function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip } | null {
   const t = table(node);
-  for (const c of t) if (contains(c.to, dst)) return { iface: c.iface, nextHop: dst };
+  for (const c of t) if (contains(c.to, dst)) return { iface: c.iface, nextHop: c.via ?? dst };
   if (node.gateway !== undefined) {
     const g = node.gateway;
     return { iface: t.find((c) => contains(c.to, g))?.iface ?? node.ifaces[0], nextHop: g };
@@ -145,11 +159,13 @@ const L2 = {
   vlan: LINK(false, 'vlan-mismatch'), passthru: LINK(false, 'passthru-takes-parent'), lan: LINK(true, 'over-lan'),
   parent: LINK(false, 'parent-isolation'), private: LINK(false, 'private-mode'), bridge: LINK(true, 'same-host-bridge'),
   hairpin: LINK(true, 'vepa-hairpin'), noHairpin: LINK(false, 'vepa-no-hairpin'),
-  foreign: LINK(false, 'foreign-mac-dropped'),
+  foreign: LINK(false, 'foreign-mac-dropped'), segment: LINK(true, 'routed-segment'), apart: LINK(false, 'no-route'),
 };
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
 function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
+  // a routed network's segment holds one host's containers and that host, nothing else
+  if (a.kind === 'segment' || b.kind === 'segment') return a.host === b.host && a.parent === b.parent ? L2.segment : L2.apart;
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return L2.vlan;
   const passthruOn = (i: Iface) => i.kind === 'parent' && passthru.size > 0 && passthru.has(`${i.host}\n${i.parent}`);
   if (passthruOn(a) || passthruOn(b)) return L2.passthru;
@@ -197,7 +213,11 @@ function oneWay(w: World, src: Node, dst: Ip): Way {
     }
     first ??= r.iface;
     reason ??= r.iface.shim || o.iface.shim ? 'via-shim' : link.reason;
-    if (o.node.ifaces.some((i) => i.ip === dst)) return { ok: true, iface: first, reason };
+    if (o.node.ifaces.some((i) => i.ip === dst)) {
+      // forwarded by hosts, into or out of a routed network's segment
+      if (reason === 'via-router' && (first.kind === 'segment' || o.iface.kind === 'segment')) reason = 'routed-by-host';
+      return { ok: true, iface: first, reason };
+    }
     if (!o.node.forwards) {
       return { ok: false, reason: 'no-forwarding',
         detail: say(() => `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it`) };

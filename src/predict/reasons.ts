@@ -8,6 +8,8 @@ export type Reason =
   | 'vepa-hairpin'
   | 'via-shim'
   | 'via-router'
+  | 'routed-segment'
+  | 'routed-by-host'
   | 'parent-isolation'
   | 'private-mode'
   | 'vepa-no-hairpin'
@@ -39,6 +41,9 @@ export const REASON_TEXT: Record<Reason, string> = {
   'vepa-hairpin': 'VEPA sends the frame to the LAN switch, which reflects it back (hairpin)',
   'via-shim': 'the host reaches the macvlan network through its shim interface',
   'via-router': 'the router on the LAN forwards between the networks',
+  'routed-segment': 'the host\'s own segment of the routed network (a bridge holding this host and its containers)',
+  'routed-by-host': 'routed network: the hosts forward, each host\'s range is routed through that host\'s LAN address; ' +
+    'the LAN only sees the hosts\' own MACs',
   'parent-isolation': 'a macvlan child and its own parent interface cannot talk directly (kernel rule)',
   'private-mode': 'private mode forbids macvlan children of one parent to talk to each other',
   'vepa-no-hairpin': 'VEPA sends the frame to the LAN switch, which does not reflect it back (no hairpin)',

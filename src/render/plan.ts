@@ -18,23 +18,27 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
   say(`Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ${plan.containers.length} containers`);
   out.push('');
   out.push(columns(['network', 'subnet', 'gateway', 'mode', 'vlan', 'host access'], plan.networks.map((n) => [
-    n.name, formatCidr(n.subnet), formatIp(n.gateway), n.mode, n.vlan ? String(n.vlan) : '-', n.hostAccess ? 'shim' : 'no',
+    n.name, formatCidr(n.subnet), n.driver === 'routed' ? 'each host' : formatIp(n.gateway), n.driver === 'routed' ? 'routed' : n.mode,
+    n.vlan ? String(n.vlan) : '-', n.hostAccess ? 'shim' : n.driver === 'routed' ? 'routed' : 'no',
   ]), width));
   out.push('');
   const hostRows = plan.hosts.flatMap((h) => {
     const rows = h.networks.map((n) => [h.name, formatIp(h.address), n.network, n.link, formatCidr(n.range), n.rangeFrom,
-      n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-']);
-    return rows.length ? rows : [[h.name, formatIp(h.address), '-', '-', '-', '-', '-', '-']];
+      n.aux.map((a) => formatIp(a.ip)).join(' ') || '-', n.shim !== undefined ? formatIp(n.shim) : '-',
+      n.routes ? formatIp(n.gateway) : '-']);
+    return rows.length ? rows : [[h.name, formatIp(h.address), '-', '-', '-', '-', '-', '-', '-']];
   });
   // a column that says nothing anywhere (no aux-address, no shim) is left out, so addresses are never cut
-  const hostHead = ['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim'];
+  const hostHead = ['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim', 'host ip'];
   const keep = hostHead.map((_, k) => k < 6 || hostRows.some((r) => r[k] !== '-'));
   out.push(columns(hostHead.filter((_, k) => keep[k]), hostRows.map((r) => r.filter((_, k) => keep[k])), width));
   if (plan.containers.length) {
     out.push('');
     out.push(columns(['container', 'network', 'ip', 'mac'], plan.containers.map((c) => {
       const net = plan.networks.find((x) => x.name === c.network)!;
-      return [c.id, c.network, withPrefix(c.ip, net.subnet.prefix), c.mac];
+      // a routed network's container is on its host's segment: the host's range
+      const range = plan.hosts.find((h) => h.name === c.host)?.networks.find((n) => n.network === c.network)?.range;
+      return [c.id, c.network, withPrefix(c.ip, net.driver === 'routed' && range ? range.prefix : net.subnet.prefix), c.mac];
     }), width));
   }
   if (plan.engine === 'swarm') {
@@ -76,7 +80,8 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
     name: plan.name,
     lan: formatCidr(plan.lan),
     networks: plan.networks.map((n) => ({
-      name: n.name, subnet: formatCidr(n.subnet), gateway: formatIp(n.gateway), parent: n.parent, mode: n.mode,
+      name: n.name, driver: n.driver, subnet: formatCidr(n.subnet), gateway: n.driver === 'routed' ? null : formatIp(n.gateway),
+      parent: n.driver === 'routed' ? null : n.parent, mode: n.driver === 'routed' ? null : n.mode,
       vlan: n.vlan ?? null, hostAccess: n.hostAccess, reserved: n.reserved.map(formatIp),
     })),
     hosts: plan.hosts.map((h) => ({
@@ -85,6 +90,7 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
         network: n.network, parent: n.parent, link: n.link, range: formatCidr(n.range), rangeFrom: n.rangeFrom,
         aux: Object.fromEntries(n.aux.map((a) => [a.name, formatIp(a.ip)])), shim: n.shim !== undefined ? formatIp(n.shim) : null,
         shimName: n.shimName ?? null, gateway: formatIp(n.gateway),
+        ...(n.routes ? { routes: n.routes.map((r) => ({ to: formatCidr(r.to), via: formatIp(r.via) })) } : {}),
       })),
     })),
     containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
@@ -105,7 +111,15 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
 
 /** What the LAN needs so that outside machines reach the containers: a route per network via a router leg. */
 export function lanRoutes(plan: Plan): { network: string; to: string; via: string | null; note: string }[] {
-  return plan.networks.map((n) => {
+  return plan.networks.flatMap((n) => {
+    if (n.driver === 'routed') {
+      return plan.hosts.map((h) => {
+        const hn = h.networks.find((x) => x.network === n.name)!;
+        return { network: n.name, to: formatCidr(hn.range), via: formatIp(h.address), note: `LAN machines (or the router ` +
+          `they use) need a route to ${formatCidr(hn.range)} via host ${h.name} (${formatIp(h.address)}) to reach its ` +
+          'containers; the hosts route between each other themselves' };
+      });
+    }
     const r = plan.devices.find((d) => d.kind === 'router' && d.addresses.some((a) => contains({ base: n.subnet.base, prefix: n.subnet.prefix }, a.ip)));
     if (r) return { network: n.name, to: formatCidr(n.subnet), via: formatIp(r.address), note: `LAN machines and hosts need a route to ${formatCidr(n.subnet)} via router ${r.name} (${formatIp(r.address)}), or it as their default gateway` };
     const fwd = plan.hosts.find((h) => h.forward && h.networks.some((x) => x.network === n.name && x.shim !== undefined));

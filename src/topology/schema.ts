@@ -30,9 +30,10 @@ export const HostSchema = z
 
 export const NetworkSchema = z
   .object({
+    driver: z.enum(['macvlan', 'routed'], { errorMap: () => ({ message: 'must be macvlan or routed' }) }).optional(),
     subnet: str,
     gateway: addr.optional(),
-    parent: str,
+    parent: str.optional(),
     mode: str.optional(),
     vlan: z.number({ invalid_type_error: 'must be a number' }).optional(),
     hostPrefix: z.number({ invalid_type_error: 'must be a number' }).optional(),

@@ -4,8 +4,16 @@ import type { Cidr, Ip } from '../net/ipv4.ts';
 export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
 export const MODES: readonly MacvlanMode[] = ['bridge', 'private', 'vepa', 'passthru'];
 
+/**
+ * How a network's containers reach the LAN: `macvlan` (an own MAC on the host's parent, Docker's macvlan
+ * driver) or `routed` (a segment of each host's own, the host forwards and every host routes each host's
+ * range through that host: the LAN sees only the hosts' MACs, so it works behind switches that drop foreign MACs).
+ */
+export type NetworkDriver = 'macvlan' | 'routed';
+
 export interface NetworkSpec {
   name: string;
+  driver: NetworkDriver;
   subnet: Cidr;
   gateway: Ip;
   /** the parent interface name on each host (a host may override it) */

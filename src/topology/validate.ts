@@ -13,9 +13,34 @@ import { MODES, type ContainerSpec, type DeviceSpec, type ServiceSpec, type Host
 export const LIMITS = { hosts: 1000, containers: 100_000, networks: 64 };
 const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
 
+/** Why a routed network takes no such field. */
+const ROUTED_HAS = {
+  gateway: "each host's own address on its segment is its containers' gateway",
+  parent: "it uses no parent: the host's LAN interface carries the routes",
+  mode: 'modes are macvlan\'s',
+  vlan: 'it has no VLAN sub-interface',
+  hostAccess: 'containers reach their own host anyway',
+};
+
 export function validate(raw: RawTopology, file: string): { topology: Topology; issues: Issue[] } {
   const issues: Issue[] = [];
   const bad = (path: string, message: string, hint?: string) => issues.push({ path, message, hint });
+  const checkPrefix = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null) => {
+    if (n.hostPrefix === undefined || !subnet) return;
+    if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
+      bad(`${p}.hostPrefix`, `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`);
+    }
+  };
+  const reservedOf = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null): Ip[] => {
+    const reserved: Ip[] = [];
+    (n.reserved ?? []).forEach((r, i) => {
+      const ip = parseIp(r);
+      if (ip === null) bad(`${p}.reserved.${i}`, `"${r}" is not an IPv4 address`);
+      else if (subnet && !contains(subnet, ip)) bad(`${p}.reserved.${i}`, `${r} is outside the subnet ${n.subnet}`);
+      else reserved.push(ip);
+    });
+    return reserved;
+  };
 
   const nameProblem = simpleNameProblem(raw.name, 'the topology name');
   if (nameProblem) bad('name', nameProblem);
@@ -54,6 +79,17 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       else if (sp.ok && (g === subnet.base || g === broadcastOf(subnet))) bad(`${p}.gateway`, `${n.gateway} is the subnet's network or broadcast address`);
       else gateway = g;
     }
+    const driver = n.driver ?? 'macvlan';
+    if (driver === 'routed') {
+      for (const f of ['gateway', 'parent', 'mode', 'vlan', 'hostAccess'] as const) {
+        if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
+      }
+      networks.push({ name, driver, subnet, gateway, parent: '', mode: 'bridge', hostPrefix: n.hostPrefix, reserved: [], hostAccess: false });
+      checkPrefix(n, p, sp.ok ? subnet : null);
+      reservedOf(n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
+      continue;
+    }
+    if (n.parent === undefined) { bad(`${p}.parent`, 'a macvlan network needs the host interface it hangs on', 'add parent: (e.g. ens33 or eth0), or driver: routed'); continue; }
     const pp = interfaceNameProblem(n.parent);
     if (pp) bad(`${p}.parent`, pp);
     else if (n.parent === 'lo') bad(`${p}.parent`, 'loopback interface is not a valid macvlan parent link', 'name the host interface on the LAN, e.g. ens33 or eth0');
@@ -70,19 +106,9 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         if (ip) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${ip}`);
       }
     }
-    if (n.hostPrefix !== undefined && sp.ok) {
-      if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
-        bad(`${p}.hostPrefix`, `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`);
-      }
-    }
-    const reserved: Ip[] = [];
-    (n.reserved ?? []).forEach((r, i) => {
-      const ip = parseIp(r);
-      if (ip === null) bad(`${p}.reserved.${i}`, `"${r}" is not an IPv4 address`);
-      else if (sp.ok && !contains(subnet, ip)) bad(`${p}.reserved.${i}`, `${r} is outside the subnet ${n.subnet}`);
-      else reserved.push(ip);
-    });
-    networks.push({ name, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
+    checkPrefix(n, p, sp.ok ? subnet : null);
+    const reserved = reservedOf(n, p, sp.ok ? subnet : null);
+    networks.push({ name, driver, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
   }
   const netByName = new Map(networks.map((n) => [n.name, n]));
   for (let i = 0; i < networks.length; i++) {
@@ -119,6 +145,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const parents: Record<string, string> = {};
     for (const [net, par] of Object.entries(h.parents ?? {})) {
       if (!netByName.has(net)) bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
+      else if (netByName.get(net)!.driver === 'routed') bad(`${p}.parents.${net}`, `network ${net} is routed: it has no parent`, 'remove this entry');
       const pr = interfaceNameProblem(par);
       if (pr) bad(`${p}.parents.${net}`, pr);
       else if (par === 'lo') bad(`${p}.parents.${net}`, 'loopback interface is not a valid macvlan parent link');
@@ -169,7 +196,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const command = commandOf(c.command, `${cp}.command`, bad);
       containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
     }
-    const firstNet = containers.map((c) => netByName.get(c.network)).find(Boolean) ?? networks[0];
+    const macvlan = (x?: NetworkSpec) => x?.driver === 'macvlan';
+    const firstNet = containers.map((c) => netByName.get(c.network)).find(macvlan) ?? networks.find(macvlan);
     const iface = h.interface ?? (firstNet ? parents[firstNet.name] ?? firstNet.parent : 'eth0');
     if (h.interface !== undefined) {
       const ip = interfaceNameProblem(h.interface);
@@ -190,7 +218,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     if (h.engine !== undefined && h.docker !== undefined) {
       bad(`${p}.engine`, 'engine: picks the lab\'s Docker engine; a host with docker: runs whatever its engine is', `remove ${p}.engine or ${p}.docker`);
     }
-    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? false, engine: h.engine, containers });
+    const routed = networks.filter((n) => n.driver === 'routed').map((n) => n.name);
+    if (h.forward === false && routed.length) {
+      bad(`${p}.forward`, `the host routes for network ${routed[0]} (driver: routed), so it must forward`, 'remove forward: false');
+    }
+    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? routed.length > 0, engine: h.engine, containers });
   }
   // MACs unique across the cluster (explicit ones)
   const macs = new Map<string, string>();
@@ -266,6 +298,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     else manager = raw.manager;
     for (const n of networks) if (n.mode === 'passthru') bad(`networks.${n.name}.mode`, 'passthru cannot be a swarm network (one container per node)');
     for (const n of networks) if (n.hostAccess) bad(`networks.${n.name}.hostAccess`, 'host access is not built for swarm networks yet');
+    for (const n of networks) if (n.driver === 'routed') bad(`networks.${n.name}.driver`, 'routed networks are not built for swarm yet', 'use driver: macvlan (the default)');
     for (const h of hosts) if (h.containers.length) bad(`hosts.${h.name}.containers`, 'with engine: swarm, declare services (Swarm schedules their tasks)', 'move these to services:');
   } else {
     if (raw.manager) bad('manager', 'only with engine: swarm');

@@ -4,6 +4,8 @@ import { stringify } from 'yaml';
 import { plan } from '../../src/plan/allocate.ts';
 import { pairs, predict, verdictFor } from '../../src/predict/predict.ts';
 import { loadTopology, parseTopology } from '../../src/topology/load.ts';
+import { formatCidr, formatIp } from '../../src/net/ipv4.ts';
+import type { TopologyError } from '../../src/errors.ts';
 
 const seedPred = () => predict(plan(loadTopology('examples/seed.yaml')));
 
@@ -178,4 +180,46 @@ test('the same file as JSON and as YAML gives the same topology; a duplicate key
   assert.equal(message(JSON.stringify(bad)), message(stringify(bad)));
   const dup = JSON.stringify(doc).replace('"name":"j"', '"name":"j","name":"k"');
   assert.throws(() => parseTopology(dup, 'f.json'), /"name" appears twice/);
+});
+
+test('routed: every pair reachable, hop by hop through the hosts; LAN machines need the printed routes', () => {
+  const t = parseTopology(stringify({
+    name: 'rt', lan: { subnet: '192.168.140.0/24', switch: 'port-security' },
+    networks: { r: { driver: 'routed', subnet: '10.100.0.0/16' } },
+    hosts: {
+      h1: { address: '192.168.140.10', containers: { a: { network: 'r' }, b: { network: 'r' } } },
+      h2: { address: '192.168.140.11', containers: { a: { network: 'r' } } },
+    },
+    devices: { pc: { kind: 'machine', address: '192.168.140.50' } },
+  }));
+  assert.deepEqual(t.hosts.map((h) => h.forward), [true, true], 'a routed network makes its hosts forward');
+  const pl = plan(t);
+  const hn = pl.hosts[0].networks[0];
+  assert.equal(formatCidr(hn.range), '10.100.1.0/24');
+  assert.equal(formatIp(hn.gateway), '10.100.1.254', "the host's own address: the range's last usable one");
+  assert.deepEqual(hn.routes!.map((r) => `${formatCidr(r.to)} via ${formatIp(r.via)}`), ['10.100.2.0/24 via 192.168.140.11']);
+  assert.ok(!pl.containers.some((c) => c.ip === hn.gateway), 'no container gets the host address');
+  const p = predict(pl);
+  const v = (f: string, to: string) => verdictFor(p, f, to)!;
+  assert.equal(v('h1/a', 'h1/b').reason, 'routed-segment');
+  assert.equal(v('h1/a', 'h2/a').reason, 'routed-by-host');
+  assert.equal(v('h1/a', 'h2/a').expected, 'reachable', 'port security does not matter: only hosts cross the LAN');
+  assert.equal(v('h1/a', 'h1').reason, 'routed-segment');
+  assert.equal(v('h2', 'h1/b').expected, 'reachable');
+  assert.equal(v('pc', 'h1/a').expected, 'unreachable');
+  assert.equal(v('h1/a', 'pc').reason, 'no-route-back');
+});
+
+test('routed: fields that do not apply are refused with their path', () => {
+  const bad = (net: Record<string, unknown>, host: Record<string, unknown> = {}) => {
+    try {
+      parseTopology(stringify({ name: 'rt', lan: '192.168.140.0/24', networks: { r: { driver: 'routed', subnet: '10.100.0.0/16', ...net } },
+        hosts: { h1: { address: '192.168.140.10', ...host } } }));
+    } catch (e) { return (e as TopologyError).issues.map((i) => i.path); }
+    return [];
+  };
+  assert.deepEqual(bad({ parent: 'ens33' }), ['networks.r.parent']);
+  assert.deepEqual(bad({ hostAccess: true, mode: 'private' }), ['networks.r.mode', 'networks.r.hostAccess']);
+  assert.deepEqual(bad({}, { forward: false }), ['hosts.h1.forward']);
+  assert.deepEqual(bad({ driver: 'ipvlan' }), ['networks.r.driver']);
 });

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import { pairs, predict, verdictFor } from '../predict/predict.ts';
 import { samplePairs } from '../predict/sample.ts';
+import { pairs6 } from '../predict/family6.ts';
 import { compare } from '../probe/compare.ts';
 import { addresses, runProbes, type ProbeJob } from '../probe/probe.ts';
 import { pingOnce } from '../probe/ping.ts';
@@ -75,10 +76,12 @@ export async function verifyCommand(o: O): Promise<number> {
   const pred = predict(p);
   if (o.pair) return pairCommand(o, ctx, p, pred);
   const jobs = new Map<string, string[]>();
-  const chosen = sample === undefined ? [...pairs(pred)] : samplePairs(pred, sample, seed);
+  // IPv6 pairs (dual-stack networks) are probed in full runs; a target id with #6 is pinged at its IPv6 twin
+  const chosen = sample === undefined ? [...pairs(pred), ...pairs6(p, pred)] : samplePairs(pred, sample, seed);
+  const target = (x: { to: string; family?: 6 }) => (x.family ? `${x.to}#6` : x.to);
   for (const x of chosen) {
     const list = jobs.get(x.from) ?? [];
-    list.push(x.to);
+    list.push(target(x));
     jobs.set(x.from, list);
   }
   const device = labDeviceRunner(ctx.topo);
@@ -91,7 +94,7 @@ export async function verifyCommand(o: O): Promise<number> {
   const sampled = sample === undefined ? undefined : { perGroupPair: sample, seed, of: pred.pairCount };
   if (sampled) say(`sample: ${chosen.length} of ${pred.pairCount} pairs (${sample} per pair of groups, --seed ${seed})`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
-  const reach = new Set(chosen.filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${x.to}`));
+  const reach = new Set(chosen.filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${target(x)}`));
   const expected = (from: string, to: string) => reach.has(`${from}>${to}`);
   const probed = await runProbes(p, ctx.hosts, jobList, { tries, device, expected });
   if (probed.down.size === ctx.hosts.size) {

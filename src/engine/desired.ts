@@ -1,5 +1,7 @@
 /** What a host should hold according to the plan: the Docker objects with their labels and spec digests. Pure. */
 import { formatCidr, formatIp } from '../net/ipv4.ts';
+import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
+import { mirror6 } from '../plan/mirror.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
@@ -32,6 +34,11 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const body = {
       name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(hn.gateway),
       ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
+      // dual stack: only then, so a network without IPv6 keeps its spec
+      ...(net.subnet6 ? {
+        subnet6: formatCidr6(net.subnet6), gateway6: formatIp6(net.gateway6!), ipRange6: formatCidr6(hn.range6!),
+        aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])),
+      } : {}),
     };
     const spec = specHash(body);
     const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange, [L.body]: JSON.stringify(body) };
@@ -42,7 +49,7 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const netSpec = networks.find((n) => n.name === c.network)!.spec;
     const body = {
       name: c.name, image: c.image ?? PROBE_IMAGE, command: c.command ?? (c.image ? undefined : PROBE_CMD),
-      network: c.network, ip: formatIp(c.ip), mac: c.mac,
+      network: c.network, ip: formatIp(c.ip), ...(c.ip6 !== undefined ? { ip6: formatIp6(c.ip6) } : {}), mac: c.mac,
     };
     const spec = specHash({ ...body, netSpec });
     const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };

@@ -106,6 +106,7 @@ export function diffHost(want: Desired, live: Live): Change[] {
     else if (!ep) { why = `disconnected from ${c.network} by hand`; drift = true; }
     else if (l.state !== 'running') { /* a stopped container shows no address: started below, checked next time */ }
     else if (ep.ip !== c.ip) { why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`; drift = true; }
+    else if (c.ip6 && ep.ip6 !== c.ip6) { why = `IPv6 address ${ep.ip6 || 'none'} differs from the planned ${c.ip6}`; drift = true; }
     else if (ep.mac && ep.mac.toLowerCase() !== c.mac) { why = `MAC ${ep.mac} differs from the planned ${c.mac}`; drift = true; }
     if (why) {
       const fields = fieldChanges({ ...liveContainerBody(l), ...(drift && ep ? { ip: ep.ip, ...(ep.mac ? { mac: ep.mac.toLowerCase() } : {}) } : {}) },
@@ -122,7 +123,9 @@ export function diffHost(want: Desired, live: Live): Change[] {
   for (const s of want.shims) {
     const l = live.shims?.find((x) => x.name === s.name);
     if (!l) changes.push({ host, kind: 'shim', name: s.name, action: 'create', reason: `host access on ${s.link}`, drift: false });
-    else if (l.ip !== s.ip || !l.routes.includes(s.subnet) || !l.up) {
+    else if (s.ip6 && (l.ip6 !== s.ip6 || !l.routes6.includes(s.subnet6!))) {
+      changes.push({ host, kind: 'shim', name: s.name, action: 'recreate', reason: `live shim without ${s.ip6 === l.ip6 ? `a route to ${s.subnet6}` : `IPv6 address ${s.ip6}`}`, drift: l.ip6 !== undefined });
+    } else if (l.ip !== s.ip || !l.routes.includes(s.subnet) || !l.up) {
       changes.push({ host, kind: 'shim', name: s.name, action: 'recreate', reason: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`, drift: true });
     }
   }

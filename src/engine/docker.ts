@@ -127,7 +127,7 @@ export class DockerEngine implements Engine {
     const list = await this.docker.listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) }).catch(this.wrap('list containers'));
     return list.map((c) => ({
       id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State, image: c.Image, labels: c.Labels ?? {},
-      networks: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [k, { ip: v.IPAddress, mac: v.MacAddress, prefix: v.IPPrefixLen }])),
+      networks: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [k, { ip: v.IPAddress, mac: v.MacAddress, prefix: v.IPPrefixLen, ...(v.GlobalIPv6Address ? { ip6: v.GlobalIPv6Address } : {}) }])),
     }));
   }
 
@@ -135,8 +135,9 @@ export class DockerEngine implements Engine {
     if (n.driver === 'bridge') return this.createSegment(n);
     const net = await this.docker.createNetwork({
       Name: n.name, Driver: 'macvlan', CheckDuplicate: true, Labels: n.labels,
-      Options: { parent: n.parent, macvlan_mode: n.mode },
-      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux }] as never },
+      Options: { parent: n.parent, macvlan_mode: n.mode }, ...(n.subnet6 ? { EnableIPv6: true } : {}),
+      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
+        ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, IPRange: n.ipRange6, AuxiliaryAddresses: n.aux6 }] : [])] as never },
     }).catch(this.wrap(`create network ${n.name}`));
     return net.id;
   }
@@ -169,7 +170,8 @@ export class DockerEngine implements Engine {
       created = await this.docker.createContainer({
         name: c.name, Image: c.image, Cmd: c.command, Hostname: c.name, Labels: c.labels, ...(endpointOnly ? {} : { MacAddress: c.mac }),
         HostConfig: { NetworkMode: c.network, RestartPolicy: { Name: 'unless-stopped' } },
-        NetworkingConfig: { EndpointsConfig: { [c.network]: { IPAMConfig: { IPv4Address: c.ip }, MacAddress: c.mac } as never } },
+        NetworkingConfig: { EndpointsConfig: { [c.network]: {
+          IPAMConfig: { IPv4Address: c.ip, ...(c.ip6 ? { IPv6Address: c.ip6 } : {}) }, MacAddress: c.mac } as never } },
       });
     } catch (e) {
       return this.wrap(`create container ${c.name}`)(e);

@@ -24,7 +24,7 @@ export interface LiveContainer {
   image: string;
   labels: Record<string, string>;
   /** network name -> address and MAC */
-  networks: Record<string, { ip: string; mac: string; prefix: number }>;
+  networks: Record<string, { ip: string; mac: string; prefix: number; ip6?: string }>;
 }
 
 export interface NetworkCreate {
@@ -37,6 +37,11 @@ export interface NetworkCreate {
   gateway: string;
   ipRange: string;
   aux: Record<string, string>;
+  /** dual stack: the IPv6 side (subnet, gateway, this host's range, addresses kept out) */
+  subnet6?: string;
+  gateway6?: string;
+  ipRange6?: string;
+  aux6?: Record<string, string>;
   labels: Record<string, string>;
 }
 
@@ -46,6 +51,7 @@ export interface ContainerCreate {
   command?: string[];
   network: string;
   ip: string;
+  ip6?: string;
   mac: string;
   labels: Record<string, string>;
 }

@@ -4,6 +4,7 @@
  * the host network (so it works on remote hosts too). Fixed scripts; values arrive as arguments.
  */
 import { formatCidr, formatIp } from '../net/ipv4.ts';
+import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
 import { shimAlias } from '../plan/allocate.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
@@ -11,18 +12,31 @@ import type { Engine } from './engine.ts';
 import { PROBE_IMAGE } from './image.ts';
 import { labels } from './labels.ts';
 
-export interface ShimSpec { name: string; link: string; ip: string; subnet: string; alias: string }
-export interface LiveShim { name: string; alias: string; ip?: string; routes: string[]; up: boolean }
+export interface ShimSpec {
+  name: string;
+  link: string;
+  ip: string;
+  subnet: string;
+  alias: string;
+  /** dual stack: the shim's IPv6 address and the network's IPv6 subnet, routed through it too */
+  ip6?: string;
+  subnet6?: string;
+}
+export interface LiveShim { name: string; alias: string; ip?: string; routes: string[]; up: boolean; ip6?: string; routes6: string[] }
 
 export function desiredShims(plan: Plan, h: HostPlan): ShimSpec[] {
-  return h.networks.filter((n) => n.shimName).map((n) => ({
-    name: n.shimName!, link: n.link, ip: formatIp(n.shim!), subnet: formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet),
-    alias: shimAlias(plan.name, n.network),
-  }));
+  return h.networks.filter((n) => n.shimName).map((n) => {
+    const net = plan.networks.find((x) => x.name === n.network)!;
+    return {
+      name: n.shimName!, link: n.link, ip: formatIp(n.shim!), subnet: formatCidr(net.subnet), alias: shimAlias(plan.name, n.network),
+      ...(net.subnet6 && n.shim6 !== undefined ? { ip6: formatIp6(n.shim6), subnet6: formatCidr6(net.subnet6) } : {}),
+    };
+  });
 }
 
 const LIST = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show; echo ---; ip route show; echo ---; ' +
-  'for d in /sys/class/net/*; do printf "%s %s\n" "${d##*/}" "$(cat "$d/ifalias" 2>/dev/null)"; done'];
+  'for d in /sys/class/net/*; do printf "%s %s\n" "${d##*/}" "$(cat "$d/ifalias" 2>/dev/null)"; done; echo ---; ' +
+  'ip -o -6 addr show 2>/dev/null; echo ---; ip -6 route show 2>/dev/null'];
 
 /** The owner check every script starts with: an interface of that name that is not this shim is never touched. */
 const OWNER = `
@@ -33,7 +47,7 @@ fi
 `;
 
 const ENSURE = `
-name="$1"; link="$2"; addr="$3"; subnet="$4"; alias="$5"
+name="$1"; link="$2"; addr="$3"; subnet="$4"; alias="$5"; addr6="$6"; subnet6="$7"
 ${OWNER}
 ipf=ip-full; command -v ip-full >/dev/null || ipf=ip
 [ -e "/sys/class/net/$name" ] && ip link del "$name"
@@ -42,6 +56,12 @@ $ipf link set dev "$name" alias "$alias" || exit 1
 ip addr add "$addr/32" dev "$name" || exit 1
 ip link set "$name" up || exit 1
 ip route replace "$subnet" dev "$name" || exit 1
+if [ -n "$addr6" ]; then
+  # no duplicate address detection: the address is planned, and a tentative one would not answer for a second
+  if [ "$ipf" = ip-full ]; then ip-full -6 addr add "$addr6/128" dev "$name" nodad || exit 1
+  else ip -6 addr add "$addr6/128" dev "$name" || exit 1; fi
+  ip -6 route replace "$subnet6" dev "$name" || exit 1
+fi
 echo ok
 `;
 
@@ -60,7 +80,7 @@ function helper(e: Engine, topology: string, cmd: string[], what: string) {
 /** This topology's shims on a host: interfaces whose alias names it as their owner. */
 export async function liveShims(e: Engine, topology: string): Promise<LiveShim[]> {
   const r = await helper(e, topology, LIST, 'shim-list');
-  const [links, addrs, routes, aliases] = r.stdout.split('---');
+  const [links, addrs, routes, aliases, addrs6, routes6] = r.stdout.split('---');
   const owner = `mvnet:${topology}/`;
   const mine = new Map((aliases ?? '').split('\n').map((l) => l.trim().split(' '))
     .filter(([, a]) => a?.startsWith(owner)).map(([n, a]) => [n, a]));
@@ -71,13 +91,15 @@ export async function liveShims(e: Engine, topology: string): Promise<LiveShim[]
     const name = m[1];
     const ip = new RegExp(`^\\d+:\\s+${name}\\s+inet\\s+([\\d.]+)/32`, 'm').exec(addrs ?? '')?.[1];
     const rs = (routes ?? '').split('\n').filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x)).map((x) => x.trim().split(/\s+/)[0]);
-    out.push({ name, alias: mine.get(name)!, ip, routes: rs, up: m[2].split(',').includes('UP') });
+    const ip6 = new RegExp(`^\\d+:\\s+${name}\\s+inet6\\s+([0-9a-f:]+)/128`, 'm').exec(addrs6 ?? '')?.[1];
+    const rs6 = (routes6 ?? '').split('\n').filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x)).map((x) => x.trim().split(/\s+/)[0]);
+    out.push({ name, alias: mine.get(name)!, ip, routes: rs, up: m[2].split(',').includes('UP'), ...(ip6 ? { ip6 } : {}), routes6: rs6 });
   }
   return out;
 }
 
 export async function ensureShim(e: Engine, topology: string, s: ShimSpec): Promise<void> {
-  const r = await helper(e, topology, ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet, s.alias], 'shim');
+  const r = await helper(e, topology, ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet, s.alias, s.ip6 ?? '', s.subnet6 ?? ''], 'shim');
   if (r.code !== 0) throw new HostError(e.host, `could not create shim ${s.name} on ${s.link}: ${(r.stderr || r.stdout).trim()}`);
 }
 
@@ -106,7 +128,7 @@ ExecStart=/sbin/ip link set dev ${s.name} alias ${s.alias}
 ExecStart=/sbin/ip addr add ${s.ip}/32 dev ${s.name}
 ExecStart=/sbin/ip link set ${s.name} up
 ExecStart=/sbin/ip route replace ${s.subnet} dev ${s.name}
-ExecStop=/sbin/ip link del ${s.name}
+${s.ip6 ? `ExecStart=/sbin/ip -6 addr add ${s.ip6}/128 dev ${s.name} nodad\nExecStart=/sbin/ip -6 route replace ${s.subnet6} dev ${s.name}\n` : ''}ExecStop=/sbin/ip link del ${s.name}
 
 [Install]
 WantedBy=multi-user.target

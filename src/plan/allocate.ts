@@ -15,6 +15,7 @@ import {
   type Cidr, type Ip,
 } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
+import { mirror6, mirrorRange6 } from './mirror.ts';
 import { linkOf, parentOf, type NetworkSpec, type Topology } from '../topology/types.ts';
 import { containerId, type HostNetworkPlan, type HostPlan, type Pins, type Plan, type PlannedContainer, type Source } from './types.ts';
 
@@ -194,7 +195,9 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     const containers: PlannedContainer[] = h.containers.map((c) => {
       const id = containerId(h.name, c.name);
       const { ip, from } = chosen.get(id)!;
-      return { id, host: h.name, name: c.name, network: c.network, ip, mac: c.mac ?? macFromIp(ip), image: c.image, command: c.command, ipFrom: from };
+      const ip6 = mirror6(netByName.get(c.network)!, ip);
+      return { id, host: h.name, name: c.name, network: c.network, ip, ...(ip6 !== undefined ? { ip6 } : {}), mac: c.mac ?? macFromIp(ip),
+        image: c.image, command: c.command, ipFrom: from };
     });
     return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, forward: h.forward, networks: [], containers };
   });
@@ -243,6 +246,7 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       hp.networks.push({
         network: net.name, parent: routed ? h.interface : parentOf(h, net), link: routed ? h.interface : linkOf(h, net),
         range: r.range, rangeFrom: r.from, aux,
+        ...(net.subnet6 ? { range6: mirrorRange6(net, r.range), ...(shim !== undefined ? { shim6: mirror6(net, shim) } : {}) } : {}),
         shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
         gateway, ...(routes ? { routes } : {}),
       });

@@ -1,5 +1,6 @@
 /** The Plan: every address, range and object of the cluster, decided before anything is touched. */
 import type { Cidr, Ip } from '../net/ipv4.ts';
+import type { Cidr6, Ip6 } from '../net/ipv6.ts';
 import type { DeviceSpec, LanSwitch, NetworkSpec, ServiceSpec } from '../topology/types.ts';
 
 /** Where a decided value comes from. */
@@ -12,6 +13,8 @@ export interface PlannedContainer {
   name: string;
   network: string;
   ip: Ip;
+  /** its IPv6 address on a dual-stack network (the mirror of `ip`) */
+  ip6?: Ip6;
   mac: string;
   image?: string;
   command?: string[];
@@ -28,11 +31,15 @@ export interface HostNetworkPlan {
   /** what Docker's parent option gets: parent or parent.vlan */
   link: string;
   range: Cidr;
+  /** dual stack: the mirror of `range` in the network's IPv6 subnet */
+  range6?: Cidr6;
   rangeFrom: Source | 'containers';
   /** addresses kept out of Docker's IPAM on this host (Docker aux-addresses) */
   aux: { name: string; ip: Ip }[];
   /** the host's own macvlan shim (hostAccess): its interface name and address */
   shim?: Ip;
+  /** dual stack: the shim's IPv6 address (the mirror of `shim`) */
+  shim6?: Ip6;
   shimName?: string;
   /**
    * the containers' default gateway on this host: the network's gateway, or the host's shim (hostAccess without a

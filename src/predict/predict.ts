@@ -14,7 +14,7 @@ import type { MacvlanMode, NetworkSpec } from '../topology/types.ts';
 import { REASON_TEXT, type Reach, type Reason, type Verdict } from './reasons.ts';
 
 /** A layer-2 attachment of a node. */
-interface Iface {
+export interface Iface {
   /** the box it lives in: a host name, or dev:NAME for a LAN device */
   host: string;
   /** parent name (without VLAN) */
@@ -55,6 +55,8 @@ export interface Group {
 export interface PairVerdict extends Verdict {
   from: string;
   to: string;
+  /** 6: pinged over IPv6 (a dual-stack network); absent: IPv4 */
+  family?: 6;
 }
 
 export interface Prediction {
@@ -141,7 +143,7 @@ function route(node: Node, dst: Ip): { iface: Iface; nextHop: Ip } | null {
 /** host + parent pairs whose parent a passthru network (no VLAN) takes over, made once per plan. */
 const passthruParents = new WeakMap<Plan, Set<string>>();
 
-function passthruSet(plan: Plan): Set<string> {
+export function passthruSet(plan: Plan): Set<string> {
   let set = passthruParents.get(plan);
   if (!set) {
     set = new Set();
@@ -163,7 +165,7 @@ const L2 = {
 };
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
-function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
+export function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
   // a routed network's segment holds one host's containers and that host, nothing else
   if (a.kind === 'segment' || b.kind === 'segment') return a.host === b.host && a.parent === b.parent ? L2.segment : L2.apart;
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return L2.vlan;

@@ -7,6 +7,7 @@
  * IPv4 addresses, never spliced into it.
  */
 import { parseIp } from '../net/ipv4.ts';
+import { parseIp6 } from '../net/ipv6.ts';
 import { PROBE_SCRIPT, windowMs } from './script.ts';
 
 export const BATCH_SCRIPT = `
@@ -52,7 +53,7 @@ export function batchArgs(sources: BatchSource[], tries: number, wait: number, w
   const args: string[] = [];
   for (const s of sources) {
     if (s.pid !== 'host' && !(Number.isInteger(s.pid) && s.pid > 0)) throw new Error(`not a process id: ${s.pid}`);
-    for (const t of s.targets) if (parseIp(t) === null) throw new Error(`not an address: ${t}`);
+    for (const t of s.targets) if (parseIp(t) === null && parseIp6(t) === null) throw new Error(`not an address: ${t}`);
     args.push(`@${s.pid}`, ...s.targets);
   }
   const ms = windowMs(window);

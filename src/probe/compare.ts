@@ -2,6 +2,7 @@
 import { formatIp } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
+import { pairs6 } from '../predict/family6.ts';
 import { REASON_TEXT, type Reach, type Reason } from '../predict/reasons.ts';
 import type { Probed } from './probe.ts';
 import type { FailKind } from './script.ts';
@@ -18,6 +19,8 @@ export interface PairResult {
   retries?: number;
   /** a LAN device is one end */
   device?: boolean;
+  /** 6: over IPv6 */
+  family?: 6;
 }
 
 export interface Comparison {
@@ -44,13 +47,16 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
   // containers (HOST/NAME) on two different hosts: their frames cross the switch with the containers' own MACs
   const macvlanAcross = (a: string, b: string) => a.includes('/') && b.includes('/') && hostOf(a) !== hostOf(b);
   const out: PairResult[] = [];
-  for (const p of pairs(pred)) {
-    if (only && !only.has(`${p.from}>${p.to}`)) continue;
+  for (const p of [...pairs(pred), ...pairs6(plan, pred)]) {
+    // an IPv6 pair's target is its id with #6 (its address: the IPv6 twin)
+    const target = p.family ? `${p.to}#6` : p.to;
+    if (only && !only.has(`${p.from}>${target}`)) continue;
     const src = probed.sources.get(p.from);
-    const line = src?.results.get(p.to);
+    const line = src?.results.get(target);
+    const fam = p.family ? { family: p.family } : {};
     const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
     if (actual === p.expected) {
-      out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
+      out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
       continue;
     }
     let reason: Reason, why: string;
@@ -84,7 +90,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     } else {
       reason = 'no-arp-reply'; why = 'no result came back from the probe';
     }
-    out.push({ from: p.from, to: p.to, expected: p.expected, actual, reason, why, match: false, device: p.device });
+    out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason, why, match: false, device: p.device });
   }
   const sources = [...probed.sources.values()];
   const twoPass = sources.some((x) => x.fastAgreed !== undefined);

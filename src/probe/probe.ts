@@ -3,6 +3,7 @@
  * of a source's targets at once.
  */
 import { formatIp } from '../net/ipv4.ts';
+import { formatIp6 } from '../net/ipv6.ts';
 import type { Engine, LiveContainer } from '../engine/engine.ts';
 import { PROBE_IMAGE } from '../engine/image.ts';
 import { L, labels } from '../engine/labels.ts';
@@ -26,7 +27,10 @@ export interface ProbeJob { source: string; targets: string[] }
 /** Addresses of every endpoint: containers and hosts. */
 export function addresses(plan: Plan): Map<string, string> {
   const m = new Map<string, string>();
-  for (const c of plan.containers) m.set(c.id, formatIp(c.ip));
+  for (const c of plan.containers) {
+    m.set(c.id, formatIp(c.ip));
+    if (c.ip6 !== undefined) m.set(`${c.id}#6`, formatIp6(c.ip6));
+  }
   for (const h of plan.hosts) m.set(h.name, formatIp(h.address));
   for (const d of plan.devices) m.set(d.name, formatIp(d.address));
   return m;

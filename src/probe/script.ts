@@ -8,6 +8,7 @@
  * them (classifyFailure), so a failure costs no extra process in the source.
  */
 import { contains, parseCidr, parseIp } from '../net/ipv4.ts';
+import { parseIp6 } from '../net/ipv6.ts';
 
 export const PROBE_SCRIPT = `
 probe() {
@@ -68,7 +69,7 @@ export interface LinkLine {
  * pass. Without one, each gets up to `tries` packets `wait` seconds apart: the slow pass, certain about a silence.
  */
 export function probeArgs(targets: string[], tries = 3, wait = 1, window = 0): string[] {
-  for (const t of targets) if (parseIp(t) === null) throw new Error(`not an address: ${t}`);
+  for (const t of targets) if (parseIp(t) === null && parseIp6(t) === null) throw new Error(`not an address: ${t}`);
   const ms = windowMs(window);
   return ['sh', '-c', PROBE_SCRIPT, 'mvnet-probe', String(tries), String(wait), ms, ...targets];
 }
@@ -95,6 +96,12 @@ function parseRoute(line: string): Route | null {
 /** Why a target did not answer, from the source's route table (longest prefix) and neighbour table. */
 export function classifyFailure(target: string, routes: string[], neigh: string[]): { kind: FailKind; hop?: string } {
   const ip = parseIp(target);
+  // IPv6 pairs are on-link (one network): the neighbour entry of the target itself says whether it answered
+  if (ip === null && parseIp6(target) !== null) {
+    const w = neigh.map((l) => l.trim().split(/\s+/)).find((x) => x[0] === target);
+    const ok = ['REACHABLE', 'STALE', 'DELAY', 'PROBE', 'PERMANENT'].includes(w?.[w.length - 1] ?? '');
+    return { kind: ok ? 'noicmp' : 'noarp', hop: target };
+  }
   let best: { route: Route; prefix: number } | null = null;
   for (const r of routes.map(parseRoute)) {
     const c = r ? parseCidr(r.dest) : null;

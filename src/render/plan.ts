@@ -1,6 +1,8 @@
 /** The plan for people (text) and machines (JSON). Pure. */
 import { contains, formatCidr, formatIp, withPrefix } from '../net/ipv4.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
+import { pairs6 } from '../predict/family6.ts';
+import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
 import type { Plan } from '../plan/types.ts';
 import { columns, displayWidth, wrap } from './columns.ts';
 import { grid, groupSummary, MARK } from './matrix.ts';
@@ -32,13 +34,24 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
   const hostHead = ['host', 'address', 'network', 'parent', 'ip range', 'from', 'aux', 'shim', 'host ip'];
   const keep = hostHead.map((_, k) => k < 6 || hostRows.some((r) => r[k] !== '-'));
   out.push(columns(hostHead.filter((_, k) => keep[k]), hostRows.map((r) => r.filter((_, k) => keep[k])), width));
+  const dual = plan.networks.filter((n) => n.subnet6);
+  if (dual.length) {
+    out.push('');
+    for (const n of dual) {
+      say(`IPv6 on ${n.name}: ${formatCidr6(n.subnet6!)}, gateway ${formatIp6(n.gateway6!)}; every IPv6 address mirrors the ` +
+        `IPv4 one (the same offset in the subnet), each host's IPv6 range its IPv4 range: ` +
+        plan.hosts.map((h) => `${h.name} ${formatCidr6(h.networks.find((x) => x.network === n.name)!.range6!)}`).join(', '));
+    }
+  }
   if (plan.containers.length) {
     out.push('');
-    out.push(columns(['container', 'network', 'ip', 'mac'], plan.containers.map((c) => {
+    const six = plan.containers.some((c) => c.ip6 !== undefined);
+    out.push(columns(['container', 'network', 'ip', ...(six ? ['ipv6'] : []), 'mac'], plan.containers.map((c) => {
       const net = plan.networks.find((x) => x.name === c.network)!;
       // a routed network's container is on its host's segment: the host's range
       const range = plan.hosts.find((h) => h.name === c.host)?.networks.find((n) => n.network === c.network)?.range;
-      return [c.id, c.network, withPrefix(c.ip, net.driver === 'routed' && range ? range.prefix : net.subnet.prefix), c.mac];
+      const v6 = six ? [c.ip6 !== undefined ? `${formatIp6(c.ip6)}/${net.subnet6!.prefix}` : '-'] : [];
+      return [c.id, c.network, withPrefix(c.ip, net.driver === 'routed' && range ? range.prefix : net.subnet.prefix), ...v6, c.mac];
     }), width));
   }
   if (plan.engine === 'swarm') {
@@ -51,11 +64,20 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
   out.push('');
   for (const r of lanRoutes(plan)) say(`Outside access to ${r.network}: ${r.note}`);
   for (const h of plan.hosts) for (const n of h.networks) if (n.shimName) {
-    say(`Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(plan.networks.find((x) => x.name === n.network)!.subnet)} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`);
+    const net = plan.networks.find((x) => x.name === n.network)!;
+    const v6 = n.shim6 !== undefined ? ` and ${formatIp6(n.shim6)}/128, route ${formatCidr6(net.subnet6!)}` : '';
+    say(`Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(net.subnet)}${v6} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`);
   }
   out.push('');
   out.push(`Predicted reachability: ${pred.pairCount.toLocaleString('en')} ordered pairs in ${pred.groups.length} groups`);
   out.push(groupSummary(pred, width, view.wide));
+  if (dual.length) {
+    const six = [...pairs6(plan, pred)];
+    const reach = six.filter((x) => x.expected === 'reachable').length;
+    out.push('');
+    say(`Over IPv6 besides: ${six.length} ordered pairs, ${reach} reachable (containers of one dual-stack network: the ` +
+      'same verdicts as over IPv4; hosts: only through a shim)');
+  }
   const ids = [...plan.containers.map((c) => c.id), ...plan.hosts.map((h) => h.name), ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   if (ids.length <= 40) {
     const index = new Map<string, { expected: string }>();
@@ -73,14 +95,16 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
 }
 
 export function planJson(plan: Plan, pred: Prediction): unknown {
-  const all = pred.pairCount <= PAIR_LIMIT ? [...pairs(pred)] : null;
-  const list = all?.filter((p) => !p.device).map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) ?? null;
+  const all = pred.pairCount <= PAIR_LIMIT ? [...pairs(pred), ...pairs6(plan, pred)] : null;
+  const list = all?.filter((p) => !p.device).map((p) => ({ from: p.from, to: p.to, ...(p.family ? { family: p.family } : {}),
+    expected: p.expected, reason: p.reason, why: p.why })) ?? null;
   const lanPairs = all?.filter((p) => p.device).map((p) => ({ from: p.from, to: p.to, expected: p.expected, reason: p.reason, why: p.why })) ?? null;
   return {
     name: plan.name,
     lan: formatCidr(plan.lan),
     networks: plan.networks.map((n) => ({
-      name: n.name, driver: n.driver, subnet: formatCidr(n.subnet), gateway: n.driver === 'routed' ? null : formatIp(n.gateway),
+      name: n.name, driver: n.driver, subnet: formatCidr(n.subnet),
+      subnet6: n.subnet6 ? formatCidr6(n.subnet6) : null, gateway6: n.gateway6 !== undefined ? formatIp6(n.gateway6) : null, gateway: n.driver === 'routed' ? null : formatIp(n.gateway),
       parent: n.driver === 'routed' ? null : n.parent, mode: n.driver === 'routed' ? null : n.mode,
       vlan: n.vlan ?? null, hostAccess: n.hostAccess, reserved: n.reserved.map(formatIp),
     })),
@@ -88,12 +112,14 @@ export function planJson(plan: Plan, pred: Prediction): unknown {
       name: h.name, address: formatIp(h.address), interface: h.interface, docker: h.docker ?? null, gateway: h.gateway !== undefined ? formatIp(h.gateway) : null, forward: h.forward,
       networks: h.networks.map((n) => ({
         network: n.network, parent: n.parent, link: n.link, range: formatCidr(n.range), rangeFrom: n.rangeFrom,
+        ...(n.range6 ? { range6: formatCidr6(n.range6) } : {}), ...(n.shim6 !== undefined ? { shim6: formatIp6(n.shim6) } : {}),
         aux: Object.fromEntries(n.aux.map((a) => [a.name, formatIp(a.ip)])), shim: n.shim !== undefined ? formatIp(n.shim) : null,
         shimName: n.shimName ?? null, gateway: formatIp(n.gateway),
         ...(n.routes ? { routes: n.routes.map((r) => ({ to: formatCidr(r.to), via: formatIp(r.via) })) } : {}),
       })),
     })),
-    containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
+    containers: plan.containers.map((c) => ({ id: c.id, host: c.host, name: c.name, network: c.network, ip: formatIp(c.ip),
+      ...(c.ip6 !== undefined ? { ip6: formatIp6(c.ip6) } : {}), mac: c.mac, ipFrom: c.ipFrom, image: c.image ?? null })),
     groups: pred.groups.map((g, i) => ({
       key: g.key, kind: g.kind, host: g.host, network: g.network ?? null, members: g.members,
       to: Object.fromEntries(pred.groups.map((b, j) => [b.key, pred.verdict(i, j)]).filter(([, v]) => v)),

@@ -39,6 +39,8 @@ export const NetworkSchema = z
     hostPrefix: z.number({ invalid_type_error: 'must be a number' }).optional(),
     reserved: z.array(addr).optional(),
     hostAccess: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+    subnet6: str.optional(),
+    gateway6: str.optional(),
   })
   .strict();
 

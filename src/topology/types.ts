@@ -1,5 +1,6 @@
 /** The resolved topology: the file's content after validation, with addresses as numbers. */
 import type { Cidr, Ip } from '../net/ipv4.ts';
+import type { Cidr6, Ip6 } from '../net/ipv6.ts';
 
 export type MacvlanMode = 'bridge' | 'private' | 'vepa' | 'passthru';
 export const MODES: readonly MacvlanMode[] = ['bridge', 'private', 'vepa', 'passthru'];
@@ -26,6 +27,13 @@ export interface NetworkSpec {
   reserved: Ip[];
   /** create a macvlan shim on every host so host <-> containers work */
   hostAccess: boolean;
+  /**
+   * IPv6 beside IPv4 (dual stack): every IPv6 address mirrors an IPv4 one, the subnet's base plus the same offset
+   * (10.100.1.5 in 10.100.0.0/16 is fd00:100::105 in fd00:100::/64), so it is planned and pinned with it
+   */
+  subnet6?: Cidr6;
+  /** the IPv6 gateway: the mirror of the IPv4 gateway unless the file gives one */
+  gateway6?: Ip6;
 }
 
 export interface ContainerSpec {

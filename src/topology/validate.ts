@@ -5,6 +5,7 @@ import {
   formatIp, type Cidr, type Ip,
 } from '../net/ipv4.ts';
 import { macProblem, parseMac } from '../net/mac.ts';
+import { contains6, formatCidr6, formatIp6, overlaps6, parseCidr6, parseIp6, type Cidr6, type Ip6 } from '../net/ipv6.ts';
 import { splitWords } from './words.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
@@ -30,6 +31,30 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
       bad(`${p}.hostPrefix`, `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`);
     }
+  };
+  /** subnet6 and gateway6: IPv6 addresses mirror IPv4 offsets, so the IPv6 subnet needs as many host bits. */
+  const dualStack = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null, gateway: Ip): { subnet6?: Cidr6; gateway6?: Ip6 } => {
+    if (n.subnet6 === undefined) {
+      if (n.gateway6 !== undefined) bad(`${p}.gateway6`, 'an IPv6 gateway without subnet6', 'add subnet6 (e.g. fd00:100::/64)');
+      return {};
+    }
+    const c = parseCidr6(n.subnet6);
+    if (!c.ok) { bad(`${p}.subnet6`, c.error); return {}; }
+    if (subnet && 128 - c.cidr.prefix < 32 - subnet.prefix) {
+      bad(`${p}.subnet6`, `${n.subnet6} has fewer addresses than ${n.subnet}: each IPv6 address mirrors an IPv4 one`,
+        `use a /${96 + subnet.prefix} or larger, e.g. /64`);
+      return {};
+    }
+    const mirror = subnet ? c.cidr.base + BigInt(gateway - subnet.base) : c.cidr.base + 1n;
+    if (n.gateway6 === undefined) return { subnet6: c.cidr, gateway6: mirror };
+    const g = parseIp6(n.gateway6);
+    if (g === null) bad(`${p}.gateway6`, `"${n.gateway6}" is not an IPv6 address`);
+    else if (!contains6(c.cidr, g)) bad(`${p}.gateway6`, `${n.gateway6} is outside subnet6 ${n.subnet6}`);
+    else if (subnet && g - c.cidr.base < BigInt(2 ** (32 - subnet.prefix)) && g !== mirror) {
+      bad(`${p}.gateway6`, `${n.gateway6} mirrors an IPv4 address a container may get`,
+        `leave gateway6 out (it mirrors the IPv4 gateway: ${formatIp6(mirror)}) or pick one beyond the mirrored part`);
+    } else return { subnet6: c.cidr, gateway6: g };
+    return {};
   };
   const reservedOf = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null): Ip[] => {
     const reserved: Ip[] = [];
@@ -81,6 +106,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     }
     const driver = n.driver ?? 'macvlan';
     if (driver === 'routed') {
+      if (n.subnet6 !== undefined) bad(`${p}.subnet6`, 'IPv6 on a routed network is not built yet', 'remove subnet6, or use driver: macvlan for dual stack');
       for (const f of ['gateway', 'parent', 'mode', 'vlan', 'hostAccess'] as const) {
         if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
       }
@@ -108,7 +134,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     }
     checkPrefix(n, p, sp.ok ? subnet : null);
     const reserved = reservedOf(n, p, sp.ok ? subnet : null);
-    networks.push({ name, driver, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
+    const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
+    networks.push({ ...six, name, driver, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
   }
   const netByName = new Map(networks.map((n) => [n.name, n]));
   for (let i = 0; i < networks.length; i++) {
@@ -116,6 +143,9 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const a = networks[i], b = networks[j];
       if (a.subnet.prefix < 32 && b.subnet.prefix < 32 && overlaps(a.subnet, b.subnet) && a.vlan === b.vlan) {
         bad(`networks.${b.name}.subnet`, `${formatCidr(b.subnet)} overlaps network ${a.name}'s ${formatCidr(a.subnet)} on the same LAN`, 'give each network its own subnet');
+      }
+      if (a.subnet6 && b.subnet6 && overlaps6(a.subnet6, b.subnet6)) {
+        bad(`networks.${b.name}.subnet6`, `${formatCidr6(b.subnet6)} overlaps network ${a.name}'s ${formatCidr6(a.subnet6)}`, 'give each network its own subnet6');
       }
     }
   }
@@ -298,6 +328,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     else manager = raw.manager;
     for (const n of networks) if (n.mode === 'passthru') bad(`networks.${n.name}.mode`, 'passthru cannot be a swarm network (one container per node)');
     for (const n of networks) if (n.hostAccess) bad(`networks.${n.name}.hostAccess`, 'host access is not built for swarm networks yet');
+    for (const n of networks) if (n.subnet6) bad(`networks.${n.name}.subnet6`, 'IPv6 on swarm networks is not built yet', 'remove subnet6');
     for (const n of networks) if (n.driver === 'routed') bad(`networks.${n.name}.driver`, 'routed networks are not built for swarm yet', 'use driver: macvlan (the default)');
     for (const h of hosts) if (h.containers.length) bad(`hosts.${h.name}.containers`, 'with engine: swarm, declare services (Swarm schedules their tasks)', 'move these to services:');
   } else {

@@ -92,8 +92,10 @@ function run(cmd: string, args: string[]): Promise<number> {
 }
 
 /** Plain `docker exec ping` (or ping in the host namespace), with two retries against ARP warm-up. */
-export async function oracle(file: string, lab: string, plan: any, from: string, to: string): Promise<string> {
-  const addr = plan.containers.find((c: any) => c.id === to)?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
+export async function oracle(file: string, lab: string, plan: any, from: string, to: string, family?: number): Promise<string> {
+  const c = plan.containers.find((x: any) => x.id === to);
+  // an IPv6 pair pings the container's IPv6 address (from the plan), never mvnet's probe
+  const addr = family === 6 ? c.ip6 : c?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
   const [host, name] = from.split('/');
   const argv: [string, string[]] = name
     ? ['docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
@@ -107,8 +109,8 @@ export async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
   const wrong: string[] = [];
   for (let i = 0; i < pairs.length; i += 12) {
     await Promise.all(pairs.slice(i, i + 12).map(async (p) => {
-      const truth = await oracle(file, lab, plan, p.from, p.to);
-      if (truth !== p.actual) wrong.push(`${p.from}->${p.to} truth=${truth} actual=${p.actual}`);
+      const truth = await oracle(file, lab, plan, p.from, p.to, p.family);
+      if (truth !== p.actual) wrong.push(`${p.from}->${p.to}${p.family ? ' (IPv6)' : ''} truth=${truth} actual=${p.actual}`);
     }));
   }
   assert.deepEqual(wrong, []);

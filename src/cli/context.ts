@@ -1,5 +1,6 @@
 /** Wiring shared by the commands that touch hosts: topology, engines, members, live state, plan, lock. */
 import { formerHosts, onAll, pinsFrom, readLive } from '../engine/cluster.ts';
+import { hostFacts } from '../engine/preflight.ts';
 import type { Cluster } from '../engine/apply.ts';
 import type { Engine } from '../engine/engine.ts';
 import { DockerEngine } from '../engine/docker.ts';
@@ -47,10 +48,23 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   await discover(ctx);
   const shims = ctx.topo.networks.some((n) => n.hostAccess);
   const everyone = new Map([...ctx.hosts, ...ctx.former]);
-  const routed = ctx.topo.networks.filter((n) => n.driver === 'routed').map((n) => n.subnet);
+  const rn = ctx.topo.networks.filter((n) => n.driver === 'routed');
+  const routed = { v4: rn.map((n) => n.subnet), v6: rn.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])) };
   const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims, routed), 'reading live state');
   const fileLive = new Map([...live].filter(([h]) => ctx.hosts.has(h)));
-  return { plan: plan(ctx.topo, pinsFrom(fileLive)), cluster: { hosts: ctx.hosts, former: ctx.former, live } };
+  // a routed network's IPv6 routes point at each host's link-local address: read from the hosts
+  const hops6 = rn.some((n) => n.subnet6) ? await linkLocals(ctx) : undefined;
+  return { plan: plan(ctx.topo, pinsFrom(fileLive)), cluster: { hosts: ctx.hosts, former: ctx.former, live, ...(hops6 ? { hops6 } : {}) } };
+}
+
+async function linkLocals(ctx: Context): Promise<Map<string, string>> {
+  const facts = await onAll(ctx.hosts, (e) => hostFacts(e, ctx.topo.name), 'reading link-local addresses');
+  const out = new Map<string, string>();
+  for (const h of ctx.topo.hosts) {
+    const ll = facts.get(h.name)?.linkLocal[h.interface];
+    if (ll) out.set(h.name, ll);
+  }
+  return out;
 }
 
 /** The plan with what runs: with engine: swarm, the live service tasks become endpoints. */

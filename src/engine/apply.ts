@@ -1,7 +1,6 @@
 /** Apply and destroy: converge every host to the plan at once, touching only what the labels say mvnet owns. */
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
-import { parseCidr } from '../net/ipv4.ts';
 import { onAll } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
 import { diffHost, type Change, type Live } from './diff.ts';
@@ -10,7 +9,7 @@ import { L } from './labels.ts';
 import { sameMembers, writeRecord, type Members } from './membership.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
-import { liveRoutes, setRoutes, type RouteSpec } from './routes.ts';
+import { liveRoutes, routedOf, setRoutes, type Hops6, type RouteSpec } from './routes.ts';
 import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
@@ -20,6 +19,8 @@ export interface Cluster {
   hosts: Map<string, Engine>;
   former: Map<string, Engine>;
   live: Map<string, Live>;
+  /** routed networks with IPv6: each host's link-local next hop (read from the hosts) */
+  hops6?: Hops6;
 }
 
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -34,8 +35,8 @@ async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): 
   if (errors.length) throw errors.find((e) => (e as MvnetError).kind === 'interrupted') ?? errors[0];
 }
 
-export function desiredAll(plan: Plan): Map<string, Desired> {
-  return new Map(plan.hosts.map((h) => [h.name, desiredFor(plan, h)]));
+export function desiredAll(plan: Plan, hops6?: Hops6): Map<string, Desired> {
+  return new Map(plan.hosts.map((h) => [h.name, desiredFor(plan, h, hops6)]));
 }
 
 const nothing = (host: string): Desired => ({ host, networks: [], containers: [], shims: [], routes: [] });
@@ -47,7 +48,7 @@ export function membersOf(hosts: Map<string, Engine>): Members {
 
 /** Every change apply would make: the file's hosts converge, former members are emptied, records follow. */
 export function changesFor(plan: Plan, c: Cluster): Change[] {
-  const wants = desiredAll(plan);
+  const wants = desiredAll(plan, c.hops6);
   const members = membersOf(c.hosts);
   const changes = plan.hosts.flatMap((h) => diffHost(wants.get(h.name)!, c.live.get(h.name)!));
   for (const h of plan.hosts) {
@@ -143,7 +144,7 @@ async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, 
 export async function apply(plan: Plan, c: Cluster, report: Report = () => {}, planned: (c: Change[]) => void = () => {}):
 Promise<ApplyResult> {
   const t0 = Date.now();
-  const wants = desiredAll(plan);
+  const wants = desiredAll(plan, c.hops6);
   const changes = changesFor(plan, c);
   planned(changes);
   if (changes.length === 0) return { changes, ms: Date.now() - t0, settle: async () => {} };
@@ -222,8 +223,8 @@ Promise<DestroyResult> {
     const ours = all.filter((c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''));
     await pool(ours, 8, async (c) => { await e.removeContainer(c.id); say(e.host, `container ${c.name}`); });
     // a routed network's routes go before its networks, whose labels name the subnets they lie in
-    const routed = networks.map((n) => parseCidr(n.labels[L.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
-    if (routed.length) {
+    const routed = routedOf(networks);
+    if (routed.v4.length + routed.v6.length) {
       await ensureHelperImage(e);
       const routes = await liveRoutes(e, topology, routed);
       await setRoutes(e, topology, [], routes);

@@ -10,7 +10,7 @@ import type { Live } from './diff.ts';
 import { L } from './labels.ts';
 import { ensureHelperImage } from './image.ts';
 import { liveShims } from './shim.ts';
-import { liveRoutes } from './routes.ts';
+import { liveRoutes, routedOf, type RoutedSubnets } from './routes.ts';
 
 /** Builds one engine per host. `labEndpoint` gives the endpoint of a host without `docker:`. */
 export function engines(topo: Topology, labEndpoint: (host: string) => string): Map<string, Engine> {
@@ -38,7 +38,7 @@ export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Pr
 }
 
 /** What mvnet owns on a host, its membership record, and foreign endpoints on its networks (one listing). */
-export async function readLive(e: Engine, topology: string, wantShims = false, routed: Cidr[] = []): Promise<Live> {
+export async function readLive(e: Engine, topology: string, wantShims = false, routed: RoutedSubnets = { v4: [], v6: [] }): Promise<Live> {
   // by host label too: a host renamed in the file may keep its engine, and its old objects are the old name's
   const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.host]: e.host }), e.containers()]);
   const ours = (c: LiveContainer) => c.labels[L.topology] === topology;
@@ -48,11 +48,12 @@ export async function readLive(e: Engine, topology: string, wantShims = false, r
     .filter(([net]) => names.has(net)).map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })));
   const live: Live = { networks, containers, record: recordOf(all, topology), foreign };
   // routes lie in the file's routed subnets, and in those of the routed networks still live here
-  const subnets = [...routed, ...networks.map((n) => parseCidr(n.labels[L.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []))];
+  const subnets = routedOf(networks, routed);
+  const anyRouted = subnets.v4.length + subnets.v6.length > 0;
   const shims = wantShims || networks.some((n) => n.labels[L.shim]);
-  if (!shims && subnets.length === 0) return live;
+  if (!shims && !anyRouted) return live;
   await ensureHelperImage(e);
-  const [s, r] = await Promise.all([shims ? liveShims(e, topology) : undefined, subnets.length ? liveRoutes(e, topology, subnets) : undefined]);
+  const [s, r] = await Promise.all([shims ? liveShims(e, topology) : undefined, anyRouted ? liveRoutes(e, topology, subnets) : undefined]);
   return { ...live, ...(s ? { shims: s } : {}), ...(r ? { routes: r } : {}) };
 }
 

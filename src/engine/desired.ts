@@ -7,7 +7,7 @@ import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
 import { L, labels, specHash } from './labels.ts';
 import { desiredShims, type ShimSpec } from './shim.ts';
-import { desiredRoutes, type RouteSpec } from './routes.ts';
+import { desiredRoutes, type Hops6, type RouteSpec } from './routes.ts';
 
 export interface DesiredNetwork extends NetworkCreate { spec: string }
 export interface DesiredContainer extends ContainerCreate { spec: string; id: string }
@@ -19,15 +19,18 @@ export interface Desired {
   routes: RouteSpec[];
 }
 
-export function desiredFor(plan: Plan, h: HostPlan): Desired {
+export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
   const networks = h.networks.map((hn) => {
     const net = plan.networks.find((n) => n.name === hn.network)!;
     if (net.driver === 'routed') {
       // the host's own segment: a bridge network on its range, the host at the gateway address
       const body = { name: net.name, driver: 'routed', subnet: formatCidr(hn.range), gateway: formatIp(hn.gateway),
-        aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])) };
+        aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
+        ...(net.subnet6 ? { subnet6: formatCidr6(hn.range6!), gateway6: formatIp6(hn.gateway6!),
+          aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])) } : {}) };
       const spec = specHash(body);
-      const extra = { [L.spec]: spec, [L.range]: body.subnet, [L.body]: JSON.stringify(body), [L.routed]: formatCidr(net.subnet) };
+      const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.subnet, [L.body]: JSON.stringify(body), [L.routed]: formatCidr(net.subnet) };
+      if (net.subnet6) extra[L.routed6] = formatCidr6(net.subnet6);
       return { ...body, driver: 'bridge' as const, parent: hn.link, mode: 'bridge', ipRange: body.subnet, spec,
         labels: labels(plan.name, 'network', h.name, net.name, extra) };
     }
@@ -55,5 +58,5 @@ export function desiredFor(plan: Plan, h: HostPlan): Desired {
     const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };
     return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, extra) };
   });
-  return { host: h.name, networks, containers, shims: desiredShims(plan, h), routes: desiredRoutes(h) };
+  return { host: h.name, networks, containers, shims: desiredShims(plan, h), routes: desiredRoutes(h, hops6) };
 }

@@ -150,9 +150,11 @@ export class DockerEngine implements Engine {
     const major = Number((await this.info()).version.split('.')[0]);
     const options: Record<string, string> = { 'com.docker.network.bridge.enable_ip_masquerade': 'false' };
     if (major >= 27) options['com.docker.network.bridge.gateway_mode_ipv4'] = 'routed';
+    if (major >= 27 && n.subnet6) options['com.docker.network.bridge.gateway_mode_ipv6'] = 'routed';
     const net = await this.docker.createNetwork({
-      Name: n.name, Driver: 'bridge', CheckDuplicate: true, Labels: n.labels, Options: options,
-      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux }] as never },
+      Name: n.name, Driver: 'bridge', CheckDuplicate: true, Labels: n.labels, Options: options, ...(n.subnet6 ? { EnableIPv6: true } : {}),
+      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux },
+        ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, AuxiliaryAddresses: n.aux6 }] : [])] as never },
     }).catch(this.wrap(`create network ${n.name}`));
     return net.id;
   }

@@ -14,6 +14,7 @@ export const L = {
   shim: 'mvnet.shim',
   /** on a routed network's per-host network: the cluster subnet its routes lie in */
   routed: 'mvnet.routed',
+  routed6: 'mvnet.routed6',
   members: 'mvnet.members',
 } as const;
 

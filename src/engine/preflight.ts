@@ -13,10 +13,15 @@ export interface HostFacts {
   forwards: boolean;
   /** each interface's MAC address (interfaces that have one) */
   macs: Record<string, string>;
+  /** forwards IPv6 (net.ipv6.conf.all.forwarding) */
+  forwards6: boolean;
+  /** each interface's IPv6 link-local address: a routed network's IPv6 next hop */
+  linkLocal: Record<string, string>;
 }
 
 /** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
-export const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"';
+export const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"; ' +
+  'echo "forward6 $(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)"; ip -o -6 addr show scope link 2>/dev/null';
 const facts = new Map<string, Promise<HostFacts>>();
 
 export function parseFacts(out: string): HostFacts {
@@ -27,7 +32,12 @@ export function parseFacts(out: string): HostFacts {
     const m = /^\d+:\s+([^:@\s]+).*\slink\/ether\s+([0-9a-f:]{17})/.exec(l);
     if (m) macs[m[1]] = m[2];
   }
-  return { ifaces, forwards: lines.includes('forward 1'), macs };
+  const linkLocal: Record<string, string> = {};
+  for (const l of lines) {
+    const m = /^\d+:\s+(\S+)\s+inet6\s+(fe80:[0-9a-f:]+)\/\d+ scope link/.exec(l);
+    if (m && !linkLocal[m[1]]) linkLocal[m[1]] = m[2];
+  }
+  return { ifaces, forwards: lines.includes('forward 1'), macs, forwards6: lines.includes('forward6 1'), linkLocal };
 }
 
 /** Facts read by someone else for this run (the lock's container prints them as it starts: see lock.ts). */
@@ -121,7 +131,7 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
   e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
   const info = await e.info();
   await ensureHelperImage(e);
-  const [{ ifaces, forwards }, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);
+  const [{ ifaces, forwards, forwards6, linkLocal }, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);
   const problems: string[] = [];
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];
@@ -130,6 +140,16 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
   problems.push(...parentProblems(info, want, nets, g), ...neighbourProblems(e.host, want, conts, g));
   if (g.forward && !forwards) {
     problems.push(`the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`);
+  }
+  const routed6 = want.networks.filter((n) => n.driver === 'bridge' && n.subnet6);
+  if (routed6.length && !forwards6) {
+    problems.push(`network ${routed6[0].name} routes IPv6, but ${e.host}'s net.ipv6.conf.all.forwarding is 0: run sysctl -w ` +
+      'net.ipv6.conf.all.forwarding=1 there (and keep it in /etc/sysctl.d/; a forwarding host ignores router advertisements ' +
+      'unless accept_ra=2)');
+  }
+  if (routed6.length && !linkLocal[routed6[0].parent]) {
+    problems.push(`network ${routed6[0].name} routes IPv6 through the hosts' link-local addresses, but ${routed6[0].parent} on ` +
+      `${e.host} has none (IPv6 is off there): enable IPv6 on it (sysctl -w net.ipv6.conf.${routed6[0].parent}.disable_ipv6=0)`);
   }
   for (const c of want.containers) {
     const clash = conts.find((x) => x.name === c.name);

@@ -5,19 +5,34 @@
  * destination lies inside one of the topology's routed subnets. Fixed scripts; values arrive as arguments.
  */
 import { contains, formatCidr, formatIp, parseCidr, type Cidr } from '../net/ipv4.ts';
+import { contains6, formatCidr6, parseCidr6, type Cidr6 } from '../net/ipv6.ts';
 import type { HostPlan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
-import type { Engine } from './engine.ts';
+import type { Engine, LiveNetwork } from './engine.ts';
 import { PROBE_IMAGE } from './image.ts';
-import { labels } from './labels.ts';
+import { L, labels } from './labels.ts';
 
 export const ROUTE_PROTO = '77';
 
-export interface RouteSpec { to: string; via: string; dev: string }
+export interface RouteSpec { to: string; via: string; dev: string; family?: 6 }
 
-export function desiredRoutes(h: HostPlan): RouteSpec[] {
-  return h.networks.flatMap((n) => (n.routes ?? []).map((r) => ({ to: formatCidr(r.to), via: formatIp(r.via), dev: h.interface })));
+/** Where each host's IPv6 routes point: the IPv6 link-local address of that host's LAN interface. */
+export type Hops6 = Map<string, string>;
+
+/**
+ * A host's routes: IPv4 through the other hosts' LAN addresses; with IPv6, through their link-local addresses
+ * (the LAN has no IPv6 of its own; routers do the same). A host whose link-local is unknown gets no IPv6 route.
+ */
+export function desiredRoutes(h: HostPlan, hops6: Hops6 = new Map()): RouteSpec[] {
+  return h.networks.flatMap((n) => (n.routes ?? []).flatMap((r) => {
+    const v4: RouteSpec = { to: formatCidr(r.to), via: formatIp(r.via), dev: h.interface };
+    const hop = hops6.get(r.host);
+    return r.to6 && hop ? [v4, { to: formatCidr6(r.to6), via: hop, dev: h.interface, family: 6 as const }] : [v4];
+  }));
 }
+
+/** The routed subnets a topology's routes lie in, per family. */
+export interface RoutedSubnets { v4: Cidr[]; v6: Cidr6[] }
 
 function helper(e: Engine, topology: string, cmd: string[], what: string) {
   return e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(topology, 'helper', e.host, what) });
@@ -33,26 +48,41 @@ export function parseRoutes(out: string): RouteSpec[] {
   return routes;
 }
 
-/** This topology's routes on a host: mvnet's protocol, destination inside one of `subnets`. */
-export async function liveRoutes(e: Engine, topology: string, subnets: Cidr[]): Promise<RouteSpec[]> {
-  if (subnets.length === 0) return [];
-  const r = await helper(e, topology, ['ip', '-4', 'route', 'show', 'proto', ROUTE_PROTO], 'route-list');
+const LIST = `ip -4 route show proto ${ROUTE_PROTO}; echo ---; ip -6 route show proto ${ROUTE_PROTO} 2>/dev/null; true`;
+
+/** This topology's routes on a host: mvnet's protocol, destination inside one of its routed subnets. */
+export async function liveRoutes(e: Engine, topology: string, subnets: RoutedSubnets): Promise<RouteSpec[]> {
+  if (subnets.v4.length + subnets.v6.length === 0) return [];
+  const r = await helper(e, topology, ['sh', '-c', LIST], 'route-list');
   if (r.code !== 0) throw new HostError(e.host, `could not list routes: ${(r.stderr || r.stdout).trim()}`);
-  return parseRoutes(r.stdout).filter((x) => {
+  const [four, six] = r.stdout.split('---');
+  const v4 = parseRoutes(four ?? '').filter((x) => {
     const c = parseCidr(x.to);
-    return c.ok && subnets.some((s) => contains(s, c.cidr.base) && c.cidr.prefix >= s.prefix);
+    return c.ok && subnets.v4.some((s) => contains(s, c.cidr.base) && c.cidr.prefix >= s.prefix);
   });
+  const v6 = parseRoutes6(six ?? '').filter((x) => {
+    const c = parseCidr6(x.to);
+    return c.ok && subnets.v6.some((s) => contains6(s, c.cidr.base) && c.cidr.prefix >= s.prefix);
+  });
+  return [...v4, ...v6];
+}
+
+/** `ip -6 route` lines: `fd00:101::200/120 via fe80::1 dev ens33 ...`. */
+export function parseRoutes6(out: string): RouteSpec[] {
+  return parseRoutes(out).map((r) => ({ ...r, to: r.to.endsWith('/32') && r.to.includes(':') ? `${r.to.slice(0, -3)}/128` : r.to,
+    family: 6 as const }));
 }
 
 const SET = `
 proto=$1; shift
-while [ $# -ge 4 ]; do
-  op=$1; to=$2; via=$3; dev=$4; shift 4
+while [ $# -ge 5 ]; do
+  op=$1; fam=$2; to=$3; via=$4; dev=$5; shift 5
   if [ "$op" = add ]; then
-    ip route replace "$to" via "$via" dev "$dev" proto "$proto" || { echo "cannot add $to via $via dev $dev" >&2; exit 1; }
+    ip "-$fam" route replace "$to" via "$via" dev "$dev" proto "$proto" ||
+      { echo "cannot add $to via $via dev $dev" >&2; exit 1; }
   else
-    ip route del "$to" via "$via" proto "$proto" 2>/dev/null || ! ip route show "$to" via "$via" proto "$proto" | grep -q . ||
-      { echo "cannot remove $to via $via" >&2; exit 1; }
+    ip "-$fam" route del "$to" via "$via" dev "$dev" proto "$proto" 2>/dev/null ||
+      ! ip "-$fam" route show "$to" proto "$proto" | grep -q . || { echo "cannot remove $to via $via" >&2; exit 1; }
   fi
 done
 echo ok
@@ -61,7 +91,15 @@ echo ok
 /** Adds (or replaces) and removes routes on a host in one helper run; removals go first. */
 export async function setRoutes(e: Engine, topology: string, add: RouteSpec[], del: RouteSpec[]): Promise<void> {
   if (add.length + del.length === 0) return;
-  const args = [...del.map((r) => ['del', r.to, r.via, r.dev]), ...add.map((r) => ['add', r.to, r.via, r.dev])].flat();
+  const fam = (r: RouteSpec) => String(r.family ?? 4);
+  const args = [...del.map((r) => ['del', fam(r), r.to, r.via, r.dev]), ...add.map((r) => ['add', fam(r), r.to, r.via, r.dev])].flat();
   const r = await helper(e, topology, ['sh', '-c', SET, 'mvnet-routes', ROUTE_PROTO, ...args], 'routes');
   if (r.code !== 0) throw new HostError(e.host, `could not set routes: ${(r.stderr || r.stdout).trim()}`);
+}
+
+/** The routed subnets named by live networks' labels (mvnet.routed, mvnet.routed6), added to `also`. */
+export function routedOf(networks: LiveNetwork[], also: RoutedSubnets = { v4: [], v6: [] }): RoutedSubnets {
+  const v4 = networks.map((n) => parseCidr(n.labels[L.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
+  const v6 = networks.map((n) => parseCidr6(n.labels[L.routed6] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
+  return { v4: [...also.v4, ...v4], v6: [...also.v6, ...v6] };
 }

@@ -135,9 +135,11 @@ Promise<UpResult> {
     }
     if (topo.lanSwitch === 'port-security') await lockPorts(topo, state, progress);
     for (const h of topo.hosts) if (h.gateway !== undefined) await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
+    const six = topo.networks.some((n) => n.subnet6);
     for (const h of topo.hosts) if (h.forward) {
       await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
       await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
+      if (six) await nsSysctl(hostNs(name, h.name), 'net.ipv6.conf.all.forwarding', '1');
     }
     if (opts.remote) await linkRemote(topo, state, progress);
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)

@@ -242,13 +242,16 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
         .filter((e) => contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway);
       const routed = net.driver === 'routed';
       const routes = routed ? topo.hosts.filter((o) => o !== h && ranges.has(`${o.name}/${net.name}`))
-        .map((o) => ({ to: ranges.get(`${o.name}/${net.name}`)!.range, via: o.address })) : undefined;
+        .map((o) => {
+          const to = ranges.get(`${o.name}/${net.name}`)!.range;
+          return { to, via: o.address, host: o.name, ...(net.subnet6 ? { to6: mirrorRange6(net, to) } : {}) };
+        }) : undefined;
       hp.networks.push({
         network: net.name, parent: routed ? h.interface : parentOf(h, net), link: routed ? h.interface : linkOf(h, net),
         range: r.range, rangeFrom: r.from, aux,
         ...(net.subnet6 ? { range6: mirrorRange6(net, r.range), ...(shim !== undefined ? { shim6: mirror6(net, shim) } : {}) } : {}),
         shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
-        gateway, ...(routes ? { routes } : {}),
+        gateway, ...(routes ? { routes } : {}), ...(routed && net.subnet6 ? { gateway6: mirror6(net, gateway) } : {}),
       });
     }
   }

@@ -47,7 +47,9 @@ export interface HostNetworkPlan {
    */
   gateway: Ip;
   /** routed network: the routes this host needs, each other host's range through that host's LAN address */
-  routes?: { to: Cidr; via: Ip }[];
+  routes?: { to: Cidr; via: Ip; host: string; to6?: Cidr6 }[];
+  /** routed network with IPv6: the host's own IPv6 address on its segment (the mirror of `gateway`) */
+  gateway6?: Ip6;
 }
 
 export interface HostPlan {

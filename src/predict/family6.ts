@@ -1,8 +1,9 @@
 /**
  * IPv6 on dual-stack networks. Every IPv6 address mirrors an IPv4 one on the same interface, so a pair of
- * containers on one network meets the same layer 2 over IPv6 as over IPv4: the same verdict. A host reaches a
- * network's containers over IPv6 only through its shim (hostAccess), which carries the mirrored IPv6 address and a
- * route to the IPv6 subnet; without one it has no IPv6 route there. Pairs across networks and towards hosts are
+ * containers on one network meets the same path over IPv6 as over IPv4: the same verdict (a routed network's
+ * IPv6 routes mirror its IPv4 ones, through the hosts' link-local addresses). A host reaches a macvlan network's
+ * containers over IPv6 only through its shim (hostAccess), which carries the mirrored IPv6 address and a
+ * route to the IPv6 subnet; without one it has no IPv6 route there. A host reaches a routed network's containers. Pairs across networks and towards hosts are
  * predicted over IPv4 only (no IPv6 router or LAN address is modelled). Pure.
  */
 import { formatCidr6 } from '../net/ipv6.ts';
@@ -19,6 +20,12 @@ function dual(plan: Plan, network: string | undefined): boolean {
 function hostVerdict(plan: Plan, host: string, cHost: string, network: string): Verdict {
   const net = plan.networks.find((n) => n.name === network)!;
   const hn = plan.hosts.find((h) => h.name === host)!.networks.find((n) => n.network === network)!;
+  if (net.driver === 'routed') {
+    // its own segment, or the other host's range through that host's link-local address (apply's IPv6 routes)
+    return host === cHost
+      ? { expected: 'reachable', reason: 'routed-segment', why: `${host}'s own segment of ${network}, over IPv6` }
+      : { expected: 'reachable', reason: 'routed-by-host', why: `${host} routes ${cHost}'s IPv6 range through ${cHost}'s link-local address` };
+  }
   if (hn.shim6 === undefined) {
     return { expected: 'unreachable', reason: 'no-route',
       why: `${host} has no IPv6 route to ${formatCidr6(net.subnet6!)} (no shim on ${network}: hostAccess: true gives one)` };

@@ -106,11 +106,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     }
     const driver = n.driver ?? 'macvlan';
     if (driver === 'routed') {
-      if (n.subnet6 !== undefined) bad(`${p}.subnet6`, 'IPv6 on a routed network is not built yet', 'remove subnet6, or use driver: macvlan for dual stack');
       for (const f of ['gateway', 'parent', 'mode', 'vlan', 'hostAccess'] as const) {
         if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
       }
-      networks.push({ name, driver, subnet, gateway, parent: '', mode: 'bridge', hostPrefix: n.hostPrefix, reserved: [], hostAccess: false });
+      const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
+      networks.push({ ...six, name, driver, subnet, gateway, parent: '', mode: 'bridge', hostPrefix: n.hostPrefix, reserved: [], hostAccess: false });
       checkPrefix(n, p, sp.ok ? subnet : null);
       reservedOf(n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
       continue;

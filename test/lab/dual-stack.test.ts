@@ -22,7 +22,7 @@ test('dual-stack seed: IPv6 mirrors IPv4, both families verified = oracle, addre
     const net = (await d.listNetworks()).find((n) => n.Labels?.['mvnet.topology'] === name)!;
     const full = await d.getNetwork(net.Id).inspect();
     assert.equal(full.EnableIPv6, true);
-    assert.deepEqual(full.IPAM.Config.map((c: any) => c.Subnet).sort(), ['10.100.0.0/16', 'fd00:100::/64']);
+    assert.deepEqual((full.IPAM?.Config ?? []).map((c: any) => c.Subnet).sort(), ['10.100.0.0/16', 'fd00:100::/64']);
     for (const c of await d.listContainers()) {
       const id = `${h}/${c.Labels['mvnet.name']}`;
       assert.equal(Object.values(c.NetworkSettings.Networks)[0].GlobalIPv6Address, ip6[id], id);

@@ -72,3 +72,29 @@ test('routed seed on a port-security LAN: every pair reachable (also host <-> ow
     assert.deepEqual(ipJson(ns(h), 'link', 'show').filter((l: any) => l.ifname.startsWith('br-')), []);
   }
 });
+
+test('routed + IPv6 on Docker 20.10 and 28: both families verified = oracle, IPv6 routes via link-locals, all removed', async (t) => {
+  const { file, name } = labTopology(t, 'seed-routed.yaml', 'rt6', (d) => {
+    d.networks.routed.subnet6 = 'fd00:101::/64';
+    d.hosts.host2.engine = '28';
+  });
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  const ns = (h: string) => `mv_${name}_h_${h}`;
+  const ap = mv('apply', '-f', file);
+  assert.equal(ap.status, 0, ap.stderr);
+  // host1's IPv6 route to host2's range goes to host2's link-local address on the LAN (read in host2's namespace)
+  const ll2 = ipJson(ns('host2'), '-6', 'addr', 'show', 'dev', 'ens33', 'scope', 'link')[0].addr_info[0].local;
+  const r6 = ipJson(ns('host1'), '-6', 'route', 'show').filter((r: any) => String(r.protocol) === '77');
+  assert.deepEqual(r6.map((r: any) => `${r.dst} via ${r.gateway}`), [`fd00:101::200/120 via ${ll2}`]);
+  const ver = mvJson('verify', '-f', file);
+  assert.equal(ver.status, 0, JSON.stringify(ver.json.pairs.filter((p: any) => !p.match)));
+  const six = ver.json.pairs.filter((p: any) => p.family === 6);
+  assert.equal(six.length, 20);
+  assert.ok(ver.json.pairs.every((p: any) => p.actual === 'reachable'));
+  await agreeWithOracle(file, name, ver.json.pairs);
+  assert.equal(mv('destroy', '-f', file, '-y').status, 0);
+  for (const h of ['host1', 'host2']) {
+    assert.deepEqual(ipJson(ns(h), '-6', 'route', 'show').filter((r: any) => String(r.protocol) === '77'), []);
+    assert.deepEqual(routes(ns(h)), []);
+  }
+});

@@ -7,7 +7,7 @@ export const CHECK_FIX = [
     'transmits (and MAC address changes).',
   "Hyper-V: enable MAC address spoofing on each host VM's network adapter.",
   'Clouds (AWS, Azure, GCP) and Wi-Fi parents drop foreign MACs by design: there macvlan cannot cross hosts; ' +
-    "route each host's container range through that host instead (ipvlan L3 or static routes).",
+    "use driver: routed for the network (each host's range routed through that host; the same addresses).",
   "A switch with port security: allow more than one MAC per port on the hosts' ports.",
 ];
 

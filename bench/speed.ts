@@ -264,6 +264,74 @@ async function dockerdsByHand(count: number): Promise<number> {
   }
 }
 
+/**
+ * The LAN check's yardstick, as a person tests it by hand on two hosts: in each host a macvlan on the LAN
+ * interface moved into a namespace of its own with a link-local address, a ping each way, the namespaces removed.
+ */
+function handLanCheck(lab: string, hosts: string[]): { ms: number; crossed: boolean } {
+  const ns = hosts.map((_, i) => `mvbc${process.pid % 100000}_${i}`);
+  const t0 = performance.now();
+  let crossed = true;
+  try {
+    hosts.forEach((h, i) => {
+      spawnSync('ip', ['netns', 'add', ns[i]]);
+      spawnSync('ip', ['-n', hostNs(lab, h), 'link', 'add', 'mvbc0', 'link', 'ens33', 'type', 'macvlan', 'mode', 'bridge']);
+      spawnSync('ip', ['-n', hostNs(lab, h), 'link', 'set', 'mvbc0', 'netns', ns[i]]);
+      spawnSync('ip', ['-n', ns[i], 'addr', 'add', `169.254.231.${i + 1}/24`, 'dev', 'mvbc0']);
+      spawnSync('ip', ['-n', ns[i], 'link', 'set', 'mvbc0', 'up']);
+    });
+    hosts.forEach((_, i) => hosts.forEach((__, j) => {
+      if (i === j) return;
+      const r = spawnSync('ip', ['netns', 'exec', ns[i], 'ping', '-c', '1', '-W', '1', `169.254.231.${j + 1}`], { stdio: 'ignore' });
+      crossed &&= r.status === 0;
+    }));
+    return { ms: performance.now() - t0, crossed };
+  } finally {
+    for (const n of ns) spawnSync('ip', ['netns', 'del', n]);
+  }
+}
+
+/** The LAN check: mvnet check, and what it adds to a first apply (against apply --no-check), vs the hand probe. */
+function checkRow(): void {
+  const lab = `bc${process.pid % 1000}`;
+  const d = mkdtempSync(join(tmpdir(), 'mvnet-bench-check-'));
+  const file = join(d, 'seed.yaml');
+  writeFileSync(file, readFileSync('examples/seed.yaml', 'utf8').replace(/^name:.*$/m, `name: ${lab}`));
+  labUp(file);
+  try {
+    const checks: number[] = [];
+    const hand: number[] = [];
+    for (let i = 0; i < N; i++) {
+      checks.push(mv(['check', '-f', file]).ms);
+      const h = handLanCheck(lab, ['host1', 'host2']);
+      if (!h.crossed) throw new Error('the hand probe did not cross the lab LAN');
+      hand.push(h.ms);
+    }
+    // apply's share: a first apply (empty memo) against the same apply without the check
+    const first: number[] = [];
+    const skip: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const env = { ...process.env, XDG_CACHE_HOME: mkdtempSync(join(d, 'cache-')) };
+      const t0 = performance.now();
+      spawnSync(MV, ['apply', '-f', file], { env, stdio: 'ignore' });
+      first.push(performance.now() - t0);
+      mv(['destroy', '-f', file]);
+      skip.push(mv(['apply', '-f', file, '--no-check']).ms);
+      mv(['destroy', '-f', file]);
+    }
+    const c = median(checks);
+    const h = median(hand);
+    const extra = median(first) - median(skip);
+    rows.push({ work: 'LAN check, 2 hosts (mvnet check; a first apply on new hosts)', mvnet: s(c),
+      yardstick: `the same probe by hand in the hosts' namespaces (no Docker): ${s(h)}`, target: '≤ 3.5 s',
+      met: c <= 3500, detail: `${(c / h).toFixed(1)}× the hand probe, which needs root on each host; a first apply ` +
+        `${s(median(first))} vs ${s(median(skip))} with --no-check (+${s(extra)}), later applies remember the pair` });
+  } finally {
+    labDown(file);
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
 /** Row 6: lab up, 2 and 8 hosts, ready = every engine answers with the probe image loaded. */
 async function labRow(hosts: number, target: number): Promise<void> {
   const file = topologyFile(`bl${hosts}x${process.pid % 1000}`, hosts, 1);
@@ -368,6 +436,7 @@ try {
     const f = topologyFile(`bv${process.pid % 1000}`, 2, 20);
     await row('verify 2 × 20', () => verifyRow(f, `bv${process.pid % 1000}`, 'verify 2 × 20 full mesh', 10, 3000));
   }
+  await row('LAN check', checkRow);
   await row('lab up, 2 hosts', () => labRow(2, 1000));
   if (!SHORT) await row('lab up, 8 hosts', () => labRow(8, 3000));
   await row('scale on the lab', () => scaleRows(SHORT ? 2 : 8, SHORT ? 3 : 50));

@@ -58,10 +58,11 @@ export function register(program: Command, run: Run): void {
   withFile(exp.command('compose').description('one docker-compose file per host with the planned addresses and MACs'))
     .option('-o, --output <DIR>', 'write the files into this folder').option('--external', 'the network exists already (made by mvnet apply)')
     .action(run(async (o) => (await import('./export.ts')).exportComposeCommand(o)));
-  program.command('import').argument('[files...]', 'docker CLI scripts (one per host), or - for standard input')
-    .description('turn docker network create / docker run lines into a topology file')
+  program.command('import').argument('[files...]', 'scripts or compose files: HOST=FILE or HOST:ADDRESS=FILE (several per host), FILE (a host of its own), - (standard input)')
+    .description('turn the docker commands and compose files you run into a topology file')
+    .option('--var <NAME=VALUE>', 'a variable the scripts use (repeat)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--host <NAME[=ADDRESS]>', 'a host name (and LAN address), in order; repeat for each host', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--lan <CIDR>', 'the LAN', '192.168.140.0/24').option('--name <NAME>', 'topology name', 'imported')
+    .option('--lan <CIDR>', 'the LAN (default: the subnet holding the hosts\' addresses, else a macvlan subnet that is plainly the LAN)').option('--name <NAME>', 'topology name', 'imported')
     .option('-o, --output <FILE>', 'write the topology here (default: standard output)').option('--json', 'machine-readable output')
     .action(run(async (o, files) => (await import('./import.ts')).importCommand(o, files)));
   program.command('ls').description('labs on this machine, and the topologies found on engines (a file\'s hosts, or the labs\')')

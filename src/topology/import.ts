@@ -1,35 +1,33 @@
 /**
- * Import: docker CLI lines (the seed's own commands, a shell script, a history) -> a topology. Pure.
- * `docker network create` and `docker run` are understood; `docker exec` is ignored; anything else is
- * reported with its line number, never dropped silently. A second `docker network create` of a network
- * the current host already has starts the next host, so the seed's block pasted as it stands splits into
- * its two hosts; `# host: NAME` lines name hosts explicitly.
+ * `mvnet import`: the scripts and compose files people already run -> a topology. Files are grouped per host
+ * (HOST=FILE, several per host; a bare FILE is a host of its own, and one bare script may hold several hosts:
+ * a second `docker network create` of a network starts the next host, `# host: NAME` names one). Scripts and
+ * compose files may be mixed; variables come from --var first, then from the scripts' own assignments. Pure.
  */
+import { assemble } from './import/assemble.ts';
+import { readCompose, isCompose } from './import/compose.ts';
+import { readScript } from './import/cli.ts';
+import { emptyCollect, hostIn, resolveConfigFrom, type Note, type Where } from './import/model.ts';
+import type { Vars } from './import/script.ts';
 import { splitWords } from './words.ts';
-import { parseCidr, parseIp } from '../net/ipv4.ts';
-import { macFromIp } from '../net/mac.ts';
 
-export interface ImportNote { line: number; text: string; problem: string }
+export type { Note, Where } from './import/model.ts';
 
-export interface ImportedNetwork {
-  subnet?: string; gateway?: string; parent?: string; mode?: string; vlan?: number; reserved: string[];
-  ranges: Record<string, string>; internal?: boolean;
+export interface ImportSource {
+  /** the host the file belongs to (HOST=FILE); absent: a host of its own */
+  host?: string;
+  address?: string;
+  file: string;
+  text: string;
 }
 
 export interface ImportResult {
   doc: Record<string, unknown>;
-  notes: ImportNote[];
-  /** the script line each part of the topology came from: field path -> line */
-  origins: Record<string, number>;
-  /** what cannot be imported without losing data (the import fails, naming the lines) */
-  conflicts: ImportNote[];
-}
-
-/** The script line of a field path: that of its longest recorded prefix. */
-export function lineOf(origins: Record<string, number>, path: string): number | undefined {
-  let best: string | undefined;
-  for (const k of Object.keys(origins)) if ((path === k || path.startsWith(`${k}.`)) && (!best || k.length > best.length)) best = k;
-  return best ? origins[best] : undefined;
+  /** ranked: what changes the network first; flags that are not part of it summarised in one line */
+  notes: Note[];
+  /** what cannot be imported as written (the import fails, naming file and line) */
+  errors: Note[];
+  origins: Record<string, Where>;
 }
 
 /** Splits a script line into words like a POSIX shell would (quotes, backslashes, comments), running nothing. */
@@ -38,158 +36,62 @@ export function words(line: string): string[] | null {
   return r.ok ? r.words : null;
 }
 
-/** Options of `docker run` that take a value (so their value is not mistaken for the image). */
-const RUN_VALUE = new Set(['-e', '--env', '--env-file', '-v', '--volume', '-p', '--publish', '-h', '--hostname', '--restart', '-l', '--label',
-  '--entrypoint', '-w', '--workdir', '-u', '--user', '--cpus', '-m', '--memory', '--name', '--net', '--network', '--ip', '--ip6', '--mac-address',
-  '--dns', '--add-host', '--cap-add', '--cap-drop', '--device', '--log-driver', '--log-opt', '--mount', '--platform', '--pull', '--security-opt',
-  '--shm-size', '--stop-signal', '--sysctl', '--tmpfs', '--ulimit', '--cidfile', '--network-alias', '--link', '--expose', '--health-cmd', '--runtime']);
-const RUN_FLAGS = new Set(['-d', '--detach', '-i', '--interactive', '-t', '--tty', '-it', '-ti', '-dit', '-itd', '--rm', '--privileged', '--init', '-P', '--publish-all', '--read-only']);
-
-function optValue(args: string[], i: number): [string, string | undefined, number] {
-  const a = args[i];
-  const eq = a.indexOf('=');
-  if (a.startsWith('--') && eq > 0) return [a.slice(0, eq), a.slice(eq + 1), i];
-  return [a, args[i + 1], i + 1];
+/** Where a field path came from: its longest recorded prefix. */
+export function whereOf(origins: Record<string, Where>, path: string): Where | undefined {
+  let best: string | undefined;
+  for (const k of Object.keys(origins)) if ((path === k || path.startsWith(`${k}.`)) && (!best || k.length > best.length)) best = k;
+  return best ? origins[best] : undefined;
 }
 
-export function importDockerLines(text: string, opts: { name?: string; hosts?: string[]; lan?: string; addresses?: Record<string, string> } = {}): ImportResult {
-  const notes: ImportNote[] = [];
-  // join continuations, keep the first line number
-  const raw = text.split(/\r?\n/);
-  const lines: { no: number; text: string }[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const no = i + 1;
-    let t = raw[i];
-    while (/\\\s*$/.test(t) && i + 1 < raw.length) t = t.replace(/\\\s*$/, ' ') + raw[++i];
-    lines.push({ no, text: t.trim() });
+/** Notes in the order a reader needs them: network first, then containers, then one line for ignored flags. */
+export function ranked(notes: Note[]): Note[] {
+  const flags = notes.filter((n) => n.rank === 2 && n.flag && n.flag !== 'compose');
+  const counts = new Map<string, number>();
+  for (const f of flags) counts.set(f.flag!, (counts.get(f.flag!) ?? 0) + 1);
+  const summary: Note[] = counts.size ? [{ where: flags[0].where, text: '', rank: 2, problem: 'not part of the network, ignored: ' +
+    [...counts].map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', ') }] : [];
+  // lines that are no commands at all (a pasted session's output, other tools): one line per file
+  const other = notes.filter((n) => n.problem === 'not a docker command');
+  const files = [...new Set(other.map((n) => n.where.file))];
+  for (const f of files) {
+    const ls = other.filter((n) => n.where.file === f).map((n) => n.where.line);
+    summary.unshift({ where: { file: f, line: ls[0] }, text: '', rank: 1, problem: `${ls.length} line${ls.length > 1 ? 's' : ''} that ` +
+      `${ls.length > 1 ? 'are' : 'is'} no docker command (output, other tools) left out: line${ls.length > 1 ? 's' : ''} ${ls.join(', ')}` });
   }
-  const networks = new Map<string, ImportedNetwork>();
-  const hosts: { name: string; nets: Set<string>; containers: Record<string, Record<string, unknown>> }[] = [];
-  const hostNames = opts.hosts ?? [];
-  const newHost = (name?: string) => {
-    const n = name ?? hostNames[hosts.length] ?? `host${hosts.length + 1}`;
-    hosts.push({ name: n, nets: new Set(), containers: {} });
-    return hosts[hosts.length - 1];
-  };
-  let cur: (typeof hosts)[number] | null = null;
-  const host = () => cur ?? (cur = newHost());
-  const origins: Record<string, number> = {};
-  const conflicts: ImportNote[] = [];
+  const rest = notes.filter((n) => !(n.rank === 2 && n.flag && n.flag !== 'compose') && n.problem !== 'not a docker command');
+  return [...rest.filter((n) => n.rank === 0), ...rest.filter((n) => n.rank === 1), ...rest.filter((n) => n.rank === 2), ...summary];
+}
 
-  for (const { no, text: t } of lines) {
-    if (t === '') continue;
-    const marker = /^#\s*(?:mvnet\s+)?host:\s*([a-z0-9][a-z0-9-]*)\s*$/i.exec(t);
-    if (marker) { cur = hosts.find((h) => h.name === marker[1]) ?? newHost(marker[1]); continue; }
-    if (t.startsWith('#')) continue;
-    const w = words(t);
-    if (!w) { notes.push({ line: no, text: t, problem: 'unbalanced quotes' }); continue; }
-    const cmd = w[0] === 'sudo' ? w.slice(1) : w;
-    if (cmd[0] !== 'docker') { notes.push({ line: no, text: t, problem: 'not a docker command' }); continue; }
-    const sub = cmd.slice(1);
-    if (sub[0] === 'exec' || (sub[0] === 'container' && sub[1] === 'exec')) continue;
-    if (sub[0] === 'network' && sub[1] === 'create') {
-      const args = sub.slice(2);
-      const n: ImportedNetwork = { reserved: [], ranges: {} };
-      let name: string | undefined, driver = 'bridge', range: string | undefined;
-      for (let i = 0; i < args.length; i++) {
-        const a = args[i];
-        if (!a.startsWith('-')) { name = a; continue; }
-        if (a === '--internal') { n.internal = true; notes.push({ line: no, text: t, problem: '--internal is not modelled by mvnet (the network is imported without it)' }); continue; }
-        if (a === '--attachable' || a === '--ipv6') { notes.push({ line: no, text: t, problem: `${a} is not modelled by mvnet (ignored)` }); continue; }
-        const [k, v, ni] = optValue(args, i);
-        i = ni;
-        if (v === undefined) { notes.push({ line: no, text: t, problem: `${k} has no value` }); continue; }
-        if (k === '-d' || k === '--driver') driver = v;
-        else if (k === '--subnet') n.subnet = v;
-        else if (k === '--gateway') n.gateway = v;
-        else if (k === '--ip-range') range = v;
-        else if (k === '--aux-address') n.reserved.push(v.split('=').pop()!);
-        else if (k === '-o' || k === '--opt') {
-          const [ok, ov] = v.split('=');
-          if (ok === 'parent') {
-            const [p, vlan] = ov.split('.');
-            n.parent = p;
-            if (vlan) n.vlan = Number(vlan);
-          } else if (ok === 'macvlan_mode') n.mode = ov;
-          else notes.push({ line: no, text: t, problem: `option ${ok} is not modelled by mvnet (ignored)` });
-        } else notes.push({ line: no, text: t, problem: `${k} is not modelled by mvnet (ignored)` });
-      }
-      if (driver !== 'macvlan') { notes.push({ line: no, text: t, problem: `driver ${driver}: mvnet manages macvlan networks only (line skipped)` }); continue; }
-      if (!name) { notes.push({ line: no, text: t, problem: 'no network name' }); continue; }
-      if (cur && cur.nets.has(name)) cur = newHost();
-      const h = host();
-      h.nets.add(name);
-      origins[`networks.${name}`] ??= no;
-      origins[`hosts.${h.name}.ranges.${name}`] = no;
-      const prev = networks.get(name);
-      if (prev) {
-        for (const k of ['subnet', 'gateway', 'parent', 'mode'] as const) {
-          if (n[k] !== undefined && prev[k] !== undefined && n[k] !== prev[k]) notes.push({ line: no, text: t, problem: `${k} ${n[k]} differs from ${prev[k]} on an earlier host; the first is kept` });
-        }
-        if (range) prev.ranges[h.name] = range;
-      } else {
-        if (range) n.ranges[h.name] = range;
-        networks.set(name, n);
-      }
-      continue;
-    }
-    if (sub[0] === 'run' || (sub[0] === 'container' && sub[1] === 'run')) {
-      const args = sub[0] === 'run' ? sub.slice(1) : sub.slice(2);
-      const c: Record<string, unknown> = {};
-      let name: string | undefined, net: string | undefined, ip: string | undefined, mac: string | undefined, image: string | undefined;
-      let i = 0;
-      for (; i < args.length; i++) {
-        const a = args[i];
-        if (!a.startsWith('-')) { image = a; break; }
-        if (RUN_FLAGS.has(a) || /^-[dit]+$/.test(a)) continue;
-        const [k, v, ni] = optValue(args, i);
-        if (!RUN_VALUE.has(k) && !(a.startsWith('--') && a.includes('='))) { notes.push({ line: no, text: t, problem: `unknown option ${k} (ignored)` }); continue; }
-        i = ni;
-        if (k === '--name') name = v;
-        else if (k === '--net' || k === '--network') net = v;
-        else if (k === '--ip') ip = v;
-        else if (k === '--mac-address') mac = v;
-        else notes.push({ line: no, text: t, problem: `${k} is not modelled by mvnet (ignored)` });
-      }
-      const command = args.slice(i + 1);
-      if (!image) { notes.push({ line: no, text: t, problem: 'no image' }); continue; }
-      if (!net || !networks.has(net)) { notes.push({ line: no, text: t, problem: `not on a macvlan network created above (${net ?? 'no --net'}): skipped` }); continue; }
-      if (!name) { notes.push({ line: no, text: t, problem: 'no --name: mvnet needs a name per container (skipped)' }); continue; }
-      c.network = net;
-      if (ip) c.ip = ip;
-      const ipn = ip ? parseIp(ip) : null;
-      if (mac && !(ipn !== null && macFromIp(ipn) === mac.toLowerCase())) c.mac = mac.toLowerCase();
-      c.image = image;
-      if (command.length) c.command = command;
-      const key = `hosts.${host().name}.containers.${name}`;
-      if (origins[key] !== undefined) {
-        conflicts.push({ line: no, text: t, problem: `a second container named ${name} on host ${host().name} (the first is on line ${origins[key]}); Docker would refuse it, and keeping either would lose the other's address` });
-        continue;
-      }
-      origins[key] = no;
-      host().containers[name] = c;
-      continue;
-    }
-    notes.push({ line: no, text: t, problem: `docker ${sub[0]} is not something mvnet imports` });
+export function importSources(sources: ImportSource[], opts: { name?: string; lan?: string; vars?: Record<string, string> } = {}): ImportResult {
+  const c = emptyCollect();
+  const vars: Vars = new Map(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { value: v, where: { file: '--var', line: 0 } }]));
+  const named = new Set(sources.map((s) => s.host).filter(Boolean));
+  let bare = 0;
+  const nextBare = () => {
+    let n: string;
+    do n = `host${++bare}`; while (named.has(n));
+    return n;
+  };
+  const single = sources.length === 1 && !sources[0].host;
+  // compose files last: their external networks may come from the scripts
+  const order = [...sources].sort((a, b) => Number(isCompose(a.text)) - Number(isCompose(b.text)));
+  const hostOf = new Map<ImportSource, string>(sources.map((s) => [s, s.host ?? nextBare()]));
+  for (const s of sources) hostIn(c, hostOf.get(s)!, s.address);
+  for (const s of order) {
+    const host = hostOf.get(s)!;
+    if (isCompose(s.text)) readCompose(s.text, s.file, c, { vars, host });
+    else readScript(s.text, s.file, c, { vars, host, split: single });
   }
-  // the LAN and host addresses: given, or placeholders to fill in
-  const lanText = opts.lan ?? '192.168.140.0/24';
-  const lan = parseCidr(lanText);
-  const docHosts: Record<string, unknown> = {};
-  hosts.forEach((h, i) => {
-    let address = opts.addresses?.[h.name];
-    if (!address && lan.ok) address = [(lan.cidr.base >>> 24), (lan.cidr.base >>> 16) & 255, (lan.cidr.base >>> 8) & 255, 200 + i].join('.');
-    const ranges = Object.fromEntries([...networks].filter(([, n]) => n.ranges[h.name]).map(([k, n]) => [k, n.ranges[h.name]]));
-    docHosts[h.name] = { address, ...(Object.keys(ranges).length ? { ranges } : {}), containers: h.containers };
-  });
-  const docNets: Record<string, unknown> = {};
-  for (const [k, n] of networks) {
-    docNets[k] = {
-      subnet: n.subnet, ...(n.gateway ? { gateway: n.gateway } : {}), parent: n.parent ?? 'eth0',
-      ...(n.mode && n.mode !== 'bridge' ? { mode: n.mode } : {}), ...(n.vlan ? { vlan: n.vlan } : {}),
-      ...(n.reserved.length ? { reserved: n.reserved } : {}),
-    };
-    if (!n.parent) notes.push({ line: 0, text: k, problem: `network ${k} has no -o parent=: eth0 assumed` });
+  resolveConfigFrom(c);
+  // a host with nothing of its own (a bare script split into hosts leaves none behind)
+  c.hosts = c.hosts.filter((h) => h.nets.size > 0 || h.containers.size > 0 || sources.some((s) => s.host === h.name));
+  const usable = c.networks.size > 0 && [...c.networks.values()].some((n) => !n.external);
+  if (!usable && c.errors.length === 0 && ![...c.networks.values()].some((n) => n.external)) {
+    const seen = ranked(c.notes).slice(0, 3).map((n) => `${n.where.file}:${n.where.line}: ${n.problem}`).join('; ');
+    c.errors.push({ where: { file: sources.map((s) => s.file).join(', '), line: 0 }, text: '', rank: 0,
+      problem: 'no macvlan network in it: nothing a topology can be made of (no `docker network create -d macvlan`, ' +
+        `no compose network with driver: macvlan)${seen ? `; first lines not used: ${seen}` : ''}` });
   }
-  return { doc: { name: opts.name ?? 'imported', lan: lanText, networks: docNets, hosts: docHosts }, notes, origins, conflicts };
+  const a = assemble(c, opts);
+  return { doc: a.doc, notes: ranked(c.notes), errors: c.errors, origins: a.origins };
 }

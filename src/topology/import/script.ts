@@ -1,0 +1,87 @@
+/**
+ * Reading a pasted script as a shell would see its lines, without running anything: continuation lines (`\`, and
+ * PowerShell's `` ` `` and cmd's `^`), prompts copied with the command (`root@host:~# `, `$ `, `[root@c ~]# `, a
+ * bare `# ` before `docker`), `&&` and `;` between commands, and variables: the script's own `NAME=value` (and
+ * `export`), `--var NAME=VALUE` first. A variable the script sets from a command or never sets is reported by
+ * name, never half-used. Pure.
+ */
+import { splitWords } from '../words.ts';
+import type { Note, Where } from './model.ts';
+
+export interface Line { where: Where; text: string; /** a `# docker …` line: a prompt or a commented-out command */ commented: boolean }
+
+const PROMPT = /^(?:\S+@[\w.-]+(?::\S*)?\s*[#$%]|\[[^\]]+\]\s*[#$]|PS [^>]*>|[$%>#])\s*(?=(?:sudo\s+(?:-\S+\s+)*)?docker\b)/;
+const CONTINUED = /(?:\\|`|\s\^)\s*$/;
+
+/** The logical lines of a script: continuations joined (the first line's number), prompts taken off. */
+export function logicalLines(text: string, file: string): Line[] {
+  const raw = text.split(/\r?\n/);
+  const out: Line[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const line = i + 1;
+    let t = raw[i];
+    while (CONTINUED.test(t) && i + 1 < raw.length) t = t.replace(CONTINUED, ' ') + raw[++i];
+    // a wrapped command whose next line starts with an option (READMEs wrap without a backslash)
+    while (/^\s*(?:sudo\s+)?docker\b/.test(t.replace(PROMPT, '')) && i + 1 < raw.length && /^\s+--?[a-z]/.test(raw[i + 1])) t += ' ' + raw[++i];
+    t = t.trim();
+    const commented = /^#\s*(?:sudo\s+)?docker\b/.test(t);
+    const bare = commented ? t.replace(/^#\s*/, '') : t.replace(PROMPT, '');
+    out.push({ where: { file, line }, text: bare, commented });
+  }
+  return out;
+}
+
+export type Vars = Map<string, { value?: string; where?: Where; fromCommand?: string }>;
+
+/** `NAME=value` or `export NAME=value` (one assignment alone on its line): its name and words. */
+export function assignment(text: string): { name: string; value: string; command?: string } | null {
+  const m = /^(?:export\s+|readonly\s+|local\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(text);
+  if (!m) return null;
+  const rest = m[2].trim();
+  if (/^\$\(|^`/.test(rest) || /\$\(|`/.test(rest)) return { name: m[1], value: '', command: rest.slice(0, 60) };
+  const w = splitWords(rest, { comments: true });
+  if (!w.ok || w.words.length > 1) return null;
+  return { name: m[1], value: w.words[0] ?? '' };
+}
+
+/**
+ * Expands `$NAME`, `${NAME}` and `${NAME:-default}` outside single quotes. Unknown names (and names set from a
+ * command) are returned, and the text is not used.
+ */
+export function expand(text: string, vars: Vars): { text: string; missing: string[] } {
+  const missing: string[] = [];
+  let out = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === "'" ) { quoted = !quoted; out += ch; continue; }
+    if (ch !== '$' || quoted) { out += ch; continue; }
+    const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+    if (!m) { out += ch; continue; }
+    const name = m[1] ?? m[3];
+    const v = vars.get(name);
+    if (v && v.value !== undefined && !v.fromCommand) out += v.value;
+    else if (m[2] !== undefined && !v) out += m[2];
+    else { missing.push(name); out += m[0]; }
+    i += m[0].length - 1;
+  }
+  return { text: out, missing: [...new Set(missing)] };
+}
+
+/** Splits a line's words into commands at `&&`, `||` and `;`. */
+export function commands(words: string[]): string[][] {
+  const out: string[][] = [[]];
+  for (const w of words) {
+    if (w === '&&' || w === '||' || w === ';') out.push([]);
+    else if (w.endsWith(';') && w.length > 1) { out[out.length - 1].push(w.slice(0, -1)); out.push([]); }
+    else out[out.length - 1].push(w);
+  }
+  return out.filter((c) => c.length > 0);
+}
+
+/** The note for a variable that cannot be known: asked for by name. */
+export function missingVar(where: Where, text: string, name: string, vars: Vars): Note {
+  const v = vars.get(name);
+  const why = v?.fromCommand ? `is set from a command (${v.fromCommand}) that mvnet does not run` : 'is set nowhere (no assignment, no --var)';
+  return { where, text, rank: 0, problem: `$${name} ${why}: give it with --var ${name}=VALUE` };
+}

@@ -36,6 +36,11 @@ function sourcesOf(files: string[], hostArgs: string[][]): ImportSource[] {
 export async function importCommand(o: O, files: string[]): Promise<number> {
   if (o.lan !== undefined && !parseCidr(o.lan).ok) throw usage(`--lan ${o.lan.slice(0, 40)} is not a network in CIDR form`, 'e.g. --lan 192.168.140.0/24');
   const hostArgs = (o.host ?? []).map((h) => h.split('='));
+  for (const [n, a] of hostArgs) {
+    const np = simpleNameProblem(n, 'host name');
+    if (np) throw usage(`--host ${n.slice(0, 40)}: ${np}`, 'e.g. --host host1=192.168.140.200, or HOST=FILE');
+    if (a !== undefined && parseIp(a) === null) throw usage(`--host ${n}=${a.slice(0, 40)}: not an IPv4 address`, 'e.g. --host host1=192.168.140.200');
+  }
   const vars: Record<string, string> = {};
   for (const v of o.var ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(v);

@@ -228,13 +228,15 @@ export function readScript(text: string, file: string, c: Collect, opts: { vars:
     if (!/\bdocker\b/.test(l.text)) { note(ctx, l.where, l.text, 'not a docker command', 1); continue; }
     const x = expand(l.text, opts.vars);
     if (x.missing.length) { for (const m of x.missing) c.errors.push(missingVar(l.where, l.text, m, opts.vars)); continue; }
-    const w = splitWords(x.text, { comments: true });
-    if (!w.ok) { note(ctx, l.where, l.text, `unbalanced quotes (${w.problem})`); continue; }
-    if (l.commented && active) {
-      const args = w.words[0] === 'sudo' ? w.words.slice(4) : w.words.slice(3);
-      networkCreate(ctx, l.where, l.text, args, true);
-      continue;
+    for (const part of commands(x.text)) {
+      const w = splitWords(part, { comments: true });
+      if (!w.ok) { note(ctx, l.where, l.text, `unbalanced quotes (${w.problem})`); continue; }
+      if (l.commented && active) {
+        const args = w.words[0] === 'sudo' ? w.words.slice(4) : w.words.slice(3);
+        networkCreate(ctx, l.where, l.text, args, true);
+        continue;
+      }
+      oneCommand(ctx, l, w.words);
     }
-    for (const cmd of commands(w.words)) oneCommand(ctx, l, cmd);
   }
 }

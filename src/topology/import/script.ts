@@ -68,15 +68,23 @@ export function expand(text: string, vars: Vars): { text: string; missing: strin
   return { text: out, missing: [...new Set(missing)] };
 }
 
-/** Splits a line's words into commands at `&&`, `||` and `;`. */
-export function commands(words: string[]): string[][] {
-  const out: string[][] = [[]];
-  for (const w of words) {
-    if (w === '&&' || w === '||' || w === ';') out.push([]);
-    else if (w.endsWith(';') && w.length > 1) { out[out.length - 1].push(w.slice(0, -1)); out.push([]); }
-    else out[out.length - 1].push(w);
+/** Splits a line into commands at `&&`, `||` and `;` outside quotes (before it is split into words). */
+export function commands(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let q: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (q) { cur += ch; if (ch === q) q = null; else if (ch === '\\' && q === '"') cur += text[++i] ?? ''; continue; }
+    if (ch === '\\') { cur += ch + (text[++i] ?? ''); continue; }
+    if (ch === '"' || ch === "'") { q = ch; cur += ch; continue; }
+    if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]))) break;
+    const two = text.slice(i, i + 2);
+    if (ch === ';' || two === '&&' || two === '||') { out.push(cur); cur = ''; if (ch !== ';') i++; continue; }
+    cur += ch;
   }
-  return out.filter((c) => c.length > 0);
+  out.push(cur);
+  return out.map((c) => c.trim()).filter(Boolean);
 }
 
 /** The note for a variable that cannot be known: asked for by name. */

@@ -48,7 +48,9 @@ export async function importCommand(o: O, files: string[]): Promise<number> {
     vars[m[1]] = m[2];
   }
   const sources = sourcesOf(files, hostArgs);
-  const r = importSources(sources, { name: o.name, lan: o.lan, vars });
+  // one script holding several hosts: --host names them in order
+  const more = sources.length === 1 && !files.some((f) => f.includes('=')) ? hostArgs.slice(1).map(([name, address]) => ({ name, address })) : [];
+  const r = importSources(sources, { name: o.name, lan: o.lan, vars, more });
   const where = sources.map((s) => s.file).join(' + ');
   const at = (w: { file: string; line: number }) => (w.line ? `${w.file}:${w.line}` : w.file);
   if (r.errors.length) {

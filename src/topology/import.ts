@@ -62,7 +62,11 @@ export function ranked(notes: Note[]): Note[] {
   return [...rest.filter((n) => n.rank === 0), ...rest.filter((n) => n.rank === 1), ...rest.filter((n) => n.rank === 2), ...summary];
 }
 
-export function importSources(sources: ImportSource[], opts: { name?: string; lan?: string; vars?: Record<string, string> } = {}): ImportResult {
+export function importSources(sources: ImportSource[], opts: {
+  name?: string; lan?: string; vars?: Record<string, string>;
+  /** the further hosts one bare script splits into (after its own), by name and address */
+  more?: { name: string; address?: string }[];
+} = {}): ImportResult {
   const c = emptyCollect();
   const vars: Vars = new Map(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { value: v, where: { file: '--var', line: 0 } }]));
   const named = new Set(sources.map((s) => s.host).filter(Boolean));
@@ -80,7 +84,7 @@ export function importSources(sources: ImportSource[], opts: { name?: string; la
   for (const s of order) {
     const host = hostOf.get(s)!;
     if (isCompose(s.text)) readCompose(s.text, s.file, c, { vars, host });
-    else readScript(s.text, s.file, c, { vars, host, split: single });
+    else readScript(s.text, s.file, c, { vars, host, split: single || (sources.length === 1 && !!opts.more?.length), more: [...opts.more ?? []] });
   }
   resolveConfigFrom(c);
   // a host with nothing of its own (a bare script split into hosts leaves none behind)

@@ -102,11 +102,13 @@ function networkCreate(ctx: Ctx, where: Where, text: string, args: string[], com
 function run(ctx: Ctx, where: Where, text: string, args: string[]): void {
   let name: string | undefined, net: string | undefined, image: string | undefined;
   const c: Partial<ContIn> = {};
+  let tty = false;
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i];
     if (!a.startsWith('-')) { image = a; break; }
     // -d, -i, -t, --rm say how the container runs here, not what it is: not worth a note
+    if (/^-[dit]*t[dit]*$|^--tty$/.test(a)) tty = true;
     if (RUN_FLAGS.has(a) || /^-[dit]+$/.test(a)) { if (/^--(privileged|read-only|init)$/.test(a)) note(ctx, where, text, `${a} ignored`, 2, a); continue; }
     const [k, v, ni] = optValue(args, i);
     if (!RUN_VALUE.has(k) && !(a.startsWith('--') && a.includes('='))) { note(ctx, where, text, `unknown option ${k} (ignored)`, 2, k); continue; }
@@ -121,6 +123,10 @@ function run(ctx: Ctx, where: Where, text: string, args: string[]): void {
   if (!image) { note(ctx, where, text, 'no image (line skipped)', 1); return; }
   if (!name) { note(ctx, where, text, 'no --name: mvnet needs a name per container (skipped)', 1); return; }
   const command = args.slice(i + 1);
+  if (tty && command.length === 0) {
+    note(ctx, where, text, `${name}: -t keeps the image's shell alive on a terminal; mvnet starts containers without one, ` +
+      `so an image whose command is a shell (centos, ubuntu, alpine) exits: give it a command (e.g. sleep infinity)`, 1);
+  }
   const h = ctx.host();
   const prev = h.containers.get(name);
   if (prev) note(ctx, where, text, `a second container named ${name} on host ${h.name}: it replaces the one of line ${prev.where.line}`, 1);
@@ -197,7 +203,8 @@ function oneCommand(ctx: Ctx, l: Line, cmd: string[]): void {
  * has no other docker line; otherwise commented-out commands, of which only network definitions are kept (for
  * networks the active lines use and do not create).
  */
-export function readScript(text: string, file: string, c: Collect, opts: { vars: Vars; host: string; split: boolean }): void {
+export function readScript(text: string, file: string, c: Collect,
+  opts: { vars: Vars; host: string; split: boolean; more?: { name: string; address?: string }[] }): void {
   const lines = logicalLines(text, file);
   const active = lines.some((l) => !l.commented && /^(?:sudo\s+(?:-\S+\s+)*)?docker\b/.test(l.text));
   let cur = hostIn(c, opts.host);
@@ -206,7 +213,9 @@ export function readScript(text: string, file: string, c: Collect, opts: { vars:
     c, file, vars: opts.vars, split: opts.split,
     host: () => cur,
     next: (name) => {
-      cur = hostIn(c, name ?? `host${++count}`);
+      // the hosts a bare script splits into: named by --host in order, else host2, host3, ...
+      const given = opts.more?.shift();
+      cur = hostIn(c, name ?? given?.name ?? `host${++count}`, given?.address);
       return cur;
     },
   };

@@ -72,7 +72,8 @@ export async function importCommand(o: O, files: string[]): Promise<number> {
   const notes = r.notes.map((n) => ({ file: n.where.file, line: n.where.line, problem: n.problem, ...(n.text ? { text: n.text.slice(0, 100) } : {}) }));
   if (o.json) printJson({ topology: r.doc, notes, hosts: p.hosts.length, containers: p.containers.length });
   else if (!o.output) process.stdout.write(yaml);
-  for (const n of r.notes) process.stderr.write(`${at(n.where)}: ${n.problem}${n.text && n.rank < 2 ? `: ${n.text.slice(0, 80)}` : ''}\n`);
+  // a note on a command line shows the line; one on a name or a whole file does not
+  for (const n of r.notes) process.stderr.write(`${at(n.where)}: ${n.problem}${/\s/.test(n.text) && n.rank < 2 ? `: ${n.text.slice(0, 80)}` : ''}\n`);
   if (o.output) {
     process.stderr.write(`wrote ${o.output}: ${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'}, ${p.containers.length} ` +
       `container${p.containers.length === 1 ? '' : 's'}; ${r.notes.length} note${r.notes.length === 1 ? '' : 's'} above\n`);

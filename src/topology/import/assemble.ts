@@ -116,7 +116,28 @@ function planRanges(subnet: Cidr, hosts: string[], own: Map<string, Ip[]>, given
   return { ranges: explicit || interleaved.length ? ranges : new Map(), notes };
 }
 
+/**
+ * One network under two names (a script's and a compose file's, each host its own): the same subnet on the same
+ * parent and VLAN is one network on the LAN, imported under its first name.
+ */
+function mergeSameNetworks(c: Collect): void {
+  const list = [...c.networks.values()].filter((n) => !n.external && n.subnet);
+  for (const n of list) {
+    const first = list.find((x) => x !== n && x.subnet === n.subnet && x.parent === n.parent && x.vlan === n.vlan && c.networks.has(x.name));
+    if (!first || list.indexOf(first) > list.indexOf(n) || !c.networks.has(n.name)) continue;
+    c.networks.delete(n.name);
+    c.notes.push({ where: n.where, text: '', rank: 0, problem: `network ${n.name} is ${first.name} (the same subnet ${n.subnet} on ` +
+      `${n.parent ?? 'the same parent'}): imported as ${first.name}` });
+    for (const h of c.hosts) {
+      const own = h.nets.get(n.name);
+      if (own) { h.nets.delete(n.name); if (!h.nets.has(first.name)) h.nets.set(first.name, own); }
+      for (const ct of h.containers.values()) if (ct.network === n.name) ct.network = first.name;
+    }
+  }
+}
+
 export function assemble(c: Collect, opts: { name?: string; lan?: string }): Assembled {
+  mergeSameNetworks(c);
   const origins: Record<string, Where> = {};
   const note = (where: Where, text: string, problem: string, rank: Note['rank'] = 0) => c.notes.push({ where, text, problem, rank });
   const nets: Record<string, Record<string, unknown>> = {};

@@ -12,7 +12,7 @@ import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
 import { plan } from '../plan/allocate.ts';
 import type { Plan } from '../plan/types.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './topology-file.ts';
 import type { Topology } from '../topology/types.ts';
 
 export interface Context {

@@ -3,7 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { plan } from '../plan/allocate.ts';
 import { composeFiles } from '../render/compose.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './topology-file.ts';
 import { printJson } from './output.ts';
 
 export async function exportComposeCommand(o: { file: string; json?: boolean; output?: string; external?: boolean }): Promise<number> {

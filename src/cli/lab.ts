@@ -7,7 +7,7 @@ import { readState } from '../lab/state.ts';
 import { MvnetError } from '../errors.ts';
 import { columns, commandLines } from '../render/columns.ts';
 import { LOOK } from './look.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './topology-file.ts';
 import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 

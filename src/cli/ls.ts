@@ -10,7 +10,7 @@ import { labRoot } from '../lab/paths.ts';
 import { readState } from '../lab/state.ts';
 import { labEndpoint } from '../lab/paths.ts';
 import { columns } from '../render/columns.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './topology-file.ts';
 import { LOOK } from './look.ts';
 import { DEFAULT_FILE, FILE_ENV, printJson } from './output.ts';
 

@@ -3,7 +3,7 @@ import { desiredShims } from '../engine/shim.ts';
 import { shimUnit } from '../engine/shim.ts';
 import { MvnetError } from '../errors.ts';
 import { plan } from '../plan/allocate.ts';
-import { loadTopology } from '../topology/load.ts';
+import { loadTopology } from './topology-file.ts';
 import { printJson } from './output.ts';
 
 export async function shimUnitCommand(o: { file: string; json?: boolean }, host: string): Promise<number> {

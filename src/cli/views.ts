@@ -3,7 +3,7 @@ import { containerAddrTable, hostAddrTable, networkRows } from '../engine/inspec
 import type { Engine } from '../engine/engine.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
-import type { AddrRow, InspectRow } from '../render/tables.ts';
+import type { AddrRow, InspectRow } from '../engine/inspect.ts';
 import { hang } from '../render/columns.ts';
 import { ipAddrTable, networkInspectTable } from '../render/tables.ts';
 

@@ -3,7 +3,7 @@ import { formatCidr, formatIp } from '../net/ipv4.ts';
 import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
 import { mirror6 } from '../plan/mirror.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
-import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
+import { PROBE_CMD, PROBE_IMAGE } from './probe-image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
 import { L, labels, specHash } from './labels.ts';
 import { desiredShims, type ShimSpec } from './shim.ts';

@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
-import { PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './probe-image.ts';
 import { SshError, sshAgent, sshHint } from './ssh.ts';
 import type { ContainerCreate, Engine, EngineInfo, ExecResult, HelperOptions, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
 

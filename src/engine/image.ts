@@ -3,7 +3,9 @@ import { readFileSync, existsSync, realpathSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type Docker from 'dockerode';
 import { MvnetError } from '../errors.ts';
-export const PROBE_IMAGE = 'mvnet/probe:2';
+import { PROBE_CMD, PROBE_IMAGE } from './probe-image.ts';
+
+export { PROBE_CMD, PROBE_IMAGE };
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
 const APPLETS = ['sh', 'ping', 'arping', 'ip', 'nc', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'ifconfig', 'route', 'hostname', 'ps', 'kill', 'grep', 'sed', 'awk', 'head', 'tail', 'wc', 'date', 'env', 'id', 'mkdir', 'rm', 'touch', 'uname', 'timeout', 'wget', 'traceroute', 'arp', 'netstat', 'printf', 'seq', 'tr'];
@@ -51,8 +53,6 @@ function fullIp(): { path: string; real: string }[] {
   return out;
 }
 
-/** Stays up until stopped, and stops at once on SIGTERM. */
-export const PROBE_CMD = ['sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
 
 /** Imports the probe image into an engine unless it is there. */
 export async function ensureProbeImage(docker: Docker, rootfs: () => Promise<Buffer>): Promise<boolean> {

@@ -1,8 +1,27 @@
 /** Reading live addresses the way the seed reads them: `ip addr` of hosts and containers, `docker network inspect`. */
-import type { AddrRow, InspectRow } from '../render/tables.ts';
 import type { Engine } from './engine.ts';
-import { PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './probe-image.ts';
 import { L, labels } from './labels.ts';
+
+/** A row of `ip addr` as the seed draws it (read from a host). */
+export interface AddrRow {
+  interface: string;
+  ipv4: string;
+  brd: string;
+  mac: string;
+  scope: string;
+  master: string;
+  /** marks a difference from the plan */
+  drift?: string;
+}
+
+/** A row of `docker network inspect` as the seed draws it. */
+export interface InspectRow {
+  container: string;
+  ipv4: string;
+  mac: string;
+  drift?: string;
+}
 
 const IP_ADDR = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show'];
 

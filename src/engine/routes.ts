@@ -9,7 +9,7 @@ import { contains6, formatCidr6, parseCidr6, type Cidr6 } from '../net/ipv6.ts';
 import type { HostPlan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine, LiveNetwork } from './engine.ts';
-import { PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './probe-image.ts';
 import { L, labels } from './labels.ts';
 
 export const ROUTE_PROTO = '77';

@@ -9,7 +9,7 @@ import { shimAlias } from '../plan/allocate.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine } from './engine.ts';
-import { PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './probe-image.ts';
 import { labels } from './labels.ts';
 
 export interface ShimSpec {

@@ -21,6 +21,8 @@ export interface PairResult {
   device?: boolean;
   /** 6: over IPv6 */
   family?: 6;
+  /** link-down: the host cut off the LAN */
+  cut?: string;
 }
 
 export interface Comparison {
@@ -59,7 +61,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
       out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
       continue;
     }
-    let reason: Reason, why: string;
+    let reason: Reason, why: string, cutHost: string | undefined;
     if (actual === 'reachable') {
       reason = 'unexpected-reach';
       why = `it answered, but the prediction says ${p.reason}: ${p.why}`;
@@ -78,7 +80,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
         '(changed by hand; mvnet apply repairs it)';
     } else if (cut.has(hostOf(p.from)) || cut.has(hostOf(p.to))) {
       const h = cut.has(hostOf(p.from)) ? hostOf(p.from) : hostOf(p.to);
-      reason = 'link-down'; why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`;
+      reason = 'link-down'; why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`; cutHost = h;
     } else if (line?.kind) {
       reason = KIND[line.kind];
       why = `${REASON_TEXT[reason]}${line.hop && line.hop !== '-' ? ` (next hop ${line.hop})` : ''}`;
@@ -90,7 +92,8 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     } else {
       reason = 'no-arp-reply'; why = 'no result came back from the probe';
     }
-    out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason, why, match: false, device: p.device });
+    out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason, why, match: false, device: p.device,
+      ...(cutHost ? { cut: cutHost } : {}) });
   }
   const sources = [...probed.sources.values()];
   const twoPass = sources.some((x) => x.fastAgreed !== undefined);

@@ -5,11 +5,21 @@
  * from a LAN device of the lab, the machine's own ping in the device's namespace.
  */
 import type { Engine } from '../engine/engine.ts';
-import { PROBE_IMAGE } from '../engine/image.ts';
+import { PROBE_IMAGE } from '../engine/probe-image.ts';
 import { L, labels } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
-import type { PingRun } from '../render/ping.ts';
 import { addresses, type DeviceRunner } from './probe.ts';
+
+/** A ping as it ran: where it ran, the command, then its output verbatim. */
+export interface PingRun {
+  /** the command line as it ran */
+  command: string[];
+  /** where and how it ran, in words */
+  via: string;
+  /** its standard output and error, as they came */
+  output: string;
+  code: number;
+}
 
 export async function pingOnce(plan: Plan, hosts: Map<string, Engine>, from: string, to: string, device?: DeviceRunner, count = 3):
 Promise<PingRun | null> {

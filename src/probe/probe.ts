@@ -5,7 +5,7 @@
 import { formatIp } from '../net/ipv4.ts';
 import { formatIp6 } from '../net/ipv6.ts';
 import type { Engine, LiveContainer } from '../engine/engine.ts';
-import { PROBE_IMAGE } from '../engine/image.ts';
+import { PROBE_IMAGE } from '../engine/probe-image.ts';
 import { L, labels } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
 import { batchArgs, splitBatchOutput } from './batch.ts';

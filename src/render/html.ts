@@ -55,7 +55,7 @@ export function topologySvg(plan: Plan, cut: Set<string> = new Set()): string {
 export function htmlReport(plan: Plan, c: Comparison, o: { title: string; ms: number }): string {
   const ids = [...plan.containers.map((x) => x.id), ...plan.hosts.map((h) => h.name), ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
   const idx = new Map(c.pairs.filter((p) => !p.family).map((p) => [`${p.from}>${p.to}`, p]));
-  const cut = new Set(c.pairs.filter((p) => p.reason === 'link-down').map((p) => /^(\S+)'s/.exec(p.why)?.[1]).filter((x): x is string => !!x));
+  const cut = new Set(c.pairs.map((p) => p.cut).filter((x): x is string => !!x));
   const head = `<tr><th></th>${ids.map((id) => `<th class="col"><span>${esc(id)}</span></th>`).join('')}</tr>`;
   const rows = ids.map((from) => `<tr><th class="row">${esc(from)}</th>${ids.map((to) => {
     const p = idx.get(`${from}>${to}`);

@@ -2,21 +2,12 @@
  * The seed's own box tables: `ip addr` of a host or container, and `docker network inspect`. Pure. They keep the
  * seed's look where the terminal is wide enough and give way where it is not: never wider than `width`.
  */
+import type { AddrRow, InspectRow } from '../engine/inspect.ts';
 import Table from 'cli-table3';
 
 const STYLE = { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 };
 const widest = (s: string) => Math.max(...s.split('\n').map((l) => l.length));
 
-export interface AddrRow {
-  interface: string;
-  ipv4: string;
-  brd: string;
-  mac: string;
-  scope: string;
-  master: string;
-  /** marks a difference from the plan */
-  drift?: string;
-}
 
 const ADDR_COLUMNS = ['interface', 'ipv4', 'brd', 'mac', 'scope', 'master'] as const;
 /** the columns given up first when the table is too wide, in order (an empty one goes before all) */
@@ -42,12 +33,6 @@ export function ipAddrTable(rows: AddrRow[], width = Infinity): string {
   return [out, ...notes].join('\n');
 }
 
-export interface InspectRow {
-  container: string;
-  ipv4: string;
-  mac: string;
-  drift?: string;
-}
 
 /**
  * `docker network inspect` as the seed draws it, with the Network/Subnet/Gateway cells merged; where that is wider

@@ -1,5 +1,4 @@
 /** Reading a topology file: YAML -> shape check -> value rules -> Topology. All problems at once. */
-import { readFileSync, statSync } from 'node:fs';
 import { isScalar, LineCounter, parseDocument, visit, YAMLParseError } from 'yaml';
 import type { ZodIssue } from 'zod';
 import { TopologyError, type Issue } from '../errors.ts';
@@ -150,20 +149,4 @@ function checked(raw: unknown, file: string): Topology {
   const { topology, issues } = validate(shape.data, file);
   if (issues.length > 0) throw new TopologyError(file, issues);
   return topology;
-}
-
-export function loadTopology(file: string): Topology {
-  let text: string;
-  try {
-    // counted in bytes, before anything is read
-    if (statSync(file).size > 4_000_000) {
-      throw new TopologyError(file, [{ path: '(file)', message: `is ${statSync(file).size} bytes, larger than 4 MB; a topology file that large is not plausible` }]);
-    }
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    if (e instanceof TopologyError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new TopologyError(file, [{ path: '(file)', message: code === 'ENOENT' ? 'no such file' : `cannot be read (${code})` }]);
-  }
-  return parseTopology(text, file);
 }

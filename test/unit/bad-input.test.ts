@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CASES, caseText, seed } from '../fixtures/bad-cases.ts';
 import { plan } from '../../src/plan/allocate.ts';
-import { loadTopology, parseTopology } from '../../src/topology/load.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 import { TopologyError } from '../../src/errors.ts';
 
 for (const [name, mutate, path, message] of CASES) {

@@ -12,7 +12,7 @@ import { fieldChanges, type Change } from '../../src/engine/diff.ts';
 import { planText } from '../../src/render/plan.ts';
 import { plan } from '../../src/plan/allocate.ts';
 import { predict } from '../../src/predict/predict.ts';
-import { loadTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 
 const widest = (s: string) => Math.max(...s.split('\n').map(displayWidth));
 

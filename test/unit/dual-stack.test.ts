@@ -5,7 +5,8 @@ import { formatCidr6, formatIp6, parseCidr6, parseIp6 } from '../../src/net/ipv6
 import { plan } from '../../src/plan/allocate.ts';
 import { predict } from '../../src/predict/predict.ts';
 import { pairs6 } from '../../src/predict/family6.ts';
-import { parseTopology, loadTopology } from '../../src/topology/load.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 import type { TopologyError } from '../../src/errors.ts';
 
 test('IPv6 text: parse and the RFC 5952 form round-trip; prefixes with host bits are refused', () => {

@@ -5,7 +5,7 @@ import { stringify } from 'yaml';
 import { contains, formatCidr, formatIp, parseIp, broadcastOf, overlaps } from '../../src/net/ipv4.ts';
 import { plan } from '../../src/plan/allocate.ts';
 import { parseTopology } from '../../src/topology/load.ts';
-import { loadTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 
 test('the seed plans to the seed addresses and MACs', () => {
   const p = plan(loadTopology('examples/seed.yaml'));

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { plan } from '../../src/plan/allocate.ts';
 import { pairs, predict, verdictFor } from '../../src/predict/predict.ts';
-import { loadTopology, parseTopology } from '../../src/topology/load.ts';
+import { parseTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 import { formatCidr, formatIp } from '../../src/net/ipv4.ts';
 import type { TopologyError } from '../../src/errors.ts';
 

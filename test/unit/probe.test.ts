@@ -6,7 +6,7 @@ import { batchArgs, splitBatchOutput } from '../../src/probe/batch.ts';
 import { samplePairs } from '../../src/predict/sample.ts';
 import { pairs, predict } from '../../src/predict/predict.ts';
 import { plan } from '../../src/plan/allocate.ts';
-import { loadTopology } from '../../src/topology/load.ts';
+import { loadTopology } from '../../src/cli/topology-file.ts';
 
 const routes = ['default via 10.100.0.1 dev eth0', '10.100.0.0/16 dev eth0 scope link  src 10.100.1.1', 'unreachable 10.9.0.0/16'];
 

@@ -19,9 +19,15 @@ const docker = (h: string, args: string[]) => spawnSync('docker', ['-H', sock(h)
 function interruptedApply(afterMs: number): Promise<{ signalToExit: number; stderr: string }> {
   return new Promise((res) => {
     const p = spawn(MV, ['apply', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '', at = 0;
-    p.stderr.on('data', (d) => { stderr += d; });
-    setTimeout(() => { at = performance.now(); p.kill('SIGINT'); }, afterMs);
+    let stderr = '',
+      at = 0;
+    p.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    setTimeout(() => {
+      at = performance.now();
+      p.kill('SIGINT');
+    }, afterMs);
     p.on('close', () => res({ signalToExit: performance.now() - at, stderr }));
   });
 }
@@ -29,19 +35,31 @@ function interruptedApply(afterMs: number): Promise<{ signalToExit: number; stde
 try {
   mv(['lab', 'up', '-f', file]);
   const [, full] = timed(() => mv(['apply', '-f', file]));
-  const noop: number[] = [], cli: number[] = [];
+  const noop: number[] = [],
+    cli: number[] = [];
   for (let i = 0; i < 5; i++) {
     noop.push(timed(() => mv(['apply', '-f', file]))[1]);
-    cli.push(timed(() => { for (const h of ['h0', 'h1']) { docker(h, ['ps', '-a']); docker(h, ['network', 'ls']); } })[1]);
+    cli.push(
+      timed(() => {
+        for (const h of ['h0', 'h1']) {
+          docker(h, ['ps', '-a']);
+          docker(h, ['network', 'ls']);
+        }
+      })[1],
+    );
   }
   const med = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`no-op apply (2 x 20, lock on both engines + records + diff): ${(med(noop) / 1000).toFixed(2)} s; ` +
-    `docker CLI listing both hosts by hand: ${(med(cli) / 1000).toFixed(2)} s; ratio ${(med(noop) / med(cli)).toFixed(1)}x`);
+  console.log(
+    `no-op apply (2 x 20, lock on both engines + records + diff): ${(med(noop) / 1000).toFixed(2)} s; ` +
+      `docker CLI listing both hosts by hand: ${(med(cli) / 1000).toFixed(2)} s; ratio ${(med(noop) / med(cli)).toFixed(1)}x`,
+  );
   mv(['destroy', '-f', file]);
   const stop = await interruptedApply(1500);
   const m = /SIGINT: (\d+) of (\d+) changes done/.exec(stop.stderr);
-  console.log(`Ctrl-C 1.5 s into an apply of 2 x 20: exited ${(stop.signalToExit / 1000).toFixed(2)} s after the signal ` +
-    `(${m ? `${m[1]} of ${m[2]} changes done` : 'no summary'}); the full apply takes ${(full / 1000).toFixed(1)} s`);
+  console.log(
+    `Ctrl-C 1.5 s into an apply of 2 x 20: exited ${(stop.signalToExit / 1000).toFixed(2)} s after the signal ` +
+      `(${m ? `${m[1]} of ${m[2]} changes done` : 'no summary'}); the full apply takes ${(full / 1000).toFixed(1)} s`,
+  );
   mv(['apply', '-f', file]);
   // a removed host: mvnet apply empties it; by hand: docker rm -f of each container, then docker network rm
   const doc = parse(readFileSync(file, 'utf8'));
@@ -53,12 +71,18 @@ try {
   again.hosts.h1.address = '192.168.200.11';
   writeFileSync(file, stringify(again));
   mv(['apply', '-f', file]);
-  const names = JSON.parse(mv(['plan', '-f', file, '--json', '--offline']).stdout).containers
-    .filter((c: { host: string }) => c.host === 'h1').map((c: { name: string }) => c.name);
-  const [, byHand] = timed(() => { for (const n of names) docker('h1', ['rm', '-f', n]); docker('h1', ['network', 'rm', 'mv']); });
-  console.log(`emptying a host removed from the file (20 containers + network): mvnet apply ${(emptied / 1000).toFixed(2)} s ` +
-    `(found from the other host's record); docker rm -f one by one + network rm ${(byHand / 1000).toFixed(2)} s; ` +
-    `ratio ${(byHand / emptied).toFixed(1)}x`);
+  const names = JSON.parse(mv(['plan', '-f', file, '--json', '--offline']).stdout)
+    .containers.filter((c: { host: string }) => c.host === 'h1')
+    .map((c: { name: string }) => c.name);
+  const [, byHand] = timed(() => {
+    for (const n of names) docker('h1', ['rm', '-f', n]);
+    docker('h1', ['network', 'rm', 'mv']);
+  });
+  console.log(
+    `emptying a host removed from the file (20 containers + network): mvnet apply ${(emptied / 1000).toFixed(2)} s ` +
+      `(found from the other host's record); docker rm -f one by one + network rm ${(byHand / 1000).toFixed(2)} s; ` +
+      `ratio ${(byHand / emptied).toFixed(1)}x`,
+  );
 } finally {
   spawnSync(MV, ['destroy', '-f', file]);
   spawnSync(MV, ['lab', 'down', '-f', file]);

@@ -15,7 +15,12 @@ function topology(hosts: number, per: number): string {
     for (let c = 0; c < per; c++) containers[`c${c}`] = { network: 'mv' };
     h[`h${i}`] = { address: `192.168.${i >> 8}.${(i & 255) + 1}`, containers };
   }
-  return stringify({ name: 'bench', lan: '192.168.0.0/16', networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } }, hosts: h });
+  return stringify({
+    name: 'bench',
+    lan: '192.168.0.0/16',
+    networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } },
+    hosts: h,
+  });
 }
 
 const big = topology(100, 100);
@@ -26,7 +31,9 @@ const p = plan(topo);
 const t2 = performance.now();
 const pred = predict(p);
 const t3 = performance.now();
-console.log(`100 hosts x 100 containers: load ${(t1 - t0).toFixed(0)} ms, plan ${(t2 - t1).toFixed(0)} ms, predict ${(t3 - t2).toFixed(0)} ms (${pred.groups.length} groups, ${pred.pairCount.toLocaleString('en')} pairs)`);
+console.log(
+  `100 hosts x 100 containers: load ${(t1 - t0).toFixed(0)} ms, plan ${(t2 - t1).toFixed(0)} ms, predict ${(t3 - t2).toFixed(0)} ms (${pred.groups.length} groups, ${pred.pairCount.toLocaleString('en')} pairs)`,
+);
 console.log(`mvnet plan + predict: ${(t3 - t1).toFixed(0)} ms`);
 
 // naive: one verdict per ordered pair, on a 10 x 20 sample, extrapolated to the same number of pairs
@@ -36,5 +43,7 @@ const naive = predict(small, { singletons: true });
 const s1 = performance.now();
 const perPair = (s1 - s0) / naive.pairCount;
 const naiveTotal = perPair * pred.pairCount;
-console.log(`naive per-pair prediction: ${(perPair * 1e6).toFixed(0)} ns/pair on ${naive.pairCount} pairs -> ${(naiveTotal / 1000).toFixed(0)} s extrapolated`);
+console.log(
+  `naive per-pair prediction: ${(perPair * 1e6).toFixed(0)} ns/pair on ${naive.pairCount} pairs -> ${(naiveTotal / 1000).toFixed(0)} s extrapolated`,
+);
 console.log(`ratio naive/mvnet: ${(naiveTotal / (t3 - t2)).toFixed(0)}x`);

@@ -23,19 +23,46 @@ try {
   run(MV, ['lab', 'up', '--remote', '-f', file]);
   const plan = JSON.parse(run(MV, ['plan', '-f', file, '--json', '--offline']));
   for (const how of ['ssh', 'tls'] as const) {
-    const envs = plan.hosts.map((h: { name: string }) => JSON.parse(run(MV, ['lab', 'env', '-f', file, h.name, `--${how}`, '--json'])));
-    const env: Record<string, string> = how === 'ssh' ? { PATH: envs[0].PATH } : { DOCKER_CERT_PATH: envs[0].DOCKER_CERT_PATH, DOCKER_TLS_VERIFY: '1' };
+    const envs = plan.hosts.map((h: { name: string }) =>
+      JSON.parse(run(MV, ['lab', 'env', '-f', file, h.name, `--${how}`, '--json'])),
+    );
+    const env: Record<string, string> =
+      how === 'ssh' ? { PATH: envs[0].PATH } : { DOCKER_CERT_PATH: envs[0].DOCKER_CERT_PATH, DOCKER_TLS_VERIFY: '1' };
     const doc = parse(readFileSync(file, 'utf8'));
-    plan.hosts.forEach((h: { name: string }, i: number) => { doc.hosts[h.name].docker = envs[i].DOCKER_HOST; });
+    plan.hosts.forEach((h: { name: string }, i: number) => {
+      doc.hosts[h.name].docker = envs[i].DOCKER_HOST;
+    });
     const remote = file.replace('.yaml', `-${how}.yaml`);
     writeFileSync(remote, stringify(doc));
     // the docker CLI, one command after another
     const docker = (i: number, args: string[]) => run('docker', args, { ...env, ...envs[i] });
-    const [, cliApply] = timed(() => plan.hosts.forEach((h: any, i: number) => {
-      docker(i, ['network', 'create', '-d', 'macvlan', '--subnet', '10.200.0.0/16', '--gateway', '10.200.0.1', '--ip-range', h.networks[0].range, '-o', 'parent=eth0', 'mv']);
-      for (const c of plan.containers.filter((x: any) => x.host === h.name)) docker(i, ['run', '-d', '--net', 'mv', '--ip', c.ip, '--name', c.name, PROBE_IMAGE]);
-    }));
-    const [, cliCheck] = timed(() => plan.hosts.forEach((_: unknown, i: number) => { docker(i, ['ps', '-a']); docker(i, ['network', 'ls']); }));
+    const [, cliApply] = timed(() =>
+      plan.hosts.forEach((h: any, i: number) => {
+        docker(i, [
+          'network',
+          'create',
+          '-d',
+          'macvlan',
+          '--subnet',
+          '10.200.0.0/16',
+          '--gateway',
+          '10.200.0.1',
+          '--ip-range',
+          h.networks[0].range,
+          '-o',
+          'parent=eth0',
+          'mv',
+        ]);
+        for (const c of plan.containers.filter((x: any) => x.host === h.name))
+          docker(i, ['run', '-d', '--net', 'mv', '--ip', c.ip, '--name', c.name, PROBE_IMAGE]);
+      }),
+    );
+    const [, cliCheck] = timed(() =>
+      plan.hosts.forEach((_: unknown, i: number) => {
+        docker(i, ['ps', '-a']);
+        docker(i, ['network', 'ls']);
+      }),
+    );
     plan.hosts.forEach((h: any, i: number) => {
       for (const c of plan.containers.filter((x: any) => x.host === h.name)) docker(i, ['rm', '-f', c.name]);
       docker(i, ['network', 'rm', 'mv']);
@@ -44,9 +71,11 @@ try {
     const [, mvCheck] = timed(() => run(MV, ['apply', '-f', remote], env));
     const [verified, mvVerify] = timed(() => run(MV, ['verify', '-f', remote], env));
     run(MV, ['destroy', '-f', remote], env);
-    console.log(`${how}: apply 2 x 10 — mvnet ${fmt(mvApply)}, docker CLI one by one ${fmt(cliApply)} (${(cliApply / mvApply).toFixed(1)}x); ` +
-      `nothing changed? — mvnet no-op apply ${fmt(mvCheck)}, docker ps + network ls per host ${fmt(cliCheck)} ` +
-      `(${(cliCheck / mvCheck).toFixed(1)}x); verify: ${/\d+ pairs probed/.exec(verified)?.[0] ?? '?'} in ${fmt(mvVerify)}`);
+    console.log(
+      `${how}: apply 2 x 10 — mvnet ${fmt(mvApply)}, docker CLI one by one ${fmt(cliApply)} (${(cliApply / mvApply).toFixed(1)}x); ` +
+        `nothing changed? — mvnet no-op apply ${fmt(mvCheck)}, docker ps + network ls per host ${fmt(cliCheck)} ` +
+        `(${(cliCheck / mvCheck).toFixed(1)}x); verify: ${/\d+ pairs probed/.exec(verified)?.[0] ?? '?'} in ${fmt(mvVerify)}`,
+    );
   }
 } finally {
   spawnSync(MV, ['lab', 'down', '-f', file]);

@@ -28,5 +28,18 @@ const t3 = performance.now();
 // every group pair's verdict is computed by predict; reading one sentence shows they are there
 const groups = pred.groups.length;
 const sample = pred.verdict(0, groups - 1);
-console.log(JSON.stringify({ hosts, per, format, bytes: Buffer.byteLength(text), load: t1 - t0, plan: t2 - t1, predict: t3 - t2,
-  groups, pairs: pred.pairCount, kinds: pred.kinds, example: sample }));
+console.log(
+  JSON.stringify({
+    hosts,
+    per,
+    format,
+    bytes: Buffer.byteLength(text),
+    load: t1 - t0,
+    plan: t2 - t1,
+    predict: t3 - t2,
+    groups,
+    pairs: pred.pairCount,
+    kinds: pred.kinds,
+    example: sample,
+  }),
+);

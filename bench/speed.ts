@@ -16,12 +16,20 @@ import { hostNs } from '../src/lab/paths.ts';
 import { MV, topologyFile } from './util.ts';
 
 const SHORT = process.argv.includes('--short');
-const OUT = SHORT || process.argv.includes('--only') ? join(process.cwd(), 'test-output') : join(process.cwd(), 'bench');
+const OUT =
+  SHORT || process.argv.includes('--only') ? join(process.cwd(), 'test-output') : join(process.cwd(), 'bench');
 const N = SHORT ? 1 : 5;
 /** --only TEXT: just the rows whose name contains TEXT (results go to test-output/, not bench/) */
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 
-interface Row { work: string; mvnet: string; yardstick: string; target: string; met: boolean; detail?: string }
+interface Row {
+  work: string;
+  mvnet: string;
+  yardstick: string;
+  target: string;
+  met: boolean;
+  detail?: string;
+}
 const rows: Row[] = [];
 const labs: string[] = [];
 
@@ -38,8 +46,10 @@ function machineBusy(): number {
 function run(cmd: string, args: string[], ok = [0]): { out: string; err: string; ms: number; cpu: number } {
   const timeFile = join(tmpdir(), `mvnet-bench-time-${process.pid}`);
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args],
-    { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const ms = performance.now() - t0;
   const [u, sy] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   rmSync(timeFile, { force: true });
@@ -57,7 +67,8 @@ function labDown(file: string): void {
   mv(['lab', 'down', '-f', file], [0, 1, 2]);
   labs.splice(labs.indexOf(file), 1);
 }
-const sockOf = (file: string, host: string) => JSON.parse(mv(['lab', 'env', '-f', file, host, '--json']).out).DOCKER_HOST as string;
+const sockOf = (file: string, host: string) =>
+  JSON.parse(mv(['lab', 'env', '-f', file, host, '--json']).out).DOCKER_HOST as string;
 
 /** Row 1: start-up. */
 function startup(): void {
@@ -65,10 +76,22 @@ function startup(): void {
   const version = Array.from({ length: N * 2 }, () => mv(['--version']));
   const planOff = median(Array.from({ length: N * 2 }, () => mv(['plan', '--offline', '-f', 'examples/seed.yaml']).ms));
   const v = median(version.map((x) => x.ms));
-  rows.push({ work: 'start-up: `mvnet --version`', mvnet: `${s(v)}, ${(median(version.map((x) => x.cpu)) / 1000).toFixed(2)} CPU-s`,
-    yardstick: `\`node -e 0\`: ${s(node)}`, target: '≤ 2× node', met: v <= 2 * node, detail: `${(v / node).toFixed(2)}×` });
-  rows.push({ work: 'start-up: `plan --offline -f examples/seed.yaml`', mvnet: s(planOff), yardstick: `\`node -e 0\`: ${s(node)}`,
-    target: '≤ 3× node', met: planOff <= 3 * node, detail: `${(planOff / node).toFixed(2)}×` });
+  rows.push({
+    work: 'start-up: `mvnet --version`',
+    mvnet: `${s(v)}, ${(median(version.map((x) => x.cpu)) / 1000).toFixed(2)} CPU-s`,
+    yardstick: `\`node -e 0\`: ${s(node)}`,
+    target: '≤ 2× node',
+    met: v <= 2 * node,
+    detail: `${(v / node).toFixed(2)}×`,
+  });
+  rows.push({
+    work: 'start-up: `plan --offline -f examples/seed.yaml`',
+    mvnet: s(planOff),
+    yardstick: `\`node -e 0\`: ${s(node)}`,
+    target: '≤ 3× node',
+    met: planOff <= 3 * node,
+    detail: `${(planOff / node).toFixed(2)}×`,
+  });
 }
 
 /** The docker commands of a plan, as a person writes them: network create per host, docker run per container. */
@@ -79,8 +102,24 @@ function handCommands(file: string): { sock: string; args: string[] }[][] {
     const sock = sockOf(file, h.name);
     const cmds = p.networks.map((n: any) => {
       const hn = h.networks.find((x: any) => x.network === n.name);
-      return { sock, args: ['network', 'create', '-d', 'macvlan', '--subnet', n.subnet, '--gateway', n.gateway,
-        '--ip-range', hn.range, '-o', `parent=${hn.parent}`, n.name] };
+      return {
+        sock,
+        args: [
+          'network',
+          'create',
+          '-d',
+          'macvlan',
+          '--subnet',
+          n.subnet,
+          '--gateway',
+          n.gateway,
+          '--ip-range',
+          hn.range,
+          '-o',
+          `parent=${hn.parent}`,
+          n.name,
+        ],
+      };
     });
     for (const c of p.containers.filter((x: any) => x.host === h.name)) {
       // no --mac-address: Docker 20.10 derives the same MAC from the address
@@ -113,10 +152,16 @@ function xargsP8(cmds: { sock: string; args: string[] }[][]): { ms: number; engi
   const b0 = machineBusy();
   let client = 0;
   for (const h of cmds) for (const c of h.filter((x) => x.args[0] === 'network')) client += docker(c.sock, c.args).cpu;
-  const lines = cmds.flat().filter((x) => x.args[0] === 'run').map((c) => ['-H', c.sock, ...c.args].join(' ')).join('\n');
+  const lines = cmds
+    .flat()
+    .filter((x) => x.args[0] === 'run')
+    .map((c) => ['-H', c.sock, ...c.args].join(' '))
+    .join('\n');
   const timeFile = join(tmpdir(), `mvnet-bench-xargs-${process.pid}`);
-  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, 'xargs', '-P8', '-L1', 'docker'],
-    { input: `${lines}\n`, encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, 'xargs', '-P8', '-L1', 'docker'], {
+    input: `${lines}\n`,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`xargs: ${r.stderr}`);
   const [u, sy] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
   rmSync(timeFile, { force: true });
@@ -138,26 +183,44 @@ function applyRow(file: string, label: string, withXargs: boolean, runs: number)
       // what the rest of the machine (the engines: dockerd, containerd, shims, runc) spent meanwhile
       mine.push({ ...a, engines: machineBusy() - b0 - a.cpu });
       mv(['destroy', '-f', file]);
-      if (!withXargs || i < Math.max(1, Math.floor(runs / 2))) { seq.push(sequential(cmds)); removeByHand(file); }
-      if (withXargs) { par.push(xargsP8(cmds)); removeByHand(file); }
+      if (!withXargs || i < Math.max(1, Math.floor(runs / 2))) {
+        seq.push(sequential(cmds));
+        removeByHand(file);
+      }
+      if (withXargs) {
+        par.push(xargsP8(cmds));
+        removeByHand(file);
+      }
     }
     const m = median(mine.map((x) => x.ms));
     const cpu = median(mine.map((x) => x.cpu));
     const sq = median(seq);
     const cpuText = `mvnet's own CPU ${(cpu / 1000).toFixed(2)} s = ${Math.round((100 * cpu) / m)}% of its wall time`;
     if (!withXargs) {
-      rows.push({ work: label, mvnet: s(m), yardstick: `the ${cmds.flat().length} docker commands by hand: ${s(sq)}`,
-        target: '≤ the hand commands', met: m <= sq, detail: `hand / mvnet = ${(sq / m).toFixed(2)}; ${cpuText}` });
+      rows.push({
+        work: label,
+        mvnet: s(m),
+        yardstick: `the ${cmds.flat().length} docker commands by hand: ${s(sq)}`,
+        target: '≤ the hand commands',
+        met: m <= sq,
+        detail: `hand / mvnet = ${(sq / m).toFixed(2)}; ${cpuText}`,
+      });
     } else {
       const p8 = median(par.map((x) => x.ms));
       const cores = cpus().length;
       const engM = median(mine.map((x) => x.engines));
       const engX = median(par.map((x) => x.engines));
-      const floor = `the engines' own CPU: ${(engM / 1000).toFixed(1)} s under mvnet, ${(engX / 1000).toFixed(1)} s under ` +
+      const floor =
+        `the engines' own CPU: ${(engM / 1000).toFixed(1)} s under mvnet, ${(engX / 1000).toFixed(1)} s under ` +
         `xargs, a floor of ${s(engX / cores)} on ${cores} cores`;
-      rows.push({ work: label, mvnet: s(m), yardstick: `docker CLI sequential ${s(sq)}; through \`xargs -P8\` ${s(p8)}`,
-        target: '≥ 1.2× xargs -P8, ≥ 1.8× sequential', met: p8 / m >= 1.2 && sq / m >= 1.8,
-        detail: `${(p8 / m).toFixed(2)}× xargs, ${(sq / m).toFixed(2)}× sequential; ${cpuText}; ${floor}` });
+      rows.push({
+        work: label,
+        mvnet: s(m),
+        yardstick: `docker CLI sequential ${s(sq)}; through \`xargs -P8\` ${s(p8)}`,
+        target: '≥ 1.2× xargs -P8, ≥ 1.8× sequential',
+        met: p8 / m >= 1.2 && sq / m >= 1.8,
+        detail: `${(p8 / m).toFixed(2)}× xargs, ${(sq / m).toFixed(2)}× sequential; ${cpuText}; ${floor}`,
+      });
     }
   } finally {
     labDown(file);
@@ -172,30 +235,47 @@ const HAND = 'for t in "$@"; do (ping -c 1 -W 1 "$t" >/dev/null 2>&1 && echo "ok
 async function handProbe(file: string, lab: string): Promise<{ ms: number; wrong: number; pairs: number }> {
   const p = JSON.parse(mv(['plan', '--offline', '--json', '-f', file]).out);
   const socks = new Map<string, string>(p.hosts.map((h: any) => [h.name, sockOf(file, h.name)]));
-  const addr = new Map<string, string>([...p.containers.map((c: any) => [c.id, c.ip]), ...p.hosts.map((h: any) => [h.name, h.address])]);
-  const probe = (from: string, targets: string[]) => new Promise<Set<string>>((resolve) => {
-    const [host, name] = from.split('/');
-    const args = name
-      ? ['docker', '-H', socks.get(host)!, 'exec', name, 'sh', '-c', HAND, 'p', ...targets]
-      : ['nsenter', `--net=/run/netns/${hostNs(lab, host)}`, 'sh', '-c', HAND, 'p', ...targets];
-    let out = '';
-    const c = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
-    c.stdout.on('data', (d) => { out += d; });
-    c.on('close', () => resolve(new Set(out.split('\n').filter((l) => l.startsWith('ok ')).map((l) => l.slice(3)))));
-  });
+  const addr = new Map<string, string>([
+    ...p.containers.map((c: any) => [c.id, c.ip]),
+    ...p.hosts.map((h: any) => [h.name, h.address]),
+  ]);
+  const probe = (from: string, targets: string[]) =>
+    new Promise<Set<string>>((resolve) => {
+      const [host, name] = from.split('/');
+      const args = name
+        ? ['docker', '-H', socks.get(host)!, 'exec', name, 'sh', '-c', HAND, 'p', ...targets]
+        : ['nsenter', `--net=/run/netns/${hostNs(lab, host)}`, 'sh', '-c', HAND, 'p', ...targets];
+      let out = '';
+      const c = spawn(args[0], args.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+      c.stdout.on('data', (d) => {
+        out += d;
+      });
+      c.on('close', () =>
+        resolve(
+          new Set(
+            out
+              .split('\n')
+              .filter((l) => l.startsWith('ok '))
+              .map((l) => l.slice(3)),
+          ),
+        ),
+      );
+    });
   const pairs: { from: string; to: string; expected: string }[] = p.pairs;
   const bySource = new Map<string, string[]>();
   for (const x of pairs) bySource.set(x.from, [...(bySource.get(x.from) ?? []), addr.get(x.to)!]);
   const t0 = performance.now();
   const ok = new Set<string>();
-  await Promise.all([...bySource].map(async ([from, targets]) => {
-    let left = targets;
-    for (let i = 0; i < 3 && left.length > 0; i++) {
-      const got = await probe(from, left);
-      for (const t of got) ok.add(`${from}>${t}`);
-      left = left.filter((t) => !got.has(t));
-    }
-  }));
+  await Promise.all(
+    [...bySource].map(async ([from, targets]) => {
+      let left = targets;
+      for (let i = 0; i < 3 && left.length > 0; i++) {
+        const got = await probe(from, left);
+        for (const t of got) ok.add(`${from}>${t}`);
+        left = left.filter((t) => !got.has(t));
+      }
+    }),
+  );
   const ms = performance.now() - t0;
   const wrong = pairs.filter((x) => (x.expected === 'reachable') !== ok.has(`${x.from}>${addr.get(x.to)}`)).length;
   return { ms, wrong, pairs: pairs.length };
@@ -220,9 +300,14 @@ async function verifyRow(file: string, lab: string, label: string, runs: number,
     for (let i = 0; i < Math.min(runs, SHORT ? 1 : 3); i++) hand.push(await handProbe(file, lab));
     const m = median(mine);
     const h = median(hand.map((x) => x.ms));
-    rows.push({ work: `${label} (${pairs} pairs)`, mvnet: `${s(m)}, ${wrong} false answers in ${runs} runs`,
+    rows.push({
+      work: `${label} (${pairs} pairs)`,
+      mvnet: `${s(m)}, ${wrong} false answers in ${runs} runs`,
       yardstick: `hand-written parallel \`docker exec\` probes, 3 tries: ${s(h)}, ${hand.map((x) => x.wrong).join('/')} false`,
-      target: `≤ ${s(target)}, 0 false answers`, met: m <= target && wrong === 0, detail: `${(h / m).toFixed(2)}× the prober` });
+      target: `≤ ${s(target)}, 0 false answers`,
+      met: m <= target && wrong === 0,
+      detail: `${(h / m).toFixed(2)}× the prober`,
+    });
     mv(['destroy', '-f', file]);
   } finally {
     labDown(file);
@@ -241,12 +326,32 @@ async function dockerdsByHand(count: number): Promise<number> {
       spawnSync('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
       const d = join(dir, ns);
       mkdirSync(d);
-      procs.push(spawn('nsenter', [`--net=/run/netns/${ns}`, 'dockerd', '-H', `unix://${d}/docker.sock`, '--data-root', `${d}/data`,
-        '--exec-root', `${d}/exec`, '--pidfile', `${d}/docker.pid`, '--bridge=none', '--iptables=false', '--ip-masq=false'],
-      { stdio: 'ignore' }));
+      procs.push(
+        spawn(
+          'nsenter',
+          [
+            `--net=/run/netns/${ns}`,
+            'dockerd',
+            '-H',
+            `unix://${d}/docker.sock`,
+            '--data-root',
+            `${d}/data`,
+            '--exec-root',
+            `${d}/exec`,
+            '--pidfile',
+            `${d}/docker.pid`,
+            '--bridge=none',
+            '--iptables=false',
+            '--ip-masq=false',
+          ],
+          { stdio: 'ignore' },
+        ),
+      );
     }
     for (const ns of names) {
-      while (spawnSync('docker', ['-H', `unix://${join(dir, ns)}/docker.sock`, 'version'], { stdio: 'ignore' }).status !== 0) {
+      while (
+        spawnSync('docker', ['-H', `unix://${join(dir, ns)}/docker.sock`, 'version'], { stdio: 'ignore' }).status !== 0
+      ) {
         if (performance.now() - t0 > 30_000) throw new Error(`the dockerd in ${ns} did not answer in 30 s`);
         spawnSync('sleep', ['0.02']);
       }
@@ -254,11 +359,19 @@ async function dockerdsByHand(count: number): Promise<number> {
     return performance.now() - t0;
   } finally {
     // the processes started here, and only they, by their recorded handles; waited for before their folders go
-    await Promise.all(procs.map((p) => new Promise<void>((resolve) => {
-      if (p.exitCode !== null || p.signalCode !== null) { resolve(); return; }
-      p.on('exit', () => resolve());
-      p.kill('SIGTERM');
-    })));
+    await Promise.all(
+      procs.map(
+        (p) =>
+          new Promise<void>((resolve) => {
+            if (p.exitCode !== null || p.signalCode !== null) {
+              resolve();
+              return;
+            }
+            p.on('exit', () => resolve());
+            p.kill('SIGTERM');
+          }),
+      ),
+    );
     for (const ns of names) spawnSync('ip', ['netns', 'del', ns]);
     rmSync(dir, { recursive: true, force: true });
   }
@@ -275,16 +388,32 @@ function handLanCheck(lab: string, hosts: string[]): { ms: number; crossed: bool
   try {
     hosts.forEach((h, i) => {
       spawnSync('ip', ['netns', 'add', ns[i]]);
-      spawnSync('ip', ['-n', hostNs(lab, h), 'link', 'add', 'mvbc0', 'link', 'ens33', 'type', 'macvlan', 'mode', 'bridge']);
+      spawnSync('ip', [
+        '-n',
+        hostNs(lab, h),
+        'link',
+        'add',
+        'mvbc0',
+        'link',
+        'ens33',
+        'type',
+        'macvlan',
+        'mode',
+        'bridge',
+      ]);
       spawnSync('ip', ['-n', hostNs(lab, h), 'link', 'set', 'mvbc0', 'netns', ns[i]]);
       spawnSync('ip', ['-n', ns[i], 'addr', 'add', `169.254.231.${i + 1}/24`, 'dev', 'mvbc0']);
       spawnSync('ip', ['-n', ns[i], 'link', 'set', 'mvbc0', 'up']);
     });
-    hosts.forEach((_, i) => hosts.forEach((__, j) => {
-      if (i === j) return;
-      const r = spawnSync('ip', ['netns', 'exec', ns[i], 'ping', '-c', '1', '-W', '1', `169.254.231.${j + 1}`], { stdio: 'ignore' });
-      crossed &&= r.status === 0;
-    }));
+    hosts.forEach((_, i) =>
+      hosts.forEach((__, j) => {
+        if (i === j) return;
+        const r = spawnSync('ip', ['netns', 'exec', ns[i], 'ping', '-c', '1', '-W', '1', `169.254.231.${j + 1}`], {
+          stdio: 'ignore',
+        });
+        crossed &&= r.status === 0;
+      }),
+    );
     return { ms: performance.now() - t0, crossed };
   } finally {
     for (const n of ns) spawnSync('ip', ['netns', 'del', n]);
@@ -322,10 +451,16 @@ function checkRow(): void {
     const c = median(checks);
     const h = median(hand);
     const extra = median(first) - median(skip);
-    rows.push({ work: 'LAN check, 2 hosts (mvnet check; a first apply on new hosts)', mvnet: s(c),
-      yardstick: `the same probe by hand in the hosts' namespaces (no Docker): ${s(h)}`, target: '≤ 3.5 s',
-      met: c <= 3500, detail: `${(c / h).toFixed(1)}× the hand probe, which needs root on each host; a first apply ` +
-        `${s(median(first))} vs ${s(median(skip))} with --no-check (+${s(extra)}), later applies remember the pair` });
+    rows.push({
+      work: 'LAN check, 2 hosts (mvnet check; a first apply on new hosts)',
+      mvnet: s(c),
+      yardstick: `the same probe by hand in the hosts' namespaces (no Docker): ${s(h)}`,
+      target: '≤ 3.5 s',
+      met: c <= 3500,
+      detail:
+        `${(c / h).toFixed(1)}× the hand probe, which needs root on each host; a first apply ` +
+        `${s(median(first))} vs ${s(median(skip))} with --no-check (+${s(extra)}), later applies remember the pair`,
+    });
   } finally {
     labDown(file);
     rmSync(d, { recursive: true, force: true });
@@ -345,8 +480,14 @@ async function labRow(hosts: number, target: number): Promise<void> {
   for (let i = 0; i < Math.min(N, 3); i++) hand.push(await dockerdsByHand(hosts));
   const h = median(hand);
   const m = median(mine);
-  rows.push({ work: `lab up, ${hosts} hosts ready`, mvnet: s(m), yardstick: `${hosts} \`dockerd\` started by hand, answering: ${s(h)}`,
-    target: `≤ ${s(target)}`, met: m <= target, detail: `${(m / h).toFixed(2)}× the bare dockerds` });
+  rows.push({
+    work: `lab up, ${hosts} hosts ready`,
+    mvnet: s(m),
+    yardstick: `${hosts} \`dockerd\` started by hand, answering: ${s(h)}`,
+    target: `≤ ${s(target)}`,
+    met: m <= target,
+    detail: `${(m / h).toFixed(2)}× the bare dockerds`,
+  });
 }
 
 /** Scale: 8 × 50 on the lab, sampled verify and the full mesh (each its own row). */
@@ -357,13 +498,22 @@ function scaleRows(hosts: number, per: number): void {
     const a = mv(['apply', '-f', file]);
     const smp = mv(['verify', '-f', file, '--sample', '3', '--json'], [0, 1]);
     const sj = JSON.parse(smp.out);
-    rows.push({ work: `${hosts} × ${per}: verify --sample 3`, mvnet: `${s(smp.ms)}: ${sj.pairs.length} of ${sj.sample.of} pairs, ` +
-      `${sj.mismatches} differ`, yardstick: `apply of the ${hosts * per} containers: ${s(a.ms)}`,
-    target: 'seconds; every group pair covered', met: smp.ms < 10_000 && sj.mismatches === 0 });
+    rows.push({
+      work: `${hosts} × ${per}: verify --sample 3`,
+      mvnet: `${s(smp.ms)}: ${sj.pairs.length} of ${sj.sample.of} pairs, ` + `${sj.mismatches} differ`,
+      yardstick: `apply of the ${hosts * per} containers: ${s(a.ms)}`,
+      target: 'seconds; every group pair covered',
+      met: smp.ms < 10_000 && sj.mismatches === 0,
+    });
     const full = mv(['verify', '-f', file, '--json'], [0, 1]);
     const fj = JSON.parse(full.out);
-    rows.push({ work: `${hosts} × ${per}: verify, full mesh`, mvnet: `${s(full.ms)} for ${fj.pairs.length} pairs, ${fj.mismatches} differ, ` +
-      `${fj.rechecked} probed again`, yardstick: '-', target: 'works; time reported', met: fj.mismatches === 0 });
+    rows.push({
+      work: `${hosts} × ${per}: verify, full mesh`,
+      mvnet: `${s(full.ms)} for ${fj.pairs.length} pairs, ${fj.mismatches} differ, ` + `${fj.rechecked} probed again`,
+      yardstick: '-',
+      target: 'works; time reported',
+      met: fj.mismatches === 0,
+    });
     mv(['destroy', '-f', file]);
   } finally {
     labDown(file);
@@ -376,18 +526,29 @@ function scaleRows(hosts: number, per: number): void {
  */
 function planRow(): void {
   const big = { hosts: SHORT ? 100 : 1000, per: 100 };
-  const once = (format: string) => JSON.parse(run('node', ['bench/scale.mjs', String(big.hosts), String(big.per), format]).out) as
-    { load: number; plan: number; predict: number; pairs: number; bytes: number };
+  const once = (format: string) =>
+    JSON.parse(run('node', ['bench/scale.mjs', String(big.hosts), String(big.per), format]).out) as {
+      load: number;
+      plan: number;
+      predict: number;
+      pairs: number;
+      bytes: number;
+    };
   const runs = Array.from({ length: SHORT ? 1 : 3 }, () => once('json'));
   const pick = runs.sort((a, b) => a.plan + a.predict - (b.plan + b.predict))[Math.floor((runs.length - 1) / 2)];
   const y = once('yaml');
   const core = pick.plan + pick.predict;
-  rows.push({ work: `plan + predict, ${big.hosts} hosts × ${big.per} containers`,
-    mvnet: `${s(core)} (plan ${s(pick.plan)}, predict ${s(pick.predict)}; every one of the ${(big.hosts * 2) ** 2 / 1e6}M ` +
+  rows.push({
+    work: `plan + predict, ${big.hosts} hosts × ${big.per} containers`,
+    mvnet:
+      `${s(core)} (plan ${s(pick.plan)}, predict ${s(pick.predict)}; every one of the ${(big.hosts * 2) ** 2 / 1e6}M ` +
       `group pairs judged, ${pick.pairs.toLocaleString('en')} endpoint pairs); reading the file: ${s(pick.load)} as JSON ` +
       `(${(pick.bytes / 1e6).toFixed(1)} MB), ${s(y.load)} as YAML`,
-    yardstick: '-', target: '< 2 s', met: core < 2000,
-    detail: `with the JSON file read: ${s(core + pick.load)}; with the YAML file read: ${s(y.load + y.plan + y.predict)}` });
+    yardstick: '-',
+    target: '< 2 s',
+    met: core < 2000,
+    detail: `with the JSON file read: ${s(core + pick.load)}; with the YAML file read: ${s(y.load + y.plan + y.predict)}`,
+  });
 }
 
 function machine(): string {
@@ -397,12 +558,22 @@ function machine(): string {
 
 function report(): void {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const lines = [`Measured ${when} UTC${SHORT ? ' (short mode: one run each, small sizes)' : ''} on ${machine()}.`, '',
-    '| work | mvnet | yardstick in the same run | target | met |', '|---|---|---|---|---|',
-    ...rows.map((r) => `| ${r.work} | ${r.mvnet}${r.detail ? ` (${r.detail})` : ''} | ${r.yardstick} | ${r.target} | ${r.met ? 'yes' : 'NO'} |`)];
+  const lines = [
+    `Measured ${when} UTC${SHORT ? ' (short mode: one run each, small sizes)' : ''} on ${machine()}.`,
+    '',
+    '| work | mvnet | yardstick in the same run | target | met |',
+    '|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.work} | ${r.mvnet}${r.detail ? ` (${r.detail})` : ''} | ${r.yardstick} | ${r.target} | ${r.met ? 'yes' : 'NO'} |`,
+    ),
+  ];
   mkdirSync(OUT, { recursive: true });
   writeFileSync(join(OUT, 'RESULTS.md'), `${lines.join('\n')}\n`);
-  writeFileSync(join(OUT, 'results.json'), `${JSON.stringify({ when, short: SHORT, machine: machine(), rows }, null, 2)}\n`);
+  writeFileSync(
+    join(OUT, 'results.json'),
+    `${JSON.stringify({ when, short: SHORT, machine: machine(), rows }, null, 2)}\n`,
+  );
   console.log(lines.join('\n'));
 }
 
@@ -420,8 +591,14 @@ async function row(work: string, f: () => unknown): Promise<void> {
   try {
     await f();
   } catch (e) {
-    const lines = (e as Error).message.split('\n').map((l) => l.trim()).filter(Boolean);
-    const why = [lines[0], ...lines.filter((l) => /^(error|fix)/.test(l))].join(' / ').replace(/\|/g, '/').slice(0, 400);
+    const lines = (e as Error).message
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    const why = [lines[0], ...lines.filter((l) => /^(error|fix)/.test(l))]
+      .join(' / ')
+      .replace(/\|/g, '/')
+      .slice(0, 400);
     rows.push({ work, mvnet: `failed: ${why}`, yardstick: '-', target: '-', met: false });
     for (const file of [...labs]) labDown(file);
   }
@@ -429,8 +606,13 @@ async function row(work: string, f: () => unknown): Promise<void> {
 
 try {
   await row('start-up', startup);
-  await row('apply the seed', () => applyRow(seedFile, 'apply the seed on a fresh lab (2 networks, 4 containers)', false, N));
-  if (!SHORT) await row('apply 2 × 20', () => applyRow(topologyFile(`ba${process.pid % 1000}`, 2, 20), 'apply 2 × 20 containers', true, 3));
+  await row('apply the seed', () =>
+    applyRow(seedFile, 'apply the seed on a fresh lab (2 networks, 4 containers)', false, N),
+  );
+  if (!SHORT)
+    await row('apply 2 × 20', () =>
+      applyRow(topologyFile(`ba${process.pid % 1000}`, 2, 20), 'apply 2 × 20 containers', true, 3),
+    );
   await row('verify the seed', () => verifyRow(seedFile, seedLab, 'verify the seed', N, 1200));
   if (!SHORT) {
     const f = topologyFile(`bv${process.pid % 1000}`, 2, 20);

@@ -16,11 +16,22 @@ export function topologyFile(name: string, hosts: number, perHost: number): stri
   }
   const dir = mkdtempSync(join(tmpdir(), `mvnet-bench-${name}-`));
   const file = join(dir, 'topology.yaml');
-  writeFileSync(file, stringify({ name, lan: '192.168.200.0/24', networks: { mv: { subnet: '10.200.0.0/16', parent: 'eth0' } }, hosts: h }));
+  writeFileSync(
+    file,
+    stringify({
+      name,
+      lan: '192.168.200.0/24',
+      networks: { mv: { subnet: '10.200.0.0/16', parent: 'eth0' } },
+      hosts: h,
+    }),
+  );
   return file;
 }
 
-export function mv(args: string[], env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
+export function mv(
+  args: string[],
+  env: Record<string, string> = {},
+): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(MV, args, { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0 && r.status !== 1) throw new Error(`mvnet ${args.join(' ')} failed: ${r.stderr}`);
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

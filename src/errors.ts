@@ -35,7 +35,12 @@ export class TopologyError extends MvnetError {
     readonly file: string,
     issues: Issue[],
   ) {
-    const cut = issues.map((i) => ({ ...i, path: cutQuoted(i.path).slice(0, 200), message: cutQuoted(i.message), ...(i.hint ? { hint: cutQuoted(i.hint) } : {}) }));
+    const cut = issues.map((i) => ({
+      ...i,
+      path: cutQuoted(i.path).slice(0, 200),
+      message: cutQuoted(i.message),
+      ...(i.hint ? { hint: cutQuoted(i.hint) } : {}),
+    }));
     super('input', `${file}: ${cut.map((i) => `${i.path}: ${i.message}`).join('; ')}`, file);
     this.issues = cut;
     this.name = 'TopologyError';
@@ -86,9 +91,13 @@ export class LockError extends MvnetError {
     topology: string,
     file: string,
   ) {
-    super('lock', `topology ${topology} is locked by ${holder.command} (pid ${holder.pid} on ${holder.machine}, ` +
-      `since ${holder.since}, lock on ${holder.where}; it ends ${holder.expires})`, holder.where,
-    `wait for it (--wait SECONDS); if that run is truly gone: mvnet unlock -f ${file}`);
+    super(
+      'lock',
+      `topology ${topology} is locked by ${holder.command} (pid ${holder.pid} on ${holder.machine}, ` +
+        `since ${holder.since}, lock on ${holder.where}; it ends ${holder.expires})`,
+      holder.where,
+      `wait for it (--wait SECONDS); if that run is truly gone: mvnet unlock -f ${file}`,
+    );
     this.name = 'LockError';
   }
 }

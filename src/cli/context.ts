@@ -28,7 +28,9 @@ export interface Context {
 
 export function context(file: string | Topology, stop: Stop = NEVER): Context {
   const topo = typeof file === 'string' ? loadTopology(file) : file;
-  const raw = new Map(topo.hosts.map((h) => [h.name, new DockerEngine(h.name, h.docker ?? labEndpoint(topo.name, h.name))]));
+  const raw = new Map(
+    topo.hosts.map((h) => [h.name, new DockerEngine(h.name, h.docker ?? labEndpoint(topo.name, h.name))]),
+  );
   const hosts = new Map([...raw].map(([k, e]) => [k, guarded(e as Engine, stop)]));
   return { topo, hosts, former: new Map(), raw, stop };
 }
@@ -54,7 +56,10 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   const fileLive = new Map([...live].filter(([h]) => ctx.hosts.has(h)));
   // a routed network's IPv6 routes point at each host's link-local address: read from the hosts
   const hops6 = rn.some((n) => n.subnet6) ? await linkLocals(ctx) : undefined;
-  return { plan: plan(ctx.topo, pinsFrom(fileLive)), cluster: { hosts: ctx.hosts, former: ctx.former, live, ...(hops6 ? { hops6 } : {}) } };
+  return {
+    plan: plan(ctx.topo, pinsFrom(fileLive)),
+    cluster: { hosts: ctx.hosts, former: ctx.former, live, ...(hops6 ? { hops6 } : {}) },
+  };
 }
 
 async function linkLocals(ctx: Context): Promise<Map<string, string>> {
@@ -83,9 +88,15 @@ async function takeLock(ctx: Context, command: string, waitSeconds: number, say:
  * Runs `fn` holding the topology's lock on every member host (the file's and the recorded ones, in name
  * order). A signal stops new work (see Stop); the lock is released only after `fn` has returned or thrown.
  */
-export async function withLock<T>(ctx: Context, command: string, waitSeconds: number, say: (m: string) => void,
-  fn: () => Promise<T>): Promise<T> {
-  if (!Number.isFinite(waitSeconds) || waitSeconds < 0) throw new MvnetError('usage', '--wait takes a number of seconds (0 or more)');
+export async function withLock<T>(
+  ctx: Context,
+  command: string,
+  waitSeconds: number,
+  say: (m: string) => void,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!Number.isFinite(waitSeconds) || waitSeconds < 0)
+    throw new MvnetError('usage', '--wait takes a number of seconds (0 or more)');
   await discover(ctx);
   const lock = await takeLock(ctx, command, waitSeconds, say);
   ctx.stop.also = () => lock.lost();

@@ -17,13 +17,20 @@ import { hostView, renderHostView, type HostView } from './views.ts';
 export async function demoCommand(o: { file: string; json?: boolean }): Promise<number> {
   const ctx = context(o.file, arm());
   const say = progress(o.json);
-  const w = (s = '') => { if (!o.json) process.stdout.write(s + '\n'); };
+  const w = (s = '') => {
+    if (!o.json) process.stdout.write(s + '\n');
+  };
   say(`1/4 lab up: ${ctx.topo.hosts.length} hosts on ${ctx.topo.name}'s LAN, a real Docker engine each`);
   await labUp(ctx.topo, say);
   say('2/4 apply: networks and containers on every host at once');
   const { plan, r } = await withLock(ctx, 'mvnet demo', 60, say, async () => {
     const { plan, cluster } = await livePlan(ctx);
-    return { plan, r: await apply(plan, cluster, (c, s) => { if (s === 'done') say(describeChange(c)); }) };
+    return {
+      plan,
+      r: await apply(plan, cluster, (c, s) => {
+        if (s === 'done') say(describeChange(c));
+      }),
+    };
   });
   await r.settle();
   if (r.changes.length === 0) say('already applied: nothing to change');
@@ -35,7 +42,7 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     w(renderHostView(v, plan, LOOK.width));
     w();
   }
-  say('4/4 the seed\'s three pings');
+  say("4/4 the seed's three pings");
   const pred = predict(plan);
   const first = plan.hosts[0];
   const src = first.containers[0];
@@ -49,14 +56,32 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     const v = verdictFor(pred, src.id, to)!;
     const pr = await pingOnce(plan, ctx.hosts, src.id, to);
     const seen = probed.sources.get(src.id)?.results.get(to)?.ok ? 'reachable' : 'unreachable';
-    w(hang('# ', `${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran`, LOOK.width));
+    w(
+      hang(
+        '# ',
+        `${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran`,
+        LOOK.width,
+      ),
+    );
     if (pr) w(pingTranscript(pr, LOOK.width));
-    w(hang('  ', `predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`, LOOK.width));
+    w(
+      hang(
+        '  ',
+        `predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`,
+        LOOK.width,
+      ),
+    );
     w();
     pings.push({ from: src.id, to, expected: v.expected, actual: seen, reason: v.reason });
   }
-  w(hang('', 'Containers reach each other on the same host and across hosts, but not their own host (no device at the ' +
-    'gateway), and nothing outside reaches them: exactly as the seed found, now predicted and verified.', LOOK.width));
+  w(
+    hang(
+      '',
+      'Containers reach each other on the same host and across hosts, but not their own host (no device at the ' +
+        'gateway), and nothing outside reaches them: exactly as the seed found, now predicted and verified.',
+      LOOK.width,
+    ),
+  );
   w();
   w('Explore:');
   w('  # the plan and every predicted result, with reasons');

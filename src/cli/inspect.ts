@@ -9,7 +9,13 @@ import { hostView, renderHostView } from './views.ts';
 export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
   // a signal lets probes and helpers in flight finish (helpers are removed), then exits 130/143
   const ctx = context(o.file, arm());
-  if (host && !ctx.hosts.has(host)) throw new MvnetError('usage', `no host "${host}" in ${o.file}`, host, `hosts are: ${[...ctx.hosts.keys()].join(', ')}`);
+  if (host && !ctx.hosts.has(host))
+    throw new MvnetError(
+      'usage',
+      `no host "${host}" in ${o.file}`,
+      host,
+      `hosts are: ${[...ctx.hosts.keys()].join(', ')}`,
+    );
   const plan = await runningPlan(ctx);
   const engines = [...ctx.hosts.values()].filter((e) => !host || e.host === host);
   const views = await Promise.all(engines.map((e) => hostView(plan, e)));

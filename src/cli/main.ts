@@ -17,19 +17,24 @@ let json = false;
 /** plan --detailed-exitcode: terraform's mapping, where an error is 1 (2 means changes are pending) */
 let detailed = false;
 let code: number = EXIT.ok;
-const run = (fn: (o: any, ...rest: any[]) => Promise<number>) => async (...args: any[]) => {
-  const cmd = args[args.length - 1] as Command;
-  const opts = cmd.optsWithGlobals();
-  setLook(opts);
-  json = Boolean(opts.json);
-  detailed = Boolean(opts.detailedExitcode);
-  // no -f: $MVNET_FILE or ./mvnet.yaml, looked up when the command first needs a file (apply PLANFILE does not)
-  if (cmd.name() !== 'ls' && cmd.options.some((x) => x.long === '--file') && opts.file === undefined) {
-    let file: string | undefined;
-    Object.defineProperty(opts, 'file', { enumerable: true, get: () => (file ??= defaultFile()) });
-  }
-  code = await fn(opts, ...args.slice(0, -2));
-};
+// commander hands each action untyped options and arguments; every command module types its own
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const run =
+  (fn: (o: any, ...rest: any[]) => Promise<number>) =>
+  async (...args: any[]) => {
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    const cmd = args[args.length - 1] as Command;
+    const opts = cmd.optsWithGlobals();
+    setLook(opts);
+    json = Boolean(opts.json);
+    detailed = Boolean(opts.detailedExitcode);
+    // no -f: $MVNET_FILE or ./mvnet.yaml, looked up when the command first needs a file (apply PLANFILE does not)
+    if (cmd.name() !== 'ls' && cmd.options.some((x) => x.long === '--file') && opts.file === undefined) {
+      let file: string | undefined;
+      Object.defineProperty(opts, 'file', { enumerable: true, get: () => (file ??= defaultFile()) });
+    }
+    code = await fn(opts, ...args.slice(0, -2));
+  };
 
 installSignalHandlers();
 // a reader that closes early (`mvnet plan | head`) ends the output, not the command: no EPIPE stack, and work
@@ -47,8 +52,10 @@ let finished = false;
 process.on('beforeExit', () => {
   if (finished) return;
   finished = true;
-  process.stderr.write('error: a Docker engine\'s connection ended without an answer; the command did not finish\n' +
-    '  fix: run it again (MVNET_TRACE=1 shows the engine operations in flight)\n');
+  process.stderr.write(
+    "error: a Docker engine's connection ended without an answer; the command did not finish\n" +
+      '  fix: run it again (MVNET_TRACE=1 shows the engine operations in flight)\n',
+  );
   process.exit(EXIT.error);
 });
 

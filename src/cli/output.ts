@@ -12,11 +12,16 @@ export function printJson(v: unknown): void {
 
 export function errorLines(e: unknown): string[] {
   if (e instanceof TopologyError) {
-    return [`error: ${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}`,
-      ...e.issues.map((i) => `  ${i.path}: ${i.message}${i.hint ? `\n      fix: ${i.hint}` : ''}`)];
+    return [
+      `error: ${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}`,
+      ...e.issues.map((i) => `  ${i.path}: ${i.message}${i.hint ? `\n      fix: ${i.hint}` : ''}`),
+    ];
   }
   if (e instanceof MultiHostError) {
-    return [`error: ${e.message}`, ...e.errors.flatMap((x) => errorLines(x).map((l) => '  ' + l.replace(/^error: /, '')))];
+    return [
+      `error: ${e.message}`,
+      ...e.errors.flatMap((x) => errorLines(x).map((l) => '  ' + l.replace(/^error: /, ''))),
+    ];
   }
   if (isMvnetError(e)) {
     return [`error: ${e.where ? `${e.where}: ` : ''}${e.message}`, ...(e.hint ? [`  fix: ${e.hint}`] : [])];
@@ -27,8 +32,16 @@ export function errorLines(e: unknown): string[] {
 
 export function errorJson(e: unknown): unknown {
   if (e instanceof TopologyError) return { error: { kind: e.kind, file: e.file, issues: e.issues } };
-  if (e instanceof MultiHostError) return { error: { kind: e.kind, message: e.message, errors: e.errors.map((x) => (errorJson(x) as { error: unknown }).error) } };
-  if (isMvnetError(e)) return { error: { kind: e.kind, message: e.message, where: e.where ?? null, hint: e.hint ?? null } };
+  if (e instanceof MultiHostError)
+    return {
+      error: {
+        kind: e.kind,
+        message: e.message,
+        errors: e.errors.map((x) => (errorJson(x) as { error: unknown }).error),
+      },
+    };
+  if (isMvnetError(e))
+    return { error: { kind: e.kind, message: e.message, where: e.where ?? null, hint: e.hint ?? null } };
   return { error: { kind: 'internal', message: (e as Error)?.message ?? String(e) } };
 }
 
@@ -48,8 +61,12 @@ export function defaultFile(): string {
   const env = process.env[FILE_ENV];
   if (env) return env;
   if (existsSync(DEFAULT_FILE)) return DEFAULT_FILE;
-  throw new MvnetError('usage', `no topology file: -f FILE not given, ${FILE_ENV} not set, and no ${DEFAULT_FILE} here`, undefined,
-    `give -f FILE, export ${FILE_ENV}=FILE, or write ./${DEFAULT_FILE} (mvnet import or examples/seed.yaml are starting points)`);
+  throw new MvnetError(
+    'usage',
+    `no topology file: -f FILE not given, ${FILE_ENV} not set, and no ${DEFAULT_FILE} here`,
+    undefined,
+    `give -f FILE, export ${FILE_ENV}=FILE, or write ./${DEFAULT_FILE} (mvnet import or examples/seed.yaml are starting points)`,
+  );
 }
 
 /** How the user can call mvnet again from here: `./bin/mvnet` in a checkout, `mvnet` when installed. */

@@ -9,6 +9,8 @@ export function progress(quiet = false): (msg: string) => void {
     const t = ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
     // on a terminal, fitted to it (a long message continues under itself); into a pipe or a log, one line each
     const text = process.stderr.isTTY ? hang(`${t}s `, msg, process.stderr.columns || LOOK.width) : `${t}s ${msg}`;
-    process.stderr.write(LOOK.color && process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m${text.slice(t.length + 1)}\n` : `${text}\n`);
+    process.stderr.write(
+      LOOK.color && process.stderr.isTTY ? `\x1b[2m${t}s\x1b[0m${text.slice(t.length + 1)}\n` : `${text}\n`,
+    );
   };
 }

@@ -22,12 +22,16 @@ export function arm(): Stop {
 
 function onSignal(signal: NodeJS.Signals): void {
   if (!armed || STOP.signal) {
-    process.stderr.write(`\n${signal}: exiting now${armed ? ' (the lock is left; the next run sees its holder is gone and takes it over)' : ''}\n`);
+    process.stderr.write(
+      `\n${signal}: exiting now${armed ? ' (the lock is left; the next run sees its holder is gone and takes it over)' : ''}\n`,
+    );
     process.exit(exitCodeOf(signal));
   }
   STOP.trigger(signal);
-  process.stderr.write(`\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, then mvnet exits (releasing its lock if it holds one)` +
-    `${signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ''}\n`);
+  process.stderr.write(
+    `\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, then mvnet exits (releasing its lock if it holds one)` +
+      `${signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ''}\n`,
+  );
 }
 
 export function installSignalHandlers(): void {

@@ -8,7 +8,12 @@ import { printJson } from './output.ts';
 
 async function ask(question: string): Promise<boolean> {
   if (!canAsk()) {
-    throw new MvnetError('usage', 'unlock needs a confirmation and standard input is not a terminal', undefined, 'add --yes');
+    throw new MvnetError(
+      'usage',
+      'unlock needs a confirmation and standard input is not a terminal',
+      undefined,
+      'add --yes',
+    );
   }
   return confirm(question);
 }
@@ -28,7 +33,8 @@ export async function unlockCommand(o: { file: string; json?: boolean; yes?: boo
     await discover(ctx);
     for (const e of ctx.raw.values()) {
       const s = await lockState(e, ctx.topo.name);
-      if (s.state !== 'free') found.push({ holder: s.holder, state: s.state === 'live' ? 'its holder is connected' : `dead: ${s.why}` });
+      if (s.state !== 'free')
+        found.push({ holder: s.holder, state: s.state === 'live' ? 'its holder is connected' : `dead: ${s.why}` });
     }
   }
   const lines = found.map((f) => describe(f.holder, f.state));
@@ -42,7 +48,10 @@ export async function unlockCommand(o: { file: string; json?: boolean; yes?: boo
     process.stdout.write('left as it is\n');
     return 0;
   }
-  const removed = etcd ? ((await breakEtcdLock(ctx.topo.lock, ctx.topo.name)) ? [ctx.topo.lock] : [])
+  const removed = etcd
+    ? (await breakEtcdLock(ctx.topo.lock, ctx.topo.name))
+      ? [ctx.topo.lock]
+      : []
     : await breakLock([...ctx.raw.values()], ctx.topo.name);
   if (o.json) printJson({ topology: ctx.topo.name, removed, holders: found.map((f) => f.holder) });
   else process.stdout.write(`removed the lock on ${removed.join(', ')}\n`);

@@ -28,18 +28,32 @@ import { readState } from '../lab/state.ts';
 function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
   // devices exist as namespaces only in a running lab; on a real LAN they are declared for the prediction
   if (topo.devices.length === 0 || !readState(topo.name)) return undefined;
-  return async (device, args) => run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
+  return async (device, args) =>
+    run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
 }
 
-interface O { file: string; json?: boolean; html?: string; pair?: string[]; tries?: string; sample?: string; seed?: string; wide?: boolean }
+interface O {
+  file: string;
+  json?: boolean;
+  html?: string;
+  pair?: string[];
+  tries?: string;
+  sample?: string;
+  seed?: string;
+  wide?: boolean;
+}
 
 /** --sample K / --seed N: whole numbers (K from 1 to 1000). */
 function wholeOf(flag: string, v: string | undefined, max: number): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || n < 1 || n > max) {
-    throw new MvnetError('usage', `${flag} takes a whole number from 1 to ${max}, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`,
-      undefined, flag === '--sample' ? 'e.g. --sample 3 (three pairs for every pair of groups)' : 'e.g. --seed 42');
+    throw new MvnetError(
+      'usage',
+      `${flag} takes a whole number from 1 to ${max}, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`,
+      undefined,
+      flag === '--sample' ? 'e.g. --sample 3 (three pairs for every pair of groups)' : 'e.g. --seed 42',
+    );
   }
   return n;
 }
@@ -49,7 +63,12 @@ export function triesOf(v: string | undefined): number {
   if (v === undefined) return 3;
   const n = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isInteger(n) || n < 1 || n > 10) {
-    throw new MvnetError('usage', `--tries takes a whole number from 1 to 10, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`, undefined, 'e.g. --tries 3 (the default)');
+    throw new MvnetError(
+      'usage',
+      `--tries takes a whole number from 1 to 10, not "${v.length > 20 ? `${v.slice(0, 20)}…` : v}"`,
+      undefined,
+      'e.g. --tries 3 (the default)',
+    );
   }
   return n;
 }
@@ -58,8 +77,15 @@ export function triesOf(v: string | undefined): number {
 function checkOutput(path: string | undefined): void {
   if (path === undefined) return;
   const dir = dirname(resolve(path));
-  try { accessSync(dir, constants.W_OK); } catch {
-    throw new MvnetError('usage', `--html ${path}: the folder ${dir} does not exist or is not writable`, undefined, 'name a file in an existing folder');
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new MvnetError(
+      'usage',
+      `--html ${path}: the folder ${dir} does not exist or is not writable`,
+      undefined,
+      'name a file in an existing folder',
+    );
   }
 }
 
@@ -87,42 +113,75 @@ export async function verifyCommand(o: O): Promise<number> {
   const device = labDeviceRunner(ctx.topo);
   const devices = new Set(p.devices.map((d) => d.name));
   // without the lab, nothing can probe from a LAN device: those pairs are left out, and said so
-  const jobList: ProbeJob[] = [...jobs].filter(([source]) => device || !devices.has(source)).map(([source, targets]) => ({ source, targets }));
+  const jobList: ProbeJob[] = [...jobs]
+    .filter(([source]) => device || !devices.has(source))
+    .map(([source, targets]) => ({ source, targets }));
   const only = new Set(jobList.flatMap((j) => j.targets.map((t) => `${j.source}>${t}`)));
   const skipped = chosen.length - only.size;
   if (skipped) say(`${skipped} pairs from LAN devices are not probed (devices are probed only in the lab)`);
   const sampled = sample === undefined ? undefined : { perGroupPair: sample, seed, of: pred.pairCount };
-  if (sampled) say(`sample: ${chosen.length} of ${pred.pairCount} pairs (${sample} per pair of groups, --seed ${seed})`);
+  if (sampled)
+    say(`sample: ${chosen.length} of ${pred.pairCount} pairs (${sample} per pair of groups, --seed ${seed})`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
   const reach = new Set(chosen.filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${target(x)}`));
   const expected = (from: string, to: string) => reach.has(`${from}>${to}`);
   const probed = await runProbes(p, ctx.hosts, jobList, { tries, device, expected });
   if (probed.down.size === ctx.hosts.size) {
     // nothing answered: that is an error, not a verified difference
-    throw new MultiHostError('engine', [...probed.down].map(([h, why]) => new HostError(h, why)), 'no Docker engine of the topology answers; nothing was probed');
+    throw new MultiHostError(
+      'engine',
+      [...probed.down].map(([h, why]) => new HostError(h, why)),
+      'no Docker engine of the topology answers; nothing was probed',
+    );
   }
   const cmp = compare(p, pred, probed, skipped || sampled ? only : undefined);
   const ms = Date.now() - t0;
-  const ids = [...p.containers.map((c) => c.id), ...p.hosts.map((h) => h.name), ...p.devices.filter((d) => d.kind === 'machine').map((d) => d.name)];
+  const ids = [
+    ...p.containers.map((c) => c.id),
+    ...p.hosts.map((h) => h.name),
+    ...p.devices.filter((d) => d.kind === 'machine').map((d) => d.name),
+  ];
   if (o.html) {
     writeFileSync(o.html, htmlReport(p, cmp, { title: `mvnet verify: ${p.name}`, ms }));
     say(`HTML report written to ${o.html}`);
   }
-  if (o.json) printJson(verifyJson(cmp, { topology: p.name, ms, notProbed: skipped, ...(sampled ? { sample: sampled } : {}) }));
+  if (o.json)
+    printJson(verifyJson(cmp, { topology: p.name, ms, notProbed: skipped, ...(sampled ? { sample: sampled } : {}) }));
   else process.stdout.write(verifyText(cmp, ids, { ...LOOK, wide: o.wide === true }, ms, sampled) + '\n');
   return cmp.mismatches === 0 ? EXIT.ok : EXIT.differs;
 }
 
-async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('../plan/types.ts').Plan, pred: ReturnType<typeof predict>): Promise<number> {
+async function pairCommand(
+  o: O,
+  ctx: ReturnType<typeof context>,
+  plan: import('../plan/types.ts').Plan,
+  pred: ReturnType<typeof predict>,
+): Promise<number> {
   if (o.pair!.length !== 2) {
-    throw new MvnetError('usage', `--pair takes two ids, FROM and TO (got ${o.pair!.length})`, undefined, 'e.g. --pair host1/centos1 host2/centos1');
+    throw new MvnetError(
+      'usage',
+      `--pair takes two ids, FROM and TO (got ${o.pair!.length})`,
+      undefined,
+      'e.g. --pair host1/centos1 host2/centos1',
+    );
   }
   const [from, to] = o.pair!;
   const v = verdictFor(pred, from, to);
-  if (!v) throw new MvnetError('usage', `${from} -> ${to} is not a pair mvnet predicts`, undefined, 'use HOST/CONTAINER or HOST ids from mvnet plan (host -> host is not probed)');
+  if (!v)
+    throw new MvnetError(
+      'usage',
+      `${from} -> ${to} is not a pair mvnet predicts`,
+      undefined,
+      'use HOST/CONTAINER or HOST ids from mvnet plan (host -> host is not probed)',
+    );
   const device = labDeviceRunner(ctx.topo);
   if (plan.devices.some((d) => d.name === from) && !device) {
-    throw new MvnetError('usage', `${from} is a LAN device: mvnet can ping from it only in the lab (its namespace)`, undefined, 'run it from that machine');
+    throw new MvnetError(
+      'usage',
+      `${from} is a LAN device: mvnet can ping from it only in the lab (its namespace)`,
+      undefined,
+      'run it from that machine',
+    );
   }
   const probed = await runProbes(plan, ctx.hosts, [{ source: from, targets: [to] }], { device });
   const cmp = compare(plan, pred, probed, new Set([`${from}>${to}`]));
@@ -133,8 +192,10 @@ async function pairCommand(o: O, ctx: ReturnType<typeof context>, plan: import('
     const fromAddr = addresses(plan).get(from);
     process.stdout.write(`${from}${fromAddr ? ` (${fromAddr})` : ''} -> ${to}\n\n`);
     if (ping) process.stdout.write(pingTranscript(ping, LOOK.width) + '\n\n');
-    const lines = [hang('expected ', `${r.expected} (${v.reason}: ${v.why})`, LOOK.width),
-      hang('actual   ', `${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}`, LOOK.width)];
+    const lines = [
+      hang('expected ', `${r.expected} (${v.reason}: ${v.why})`, LOOK.width),
+      hang('actual   ', `${r.actual}${r.match ? '' : ` — ${r.reason}: ${r.why}`}`, LOOK.width),
+    ];
     process.stdout.write(lines.join('\n') + '\n');
   }
   return r.match ? EXIT.ok : EXIT.differs;

@@ -14,7 +14,9 @@ import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
 
-/** What apply works on: the file's hosts, the former members (recorded, no longer in the file), and their live state. */
+/**
+ * What apply works on: the file's hosts, the former members (recorded, no longer in the file), and their live state.
+ */
 export interface Cluster {
   hosts: Map<string, Engine>;
   former: Map<string, Engine>;
@@ -26,12 +28,18 @@ export interface Cluster {
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let i = 0;
   const errors: unknown[] = [];
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (i < items.length) {
-      const t = items[i++];
-      try { await fn(t); } catch (e) { errors.push(e); }
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (i < items.length) {
+        const t = items[i++];
+        try {
+          await fn(t);
+        } catch (e) {
+          errors.push(e);
+        }
+      }
+    }),
+  );
   if (errors.length) throw errors.find((e) => (e as MvnetError).kind === 'interrupted') ?? errors[0];
 }
 
@@ -55,7 +63,14 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
     const rec = c.live.get(h.name)!.record;
     if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) continue;
     const reason = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
-    changes.push({ host: h.name, kind: 'record', name: 'members', action: rec?.ids.length ? 'recreate' : 'create', reason, drift: false });
+    changes.push({
+      host: h.name,
+      kind: 'record',
+      name: 'members',
+      action: rec?.ids.length ? 'recreate' : 'create',
+      reason,
+      drift: false,
+    });
   }
   for (const host of c.former.keys()) {
     const live = c.live.get(host)!;
@@ -63,17 +78,32 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
     changes.push(...gone);
     const shared = [...c.hosts.values()].some((e) => e.endpoint === c.former.get(host)!.endpoint);
     if (live.record?.ids.length && !shared) {
-      changes.push({ host, kind: 'record', name: 'members', action: 'remove', reason: `host ${host} is no longer in the file`, drift: false });
+      changes.push({
+        host,
+        kind: 'record',
+        name: 'members',
+        action: 'remove',
+        reason: `host ${host} is no longer in the file`,
+        drift: false,
+      });
     }
   }
   return changes;
 }
 
 /** Executes the changes of one host in a safe order; returns when its last container was started (ms, 0: none). */
-async function applyHost(e: Engine, topology: string, want: Desired, changes: Change[], report: Report): Promise<number> {
+async function applyHost(
+  e: Engine,
+  topology: string,
+  want: Desired,
+  changes: Change[],
+  report: Report,
+): Promise<number> {
   const step = async (c: Change, fn: () => Promise<unknown>) => {
     report(c, 'start');
-    try { await fn(); } catch (err) {
+    try {
+      await fn();
+    } catch (err) {
       if (err instanceof MvnetError) throw err;
       throw new HostError(e.host, `${c.action} ${c.kind} ${c.name}: ${(err as Error).message}`);
     }
@@ -95,21 +125,41 @@ async function applyHost(e: Engine, topology: string, want: Desired, changes: Ch
     await e.removeNetwork(n.liveId!);
     if (n.action === 'remove') report(n, 'done');
   }
-  for (const s of shims.filter((c) => c.action === 'remove')) await step(s, () => removeShim(e, topology, s.name, s.liveId!));
+  for (const s of shims.filter((c) => c.action === 'remove'))
+    await step(s, () => removeShim(e, topology, s.name, s.liveId!));
   // 3. networks, shims, 4. containers, 5. restarts
-  for (const n of nets.filter(made)) await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
-  for (const s of shims.filter(made)) await step(s, () => ensureShim(e, topology, want.shims.find((x) => x.name === s.name)!));
+  for (const n of nets.filter(made))
+    await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
+  for (const s of shims.filter(made))
+    await step(s, () =>
+      ensureShim(
+        e,
+        topology,
+        want.shims.find((x) => x.name === s.name)!,
+      ),
+    );
   if (routes.length) {
     // one helper for all of a host's routes
     routes.forEach((r) => report(r, 'start'));
     const del = routes.filter(removed).map((r) => JSON.parse(r.liveId!) as RouteSpec);
-    await setRoutes(e, topology, routes.filter(made).map((r) => want.routes.find((x) => x.to === r.name)!), del);
+    await setRoutes(
+      e,
+      topology,
+      routes.filter(made).map((r) => want.routes.find((x) => x.to === r.name)!),
+      del,
+    );
     routes.forEach((r) => report(r, 'done'));
   }
   // as many at once as the engine's machine can work on: dockerd, containerd and runc are CPU-bound here
   const width = cont.some((c) => made(c) || c.action === 'start') ? Math.min(16, Math.max(2, 2 * (await e.cpus()))) : 1;
-  await pool(cont.filter(made), width, (c) => step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)));
-  await pool(cont.filter((c) => c.action === 'start'), width, (c) => step(c, () => e.startContainer(c.liveId!)));
+  await pool(cont.filter(made), width, (c) =>
+    step(c, () => e.runContainer(want.containers.find((x) => x.name === c.name)!)),
+  );
+  await pool(
+    cont.filter((c) => c.action === 'start'),
+    width,
+    (c) => step(c, () => e.startContainer(c.liveId!)),
+  );
   return cont.some((c) => made(c) || c.action === 'start') ? Date.now() : 0;
 }
 
@@ -127,22 +177,34 @@ export interface ApplyResult {
 function byEngine(hosts: Map<string, Engine>, skip: Map<string, Engine> = new Map()): Map<string, Engine> {
   const taken = new Set([...skip.values()].map((e) => e.endpoint));
   const out = new Map<string, Engine>();
-  for (const [k, e] of hosts) if (!taken.has(e.endpoint)) { taken.add(e.endpoint); out.set(k, e); }
+  for (const [k, e] of hosts)
+    if (!taken.has(e.endpoint)) {
+      taken.add(e.endpoint);
+      out.set(k, e);
+    }
   return out;
 }
 
 /** Writes `members` on every engine whose record differs. */
 async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, members: Members): Promise<void> {
-  await onAll(byEngine(hosts), async (e) => {
-    const rec = c.live.get(e.host)?.record;
-    if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) return;
-    const id = await writeRecord(e, topology, members, rec?.ids ?? []);
-    c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members } });
-  }, 'recording membership');
+  await onAll(
+    byEngine(hosts),
+    async (e) => {
+      const rec = c.live.get(e.host)?.record;
+      if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) return;
+      const id = await writeRecord(e, topology, members, rec?.ids ?? []);
+      c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members } });
+    },
+    'recording membership',
+  );
 }
 
-export async function apply(plan: Plan, c: Cluster, report: Report = () => {}, planned: (c: Change[]) => void = () => {}):
-Promise<ApplyResult> {
+export async function apply(
+  plan: Plan,
+  c: Cluster,
+  report: Report = () => {},
+  planned: (c: Change[]) => void = () => {},
+): Promise<ApplyResult> {
   const t0 = Date.now();
   const wants = desiredAll(plan, c.hops6);
   const changes = changesFor(plan, c);
@@ -157,12 +219,33 @@ Promise<ApplyResult> {
   const union = { ...known, ...membersOf(c.former), ...membersOf(c.hosts) };
   await record(everyone, c, plan.name, union);
   // former members are emptied first: their addresses may be reused by the file's hosts
-  await onAll(c.former, (e) => applyHost(e, plan.name, nothing(e.host), changes.filter((x) => x.host === e.host), report), 'apply');
+  await onAll(
+    c.former,
+    (e) =>
+      applyHost(
+        e,
+        plan.name,
+        nothing(e.host),
+        changes.filter((x) => x.host === e.host),
+        report,
+      ),
+    'apply',
+  );
   let lastStart = 0;
-  await onAll(c.hosts, async (e) => {
-    const t = await applyHost(e, plan.name, wants.get(e.host)!, changes.filter((x) => x.host === e.host), report);
-    lastStart = Math.max(lastStart, t);
-  }, 'apply');
+  await onAll(
+    c.hosts,
+    async (e) => {
+      const t = await applyHost(
+        e,
+        plan.name,
+        wants.get(e.host)!,
+        changes.filter((x) => x.host === e.host),
+        report,
+      );
+      lastStart = Math.max(lastStart, t);
+    },
+    'apply',
+  );
   await record(c.hosts, c, plan.name, membersOf(c.hosts));
   await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
@@ -177,29 +260,48 @@ const STAY_UP_MS = 150;
  * The containers apply made or started must stay up: one that exits or restarts (a wrong command, say) is an
  * error naming it with its last log lines, never "applied". Checked once the last of them had STAY_UP_MS to fail.
  */
-async function checkRunning(hosts: Map<string, Engine>, topology: string, changes: Change[], lastStart: number): Promise<void> {
+async function checkRunning(
+  hosts: Map<string, Engine>,
+  topology: string,
+  changes: Change[],
+  lastStart: number,
+): Promise<void> {
   const touched = changes.filter((x) => x.kind === 'container' && ['create', 'recreate', 'start'].includes(x.action));
   if (touched.length === 0) return;
   const wait = lastStart + STAY_UP_MS - Date.now();
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   const problems: MvnetError[] = [];
-  await onAll(hosts, async (e) => {
-    const names = new Set(touched.filter((x) => x.host === e.host).map((x) => x.name));
-    if (names.size === 0) return;
-    for (const ct of await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.host]: e.host })) {
-      if (!names.has(ct.labels[L.name] ?? '')) continue;
-      // restarted already, or not running: it exits (a restart policy may show it "running" between tries)
-      const st = await e.containerState(ct.id);
-      if (st.status === 'running' && st.restarts === 0) continue;
-      const how = st.restarts > 0
-        ? `keeps exiting (restarted ${st.restarts} time${st.restarts > 1 ? 's' : ''} already${st.status === 'running' ? '' : `, last exit code ${st.exitCode}`})`
-        : `is ${st.status} (exit code ${st.exitCode})`;
-      const log = (await e.logTail(ct.id, 3)).split('\n').map((l) => `    | ${l}`).join('\n');
-      problems.push(new HostError(e.host, `container ${ct.labels[L.name]} ${how}, not running${log.trim() ? `; its last lines:\n${log}` : ''}`,
-        'check its image and command: (a command string is split as a shell splits words; nothing is expanded)'));
-    }
-  }, 'checking containers');
-  if (problems.length) throw new MultiHostError('engine', problems, `${problems.length} container(s) apply made do not stay up`);
+  await onAll(
+    hosts,
+    async (e) => {
+      const names = new Set(touched.filter((x) => x.host === e.host).map((x) => x.name));
+      if (names.size === 0) return;
+      for (const ct of await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.host]: e.host })) {
+        if (!names.has(ct.labels[L.name] ?? '')) continue;
+        // restarted already, or not running: it exits (a restart policy may show it "running" between tries)
+        const st = await e.containerState(ct.id);
+        if (st.status === 'running' && st.restarts === 0) continue;
+        const how =
+          st.restarts > 0
+            ? `keeps exiting (restarted ${st.restarts} time${st.restarts > 1 ? 's' : ''} already${st.status === 'running' ? '' : `, last exit code ${st.exitCode}`})`
+            : `is ${st.status} (exit code ${st.exitCode})`;
+        const log = (await e.logTail(ct.id, 3))
+          .split('\n')
+          .map((l) => `    | ${l}`)
+          .join('\n');
+        problems.push(
+          new HostError(
+            e.host,
+            `container ${ct.labels[L.name]} ${how}, not running${log.trim() ? `; its last lines:\n${log}` : ''}`,
+            'check its image and command: (a command string is split as a shell splits words; nothing is expanded)',
+          ),
+        );
+      }
+    },
+    'checking containers',
+  );
+  if (problems.length)
+    throw new MultiHostError('engine', problems, `${problems.length} container(s) apply made do not stay up`);
 }
 
 async function forgetRecords(e: Engine, topology: string): Promise<void> {
@@ -213,42 +315,68 @@ export interface DestroyResult {
 }
 
 /** Removes exactly what this topology's labels own, on every host it ever reached. Never anything foreign. */
-export async function destroy(topology: string, hosts: Map<string, Engine>, report: (msg: string) => void = () => {}):
-Promise<DestroyResult> {
+export async function destroy(
+  topology: string,
+  hosts: Map<string, Engine>,
+  report: (msg: string) => void = () => {},
+): Promise<DestroyResult> {
   const removed: string[] = [];
   const kept: MvnetError[] = [];
-  const say = (host: string, what: string) => { removed.push(`${host}: ${what}`); report(`${host}: removed ${what}`); };
-  await onAll(byEngine(hosts), async (e) => {
-    const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network' }), e.containers()]);
-    const ours = all.filter((c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''));
-    await pool(ours, 8, async (c) => { await e.removeContainer(c.id); say(e.host, `container ${c.name}`); });
-    // a routed network's routes go before its networks, whose labels name the subnets they lie in
-    const routed = routedOf(networks);
-    if (routed.v4.length + routed.v6.length) {
-      await ensureHelperImage(e);
-      const routes = await liveRoutes(e, topology, routed);
-      await setRoutes(e, topology, [], routes);
-      for (const r of routes) say(e.host, `route ${r.to} via ${r.via}`);
-    }
-    let clean = true;
-    for (const n of networks) {
-      const users = all.filter((c) => !ours.includes(c) && c.networks[n.name]);
-      if (users.length > 0) {
-        clean = false;
-        kept.push(new HostError(e.host, `network ${n.name} kept: container${users.length > 1 ? 's' : ''} ` +
-          `${users.map((u) => `${u.name} (${u.networks[n.name].ip})`).join(', ')} that ${users.length > 1 ? 'are' : 'is'} ` +
-          `not mvnet's ${users.length > 1 ? 'are' : 'is'} attached to it`, `docker network disconnect ${n.name} ` +
-          `${users[0].name} (mvnet never disconnects what is not its own), then run destroy again`));
-        continue;
+  const say = (host: string, what: string) => {
+    removed.push(`${host}: ${what}`);
+    report(`${host}: removed ${what}`);
+  };
+  await onAll(
+    byEngine(hosts),
+    async (e) => {
+      const [networks, all] = await Promise.all([
+        e.networks({ [L.topology]: topology, [L.kind]: 'network' }),
+        e.containers(),
+      ]);
+      const ours = all.filter(
+        (c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''),
+      );
+      await pool(ours, 8, async (c) => {
+        await e.removeContainer(c.id);
+        say(e.host, `container ${c.name}`);
+      });
+      // a routed network's routes go before its networks, whose labels name the subnets they lie in
+      const routed = routedOf(networks);
+      if (routed.v4.length + routed.v6.length) {
+        await ensureHelperImage(e);
+        const routes = await liveRoutes(e, topology, routed);
+        await setRoutes(e, topology, [], routes);
+        for (const r of routes) say(e.host, `route ${r.to} via ${r.via}`);
       }
-      await e.removeNetwork(n.id);
-      say(e.host, `network ${n.name}`);
-    }
-    await ensureHelperImage(e);
-    for (const s of await liveShims(e, topology)) { await removeShim(e, topology, s.name, s.alias); say(e.host, `shim ${s.name}`); }
-    // the record goes last, and only from a host left clean: a later destroy still finds the rest
-    if (clean) await forgetRecords(e, topology);
-  }, 'destroy');
+      let clean = true;
+      for (const n of networks) {
+        const users = all.filter((c) => !ours.includes(c) && c.networks[n.name]);
+        if (users.length > 0) {
+          clean = false;
+          kept.push(
+            new HostError(
+              e.host,
+              `network ${n.name} kept: container${users.length > 1 ? 's' : ''} ` +
+                `${users.map((u) => `${u.name} (${u.networks[n.name].ip})`).join(', ')} that ${users.length > 1 ? 'are' : 'is'} ` +
+                `not mvnet's ${users.length > 1 ? 'are' : 'is'} attached to it`,
+              `docker network disconnect ${n.name} ` +
+                `${users[0].name} (mvnet never disconnects what is not its own), then run destroy again`,
+            ),
+          );
+          continue;
+        }
+        await e.removeNetwork(n.id);
+        say(e.host, `network ${n.name}`);
+      }
+      await ensureHelperImage(e);
+      for (const s of await liveShims(e, topology)) {
+        await removeShim(e, topology, s.name, s.alias);
+        say(e.host, `shim ${s.name}`);
+      }
+      // the record goes last, and only from a host left clean: a later destroy still finds the rest
+      if (clean) await forgetRecords(e, topology);
+    },
+    'destroy',
+  );
   return { removed, kept };
 }
-

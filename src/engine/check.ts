@@ -117,22 +117,30 @@ export interface LanGate {
  * Apply's gate: runs `checkLan` on the macvlan hosts of pairs not known to cross (see lan-memo.ts) and remembers
  * the pairs that crossed both ways. A host whose LAN interface is missing is left to preflight, which names it.
  */
-export async function lanGate(plan: Plan, hosts: Map<string, Engine>, checking?: (hosts: number) => void): Promise<LanGate> {
+export async function lanGate(
+  plan: Plan,
+  hosts: Map<string, Engine>,
+  checking?: (hosts: number) => void,
+): Promise<LanGate> {
   const names = macvlanHosts(plan).filter((h) => hosts.has(h));
   if (names.length < 2) return { checked: 0 };
   const sides = new Map<string, HostSide>();
-  await Promise.all(names.map(async (n) => {
-    const e = hosts.get(n)!;
-    const iface = plan.hosts.find((h) => h.name === n)!.interface;
-    const mac = (await hostFacts(e, plan.name)).macs[iface];
-    if (mac) sides.set(n, { endpoint: e.endpoint, iface, mac });
-  }));
+  await Promise.all(
+    names.map(async (n) => {
+      const e = hosts.get(n)!;
+      const iface = plan.hosts.find((h) => h.name === n)!.interface;
+      const mac = (await hostFacts(e, plan.name)).macs[iface];
+      if (mac) sides.set(n, { endpoint: e.endpoint, iface, mac });
+    }),
+  );
   const known = crossingPairs();
   const unknown: [string, string][] = [];
   const list = [...sides.keys()];
-  list.forEach((a, i) => list.slice(i + 1).forEach((b) => {
-    if (!known.has(pairKey(sides.get(a)!, sides.get(b)!))) unknown.push([a, b]);
-  }));
+  list.forEach((a, i) =>
+    list.slice(i + 1).forEach((b) => {
+      if (!known.has(pairKey(sides.get(a)!, sides.get(b)!))) unknown.push([a, b]);
+    }),
+  );
   if (unknown.length === 0) return { checked: 0 };
   const involved = new Set(unknown.flat());
   checking?.(involved.size);
@@ -140,5 +148,7 @@ export async function lanGate(plan: Plan, hosts: Map<string, Engine>, checking?:
   const crosses = (a: string, b: string) => c.pairs.some((p) => p.from === a && p.to === b && p.crosses);
   const good = unknown.filter(([a, b]) => crosses(a, b) && crosses(b, a));
   rememberCrossing(good.map(([a, b]) => pairKey(sides.get(a)!, sides.get(b)!)));
-  return good.length === unknown.length && c.failed.length === 0 ? { checked: unknown.length } : { checked: unknown.length, blocked: c };
+  return good.length === unknown.length && c.failed.length === 0
+    ? { checked: unknown.length }
+    : { checked: unknown.length, blocked: c };
 }

@@ -18,7 +18,11 @@ export function engines(topo: Topology, labEndpoint: (host: string) => string): 
 }
 
 /** Runs `fn` on every host at once; collects every failure. */
-export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Promise<T>, what: string): Promise<Map<string, T>> {
+export async function onAll<T>(
+  hosts: Map<string, Engine>,
+  fn: (e: Engine) => Promise<T>,
+  what: string,
+): Promise<Map<string, T>> {
   const results = await Promise.allSettled([...hosts.values()].map(async (e) => [e.host, await fn(e)] as const));
   const errors: MvnetError[] = [];
   const out = new Map<string, T>();
@@ -38,14 +42,27 @@ export async function onAll<T>(hosts: Map<string, Engine>, fn: (e: Engine) => Pr
 }
 
 /** What mvnet owns on a host, its membership record, and foreign endpoints on its networks (one listing). */
-export async function readLive(e: Engine, topology: string, wantShims = false, routed: RoutedSubnets = { v4: [], v6: [] }): Promise<Live> {
+export async function readLive(
+  e: Engine,
+  topology: string,
+  wantShims = false,
+  routed: RoutedSubnets = { v4: [], v6: [] },
+): Promise<Live> {
   // by host label too: a host renamed in the file may keep its engine, and its old objects are the old name's
-  const [networks, all] = await Promise.all([e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.host]: e.host }), e.containers()]);
+  const [networks, all] = await Promise.all([
+    e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.host]: e.host }),
+    e.containers(),
+  ]);
   const ours = (c: LiveContainer) => c.labels[L.topology] === topology;
   const containers = all.filter((c) => ours(c) && c.labels[L.kind] === 'container' && c.labels[L.host] === e.host);
   const names = new Set(networks.map((n) => n.name));
-  const foreign = all.filter((c) => !ours(c)).flatMap((c) => Object.entries(c.networks)
-    .filter(([net]) => names.has(net)).map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })));
+  const foreign = all
+    .filter((c) => !ours(c))
+    .flatMap((c) =>
+      Object.entries(c.networks)
+        .filter(([net]) => names.has(net))
+        .map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })),
+    );
   const live: Live = { networks, containers, record: recordOf(all, topology), foreign };
   // routes lie in the file's routed subnets, and in those of the routed networks still live here
   const subnets = routedOf(networks, routed);
@@ -53,7 +70,10 @@ export async function readLive(e: Engine, topology: string, wantShims = false, r
   const shims = wantShims || networks.some((n) => n.labels[L.shim]);
   if (!shims && !anyRouted) return live;
   await ensureHelperImage(e);
-  const [s, r] = await Promise.all([shims ? liveShims(e, topology) : undefined, anyRouted ? liveRoutes(e, topology, subnets) : undefined]);
+  const [s, r] = await Promise.all([
+    shims ? liveShims(e, topology) : undefined,
+    anyRouted ? liveRoutes(e, topology, subnets) : undefined,
+  ]);
   return { ...live, ...(s ? { shims: s } : {}), ...(r ? { routes: r } : {}) };
 }
 
@@ -61,8 +81,11 @@ export async function readLive(e: Engine, topology: string, wantShims = false, r
  * Every host the topology lives on beyond the file's: the members recorded on the file's hosts, and on those
  * hosts in turn. Hosts that do not answer fail the call, named with their endpoint.
  */
-export async function formerHosts(hosts: Map<string, Engine>, topology: string, make: (host: string, endpoint: string) => Engine):
-Promise<Map<string, Engine>> {
+export async function formerHosts(
+  hosts: Map<string, Engine>,
+  topology: string,
+  make: (host: string, endpoint: string) => Engine,
+): Promise<Map<string, Engine>> {
   const former = new Map<string, Engine>();
   let frontier = hosts;
   while (frontier.size > 0) {

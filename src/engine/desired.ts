@@ -9,8 +9,13 @@ import { L, labels, specHash } from './labels.ts';
 import { desiredShims, type ShimSpec } from './shim.ts';
 import { desiredRoutes, type Hops6, type RouteSpec } from './routes.ts';
 
-export interface DesiredNetwork extends NetworkCreate { spec: string }
-export interface DesiredContainer extends ContainerCreate { spec: string; id: string }
+export interface DesiredNetwork extends NetworkCreate {
+  spec: string;
+}
+export interface DesiredContainer extends ContainerCreate {
+  spec: string;
+  id: string;
+}
 export interface Desired {
   host: string;
   networks: DesiredNetwork[];
@@ -24,24 +29,55 @@ export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
     const net = plan.networks.find((n) => n.name === hn.network)!;
     if (net.driver === 'routed') {
       // the host's own segment: a bridge network on its range, the host at the gateway address
-      const body = { name: net.name, driver: 'routed', subnet: formatCidr(hn.range), gateway: formatIp(hn.gateway),
+      const body = {
+        name: net.name,
+        driver: 'routed',
+        subnet: formatCidr(hn.range),
+        gateway: formatIp(hn.gateway),
         aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
-        ...(net.subnet6 ? { subnet6: formatCidr6(hn.range6!), gateway6: formatIp6(hn.gateway6!),
-          aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])) } : {}) };
+        ...(net.subnet6
+          ? {
+              subnet6: formatCidr6(hn.range6!),
+              gateway6: formatIp6(hn.gateway6!),
+              aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])),
+            }
+          : {}),
+      };
       const spec = specHash(body);
-      const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.subnet, [L.body]: JSON.stringify(body), [L.routed]: formatCidr(net.subnet) };
+      const extra: Record<string, string> = {
+        [L.spec]: spec,
+        [L.range]: body.subnet,
+        [L.body]: JSON.stringify(body),
+        [L.routed]: formatCidr(net.subnet),
+      };
       if (net.subnet6) extra[L.routed6] = formatCidr6(net.subnet6);
-      return { ...body, driver: 'bridge' as const, parent: hn.link, mode: 'bridge', ipRange: body.subnet, spec,
-        labels: labels(plan.name, 'network', h.name, net.name, extra) };
+      return {
+        ...body,
+        driver: 'bridge' as const,
+        parent: hn.link,
+        mode: 'bridge',
+        ipRange: body.subnet,
+        spec,
+        labels: labels(plan.name, 'network', h.name, net.name, extra),
+      };
     }
     const body = {
-      name: net.name, parent: hn.link, mode: net.mode, subnet: formatCidr(net.subnet), gateway: formatIp(hn.gateway),
-      ipRange: formatCidr(hn.range), aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
+      name: net.name,
+      parent: hn.link,
+      mode: net.mode,
+      subnet: formatCidr(net.subnet),
+      gateway: formatIp(hn.gateway),
+      ipRange: formatCidr(hn.range),
+      aux: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp(a.ip)])),
       // dual stack: only then, so a network without IPv6 keeps its spec
-      ...(net.subnet6 ? {
-        subnet6: formatCidr6(net.subnet6), gateway6: formatIp6(net.gateway6!), ipRange6: formatCidr6(hn.range6!),
-        aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])),
-      } : {}),
+      ...(net.subnet6
+        ? {
+            subnet6: formatCidr6(net.subnet6),
+            gateway6: formatIp6(net.gateway6!),
+            ipRange6: formatCidr6(hn.range6!),
+            aux6: Object.fromEntries(hn.aux.map((a) => [a.name, formatIp6(mirror6(net, a.ip)!)])),
+          }
+        : {}),
     };
     const spec = specHash(body);
     const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange, [L.body]: JSON.stringify(body) };
@@ -51,8 +87,13 @@ export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
   const containers = h.containers.map((c) => {
     const netSpec = networks.find((n) => n.name === c.network)!.spec;
     const body = {
-      name: c.name, image: c.image ?? PROBE_IMAGE, command: c.command ?? (c.image ? undefined : PROBE_CMD),
-      network: c.network, ip: formatIp(c.ip), ...(c.ip6 !== undefined ? { ip6: formatIp6(c.ip6) } : {}), mac: c.mac,
+      name: c.name,
+      image: c.image ?? PROBE_IMAGE,
+      command: c.command ?? (c.image ? undefined : PROBE_CMD),
+      network: c.network,
+      ip: formatIp(c.ip),
+      ...(c.ip6 !== undefined ? { ip6: formatIp6(c.ip6) } : {}),
+      mac: c.mac,
     };
     const spec = specHash({ ...body, netSpec });
     const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };

@@ -22,9 +22,14 @@ export interface Change {
   fields?: FieldChange[];
 }
 
-export interface FieldChange { field: string; from: string; to: string }
+export interface FieldChange {
+  field: string;
+  from: string;
+  to: string;
+}
 
-const show = (v: unknown): string => (v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v));
+const show = (v: unknown): string =>
+  v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 
 /**
  * What changed between the body an object was made from (its label, or what the engine shows of it) and the
@@ -40,18 +45,32 @@ export function fieldChanges(live: Record<string, unknown>, want: Record<string,
 }
 
 function bodyOf(labels: Record<string, string>): Record<string, unknown> | null {
-  try { return labels[L.body] ? JSON.parse(labels[L.body]) as Record<string, unknown> : null; } catch { return null; }
+  try {
+    return labels[L.body] ? (JSON.parse(labels[L.body]) as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** A live network as a body: its label when mvnet wrote one, else the fields the engine shows. */
 function liveNetworkBody(l: LiveNetwork): Record<string, unknown> {
-  return bodyOf(l.labels) ?? Object.fromEntries(Object.entries({ parent: l.parent, subnet: l.subnet, ipRange: l.ipRange })
-    .filter(([, v]) => v !== undefined));
+  return (
+    bodyOf(l.labels) ??
+    Object.fromEntries(
+      Object.entries({ parent: l.parent, subnet: l.subnet, ipRange: l.ipRange }).filter(([, v]) => v !== undefined),
+    )
+  );
 }
 
 function liveContainerBody(l: LiveContainer): Record<string, unknown> {
   const network = Object.keys(l.networks)[0];
-  return bodyOf(l.labels) ?? { image: l.image, ...(network ? { network } : {}), ...(l.labels[L.ip] ? { ip: l.labels[L.ip] } : {}) };
+  return (
+    bodyOf(l.labels) ?? {
+      image: l.image,
+      ...(network ? { network } : {}),
+      ...(l.labels[L.ip] ? { ip: l.labels[L.ip] } : {}),
+    }
+  );
 }
 
 /** Planned fields without mvnet's own bookkeeping. */
@@ -65,7 +84,7 @@ export interface Live {
   containers: LiveContainer[];
   /** read only where host access is or was in use */
   shims?: LiveShim[];
-  /** a routed network's routes (mvnet's protocol, inside the topology's routed subnets); read only where one is or was */
+  /** a routed network's routes (mvnet's protocol, in the topology's routed subnets); read where one is or was */
   routes?: RouteSpec[];
   /** this host's membership record(s) */
   record?: MemberRecord;
@@ -73,8 +92,11 @@ export interface Live {
   foreign?: ForeignEndpoint[];
 }
 
-export interface ForeignEndpoint { container: string; network: string; ip: string }
-
+export interface ForeignEndpoint {
+  container: string;
+  network: string;
+  ip: string;
+}
 
 export function diffHost(want: Desired, live: Live): Change[] {
   const changes: Change[] = [];
@@ -85,52 +107,144 @@ export function diffHost(want: Desired, live: Live): Change[] {
     if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
     else if (l.labels[L.spec] !== n.spec) {
       const fields = fieldChanges(liveNetworkBody(l), body(n, BOOKKEEPING));
-      changes.push({ host, kind: 'network', name: n.name, action: 'recreate', reason: 'changed in the file', drift: false, liveId: l.id,
-        fields });
+      changes.push({
+        host,
+        kind: 'network',
+        name: n.name,
+        action: 'recreate',
+        reason: 'changed in the file',
+        drift: false,
+        liveId: l.id,
+        fields,
+      });
       recreatedNets.add(n.name);
     }
   }
   for (const l of live.networks) {
     if (!want.networks.some((n) => n.name === l.labels[L.name])) {
-      changes.push({ host, kind: 'network', name: l.labels[L.name] ?? l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
+      changes.push({
+        host,
+        kind: 'network',
+        name: l.labels[L.name] ?? l.name,
+        action: 'remove',
+        reason: 'no longer in the file',
+        drift: false,
+        liveId: l.id,
+      });
       recreatedNets.add(l.labels[L.name] ?? l.name);
     }
   }
   for (const c of want.containers) {
     const l = live.containers.find((x) => x.labels[L.name] === c.name);
-    if (!l) { changes.push({ host, kind: 'container', name: c.name, action: 'create', reason: 'not there', drift: false }); continue; }
-    const ep = l.networks[c.network];
-    let why: string | null = null, drift = false;
-    if (l.labels[L.spec] !== c.spec) why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
-    else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
-    else if (!ep) { why = `disconnected from ${c.network} by hand`; drift = true; }
-    else if (l.state !== 'running') { /* a stopped container shows no address: started below, checked next time */ }
-    else if (ep.ip !== c.ip) { why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`; drift = true; }
-    else if (c.ip6 && ep.ip6 !== c.ip6) { why = `IPv6 address ${ep.ip6 || 'none'} differs from the planned ${c.ip6}`; drift = true; }
-    else if (ep.mac && ep.mac.toLowerCase() !== c.mac) { why = `MAC ${ep.mac} differs from the planned ${c.mac}`; drift = true; }
-    if (why) {
-      const fields = fieldChanges({ ...liveContainerBody(l), ...(drift && ep ? { ip: ep.ip, ...(ep.mac ? { mac: ep.mac.toLowerCase() } : {}) } : {}) },
-        body(c, BOOKKEEPING));
-      changes.push({ host, kind: 'container', name: c.name, action: 'recreate', reason: why, drift, liveId: l.id, fields });
+    if (!l) {
+      changes.push({ host, kind: 'container', name: c.name, action: 'create', reason: 'not there', drift: false });
+      continue;
     }
-    else if (l.state !== 'running') changes.push({ host, kind: 'container', name: c.name, action: 'start', reason: `${l.state}, not running`, drift: true, liveId: l.id });
+    const ep = l.networks[c.network];
+    let why: string | null = null,
+      drift = false;
+    if (l.labels[L.spec] !== c.spec)
+      why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
+    else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
+    else if (!ep) {
+      why = `disconnected from ${c.network} by hand`;
+      drift = true;
+    } else if (l.state !== 'running') {
+      /* a stopped container shows no address: started below, checked next time */
+    } else if (ep.ip !== c.ip) {
+      why = `address ${ep.ip || 'none'} differs from the planned ${c.ip}`;
+      drift = true;
+    } else if (c.ip6 && ep.ip6 !== c.ip6) {
+      why = `IPv6 address ${ep.ip6 || 'none'} differs from the planned ${c.ip6}`;
+      drift = true;
+    } else if (ep.mac && ep.mac.toLowerCase() !== c.mac) {
+      why = `MAC ${ep.mac} differs from the planned ${c.mac}`;
+      drift = true;
+    }
+    if (why) {
+      const fields = fieldChanges(
+        {
+          ...liveContainerBody(l),
+          ...(drift && ep ? { ip: ep.ip, ...(ep.mac ? { mac: ep.mac.toLowerCase() } : {}) } : {}),
+        },
+        body(c, BOOKKEEPING),
+      );
+      changes.push({
+        host,
+        kind: 'container',
+        name: c.name,
+        action: 'recreate',
+        reason: why,
+        drift,
+        liveId: l.id,
+        fields,
+      });
+    } else if (l.state !== 'running')
+      changes.push({
+        host,
+        kind: 'container',
+        name: c.name,
+        action: 'start',
+        reason: `${l.state}, not running`,
+        drift: true,
+        liveId: l.id,
+      });
   }
   for (const l of live.containers) {
     if (!want.containers.some((c) => c.name === l.labels[L.name])) {
-      changes.push({ host, kind: 'container', name: l.labels[L.name] ?? l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
+      changes.push({
+        host,
+        kind: 'container',
+        name: l.labels[L.name] ?? l.name,
+        action: 'remove',
+        reason: 'no longer in the file',
+        drift: false,
+        liveId: l.id,
+      });
     }
   }
   for (const s of want.shims) {
     const l = live.shims?.find((x) => x.name === s.name);
-    if (!l) changes.push({ host, kind: 'shim', name: s.name, action: 'create', reason: `host access on ${s.link}`, drift: false });
+    if (!l)
+      changes.push({
+        host,
+        kind: 'shim',
+        name: s.name,
+        action: 'create',
+        reason: `host access on ${s.link}`,
+        drift: false,
+      });
     else if (s.ip6 && (l.ip6 !== s.ip6 || !l.routes6.includes(s.subnet6!))) {
-      changes.push({ host, kind: 'shim', name: s.name, action: 'recreate', reason: `live shim without ${s.ip6 === l.ip6 ? `a route to ${s.subnet6}` : `IPv6 address ${s.ip6}`}`, drift: l.ip6 !== undefined });
+      changes.push({
+        host,
+        kind: 'shim',
+        name: s.name,
+        action: 'recreate',
+        reason: `live shim without ${s.ip6 === l.ip6 ? `a route to ${s.subnet6}` : `IPv6 address ${s.ip6}`}`,
+        drift: l.ip6 !== undefined,
+      });
     } else if (l.ip !== s.ip || !l.routes.includes(s.subnet) || !l.up) {
-      changes.push({ host, kind: 'shim', name: s.name, action: 'recreate', reason: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`, drift: true });
+      changes.push({
+        host,
+        kind: 'shim',
+        name: s.name,
+        action: 'recreate',
+        reason: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`,
+        drift: true,
+      });
     }
   }
   for (const l of live.shims ?? []) {
-    if (!want.shims.some((s) => s.name === l.name)) changes.push({ host, kind: 'shim', name: l.name, action: 'remove', reason: 'host access no longer in the file', drift: false, liveId: l.alias });
+    if (!want.shims.some((s) => s.name === l.name))
+      changes.push({
+        host,
+        kind: 'shim',
+        name: l.name,
+        action: 'remove',
+        reason: 'host access no longer in the file',
+        drift: false,
+        liveId: l.alias,
+      });
   }
   changes.push(...routeChanges(host, want.routes, live.routes));
   return changes;
@@ -138,19 +252,43 @@ export function diffHost(want: Desired, live: Live): Change[] {
 
 /** Routes by destination: missing, pointing elsewhere (recreated), or no longer planned. `liveId`: the live route. */
 function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] | undefined): Change[] {
-  if (!live) return want.map((r) => ({ host, kind: 'route', name: r.to, action: 'create', reason: `via ${r.via}`, drift: false }));
+  if (!live)
+    return want.map((r) => ({
+      host,
+      kind: 'route',
+      name: r.to,
+      action: 'create',
+      reason: `via ${r.via}`,
+      drift: false,
+    }));
   const out: Change[] = [];
   for (const r of want) {
     const l = live.find((x) => x.to === r.to);
     if (!l) out.push({ host, kind: 'route', name: r.to, action: 'create', reason: `via ${r.via}`, drift: false });
     else if (l.via !== r.via || l.dev !== r.dev) {
-      out.push({ host, kind: 'route', name: r.to, action: 'recreate', reason: `live via ${l.via} dev ${l.dev}`, drift: false,
-        liveId: JSON.stringify(l), fields: fieldChanges({ via: l.via, dev: l.dev }, { via: r.via, dev: r.dev }) });
+      out.push({
+        host,
+        kind: 'route',
+        name: r.to,
+        action: 'recreate',
+        reason: `live via ${l.via} dev ${l.dev}`,
+        drift: false,
+        liveId: JSON.stringify(l),
+        fields: fieldChanges({ via: l.via, dev: l.dev }, { via: r.via, dev: r.dev }),
+      });
     }
   }
   for (const l of live) {
     if (!want.some((r) => r.to === l.to)) {
-      out.push({ host, kind: 'route', name: l.to, action: 'remove', reason: 'no longer planned', drift: false, liveId: JSON.stringify(l) });
+      out.push({
+        host,
+        kind: 'route',
+        name: l.to,
+        action: 'remove',
+        reason: 'no longer planned',
+        drift: false,
+        liveId: JSON.stringify(l),
+      });
     }
   }
   return out;

@@ -7,7 +7,16 @@ import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './probe-image.ts';
 import { SshError, sshAgent, sshHint } from './ssh.ts';
-import type { ContainerCreate, Engine, EngineInfo, ExecResult, HelperOptions, LiveContainer, LiveNetwork, NetworkCreate } from './engine.ts';
+import type {
+  ContainerCreate,
+  Engine,
+  EngineInfo,
+  ExecResult,
+  HelperOptions,
+  LiveContainer,
+  LiveNetwork,
+  NetworkCreate,
+} from './engine.ts';
 
 /** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
 export function dockerOptions(endpoint: string, host: string): Docker.DockerOptions {
@@ -20,17 +29,42 @@ export function dockerOptions(endpoint: string, host: string): Docker.DockerOpti
       const certPath = process.env.DOCKER_CERT_PATH;
       const plain = process.env.DOCKER_TLS_VERIFY === '0' || u.port === '2375';
       if (plain) return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http', timeout };
-      if (!certPath) throw new HostError(host, `${endpoint} needs TLS certificates`, 'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem (or use port 2375 for a plain, unauthenticated engine)');
+      if (!certPath)
+        throw new HostError(
+          host,
+          `${endpoint} needs TLS certificates`,
+          'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem (or use port 2375 for a plain, unauthenticated engine)',
+        );
       const pem = (f: string) => {
-        try { return readFileSync(join(certPath, f)); } catch {
-          throw new HostError(host, `DOCKER_CERT_PATH=${certPath} has no readable ${f}`, 'it needs ca.pem, cert.pem and key.pem (as the docker CLI)');
+        try {
+          return readFileSync(join(certPath, f));
+        } catch {
+          throw new HostError(
+            host,
+            `DOCKER_CERT_PATH=${certPath} has no readable ${f}`,
+            'it needs ca.pem, cert.pem and key.pem (as the docker CLI)',
+          );
         }
       };
-      return { host: u.hostname, port: Number(u.port || 2376), protocol: 'https', timeout, ca: pem('ca.pem'), cert: pem('cert.pem'), key: pem('key.pem') };
+      return {
+        host: u.hostname,
+        port: Number(u.port || 2376),
+        protocol: 'https',
+        timeout,
+        ca: pem('ca.pem'),
+        cert: pem('cert.pem'),
+        key: pem('key.pem'),
+      };
     }
     case 'ssh:':
       // the system's ssh, as the docker CLI does (agent, ~/.ssh/config, known hosts): see ssh.ts
-      return { protocol: 'http', host: u.hostname, port: Number(u.port || 22), agent: sshAgent(endpoint), timeout } as Docker.DockerOptions;
+      return {
+        protocol: 'http',
+        host: u.hostname,
+        port: Number(u.port || 22),
+        agent: sshAgent(endpoint),
+        timeout,
+      } as Docker.DockerOptions;
     default:
       throw new HostError(host, `unknown Docker endpoint scheme in ${endpoint}`, 'use unix://, tcp:// or ssh://');
   }
@@ -48,11 +82,15 @@ function status(e: unknown): number | undefined {
 
 /** Splits Docker's multiplexed stdout/stderr stream. */
 export function demux(buf: Buffer): { stdout: string; stderr: string } {
-  let out = '', err = '', i = 0;
+  let out = '',
+    err = '',
+    i = 0;
   while (i + 8 <= buf.length) {
-    const kind = buf[i], size = buf.readUInt32BE(i + 4);
+    const kind = buf[i],
+      size = buf.readUInt32BE(i + 4);
     const chunk = buf.subarray(i + 8, i + 8 + size).toString();
-    if (kind === 2) err += chunk; else out += chunk;
+    if (kind === 2) err += chunk;
+    else out += chunk;
     i += 8 + size;
   }
   return { stdout: out, stderr: err };
@@ -65,7 +103,10 @@ export class DockerEngine implements Engine {
   private cachedInfo?: EngineInfo;
   private cachedCpus?: Promise<number>;
 
-  constructor(readonly host: string, readonly endpoint: string) {
+  constructor(
+    readonly host: string,
+    readonly endpoint: string,
+  ) {
     this.options = dockerOptions(endpoint, host);
   }
 
@@ -90,11 +131,23 @@ export class DockerEngine implements Engine {
       const msg = err.json?.message ?? err.message;
       if (err instanceof SshError) throw new HostError(this.host, err.message, sshHint(err.detail));
       if (/certificate|SSL|TLS|handshake/i.test(msg) || /^ERR_TLS|CERT|_SSL_/.test(err.code ?? '')) {
-        throw new HostError(this.host, `TLS with ${this.endpoint} failed: ${msg}`,
-          'DOCKER_CERT_PATH must hold the CA that signed the engine\'s certificate (ca.pem) and a client certificate it trusts');
+        throw new HostError(
+          this.host,
+          `TLS with ${this.endpoint} failed: ${msg}`,
+          "DOCKER_CERT_PATH must hold the CA that signed the engine's certificate (ca.pem) and a client certificate it trusts",
+        );
       }
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ETIMEDOUT') {
-        throw new HostError(this.host, `the Docker engine at ${this.endpoint} does not answer (${err.code})`, `is the engine running? for the lab: mvnet lab up / mvnet lab start`);
+      if (
+        err.code === 'ENOENT' ||
+        err.code === 'ECONNREFUSED' ||
+        err.code === 'EHOSTUNREACH' ||
+        err.code === 'ETIMEDOUT'
+      ) {
+        throw new HostError(
+          this.host,
+          `the Docker engine at ${this.endpoint} does not answer (${err.code})`,
+          `is the engine running? for the lab: mvnet lab up / mvnet lab start`,
+        );
       }
       throw new HostError(this.host, `${what}: ${msg}`, undefined, status(e));
     };
@@ -109,36 +162,75 @@ export class DockerEngine implements Engine {
   }
 
   async cpus(): Promise<number> {
-    this.cachedCpus ??= this.docker.info().then((i: { NCPU?: number }) => i.NCPU ?? 1).catch(this.wrap('info'));
+    this.cachedCpus ??= this.docker
+      .info()
+      .then((i: { NCPU?: number }) => i.NCPU ?? 1)
+      .catch(this.wrap('info'));
     return this.cachedCpus;
   }
 
   async networks(filterLabels: Record<string, string> = {}): Promise<LiveNetwork[]> {
     const label = Object.entries(filterLabels).map(([k, v]) => `${k}=${v}`);
-    const list = await this.docker.listNetworks(label.length ? { filters: { label } } : {}).catch(this.wrap('list networks'));
+    const list = await this.docker
+      .listNetworks(label.length ? { filters: { label } } : {})
+      .catch(this.wrap('list networks'));
     return list.map((n) => ({
-      id: n.Id, name: n.Name, driver: n.Driver, labels: n.Labels ?? {}, parent: n.Options?.parent,
-      subnet: n.IPAM?.Config?.[0]?.Subnet, ipRange: n.IPAM?.Config?.[0]?.IPRange,
+      id: n.Id,
+      name: n.Name,
+      driver: n.Driver,
+      labels: n.Labels ?? {},
+      parent: n.Options?.parent,
+      subnet: n.IPAM?.Config?.[0]?.Subnet,
+      ipRange: n.IPAM?.Config?.[0]?.IPRange,
     }));
   }
 
   async containers(filterLabels: Record<string, string> = {}): Promise<LiveContainer[]> {
     const label = Object.entries(filterLabels).map(([k, v]) => `${k}=${v}`);
-    const list = await this.docker.listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) }).catch(this.wrap('list containers'));
+    const list = await this.docker
+      .listContainers({ all: true, ...(label.length ? { filters: { label } } : {}) })
+      .catch(this.wrap('list containers'));
     return list.map((c) => ({
-      id: c.Id, name: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State, image: c.Image, labels: c.Labels ?? {},
-      networks: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [k, { ip: v.IPAddress, mac: v.MacAddress, prefix: v.IPPrefixLen, ...(v.GlobalIPv6Address ? { ip6: v.GlobalIPv6Address } : {}) }])),
+      id: c.Id,
+      name: (c.Names[0] ?? '').replace(/^\//, ''),
+      state: c.State,
+      image: c.Image,
+      labels: c.Labels ?? {},
+      networks: Object.fromEntries(
+        Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [
+          k,
+          {
+            ip: v.IPAddress,
+            mac: v.MacAddress,
+            prefix: v.IPPrefixLen,
+            ...(v.GlobalIPv6Address ? { ip6: v.GlobalIPv6Address } : {}),
+          },
+        ]),
+      ),
     }));
   }
 
   async createNetwork(n: NetworkCreate): Promise<string> {
     if (n.driver === 'bridge') return this.createSegment(n);
-    const net = await this.docker.createNetwork({
-      Name: n.name, Driver: 'macvlan', CheckDuplicate: true, Labels: n.labels,
-      Options: { parent: n.parent, macvlan_mode: n.mode }, ...(n.subnet6 ? { EnableIPv6: true } : {}),
-      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
-        ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, IPRange: n.ipRange6, AuxiliaryAddresses: n.aux6 }] : [])] as never },
-    }).catch(this.wrap(`create network ${n.name}`));
+    const net = await this.docker
+      .createNetwork({
+        Name: n.name,
+        Driver: 'macvlan',
+        CheckDuplicate: true,
+        Labels: n.labels,
+        Options: { parent: n.parent, macvlan_mode: n.mode },
+        ...(n.subnet6 ? { EnableIPv6: true } : {}),
+        IPAM: {
+          Driver: 'default',
+          Config: [
+            { Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
+            ...(n.subnet6
+              ? [{ Subnet: n.subnet6, Gateway: n.gateway6, IPRange: n.ipRange6, AuxiliaryAddresses: n.aux6 }]
+              : []),
+          ] as never,
+        },
+      })
+      .catch(this.wrap(`create network ${n.name}`));
     return net.id;
   }
 
@@ -151,16 +243,33 @@ export class DockerEngine implements Engine {
     const options: Record<string, string> = { 'com.docker.network.bridge.enable_ip_masquerade': 'false' };
     if (major >= 27) options['com.docker.network.bridge.gateway_mode_ipv4'] = 'routed';
     if (major >= 27 && n.subnet6) options['com.docker.network.bridge.gateway_mode_ipv6'] = 'routed';
-    const net = await this.docker.createNetwork({
-      Name: n.name, Driver: 'bridge', CheckDuplicate: true, Labels: n.labels, Options: options, ...(n.subnet6 ? { EnableIPv6: true } : {}),
-      IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux },
-        ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, AuxiliaryAddresses: n.aux6 }] : [])] as never },
-    }).catch(this.wrap(`create network ${n.name}`));
+    const net = await this.docker
+      .createNetwork({
+        Name: n.name,
+        Driver: 'bridge',
+        CheckDuplicate: true,
+        Labels: n.labels,
+        Options: options,
+        ...(n.subnet6 ? { EnableIPv6: true } : {}),
+        IPAM: {
+          Driver: 'default',
+          Config: [
+            { Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux },
+            ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, AuxiliaryAddresses: n.aux6 }] : []),
+          ] as never,
+        },
+      })
+      .catch(this.wrap(`create network ${n.name}`));
     return net.id;
   }
 
   async removeNetwork(id: string): Promise<void> {
-    await this.docker.getNetwork(id).remove().catch((e) => { if (status(e) !== 404) this.wrap(`remove network ${id}`)(e); });
+    await this.docker
+      .getNetwork(id)
+      .remove()
+      .catch((e) => {
+        if (status(e) !== 404) this.wrap(`remove network ${id}`)(e);
+      });
   }
 
   async runContainer(c: ContainerCreate): Promise<string> {
@@ -170,10 +279,21 @@ export class DockerEngine implements Engine {
     const endpointOnly = apiAtLeast((await this.info()).apiVersion, 1, 44);
     try {
       created = await this.docker.createContainer({
-        name: c.name, Image: c.image, Cmd: c.command, Hostname: c.name, Labels: c.labels, ...(endpointOnly ? {} : { MacAddress: c.mac }),
+        name: c.name,
+        Image: c.image,
+        Cmd: c.command,
+        Hostname: c.name,
+        Labels: c.labels,
+        ...(endpointOnly ? {} : { MacAddress: c.mac }),
         HostConfig: { NetworkMode: c.network, RestartPolicy: { Name: 'unless-stopped' } },
-        NetworkingConfig: { EndpointsConfig: { [c.network]: {
-          IPAMConfig: { IPv4Address: c.ip, ...(c.ip6 ? { IPv6Address: c.ip6 } : {}) }, MacAddress: c.mac } as never } },
+        NetworkingConfig: {
+          EndpointsConfig: {
+            [c.network]: {
+              IPAMConfig: { IPv4Address: c.ip, ...(c.ip6 ? { IPv6Address: c.ip6 } : {}) },
+              MacAddress: c.mac,
+            } as never,
+          },
+        },
       });
     } catch (e) {
       return this.wrap(`create container ${c.name}`)(e);
@@ -189,47 +309,82 @@ export class DockerEngine implements Engine {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).start().catch((e) => { if (status(e) !== 304) this.wrap(`start container ${id}`)(e); });
+    await this.docker
+      .getContainer(id)
+      .start()
+      .catch((e) => {
+        if (status(e) !== 304) this.wrap(`start container ${id}`)(e);
+      });
   }
 
   async removeContainer(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true }).catch((e) => {
-      // not there, or its removal already under way: either way it goes
-      if (status(e) === 404 || (status(e) === 409 && /already in progress/.test(String((e as Error).message)))) return;
-      this.wrap(`remove container ${id}`)(e);
-    });
+    await this.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch((e) => {
+        // not there, or its removal already under way: either way it goes
+        if (status(e) === 404 || (status(e) === 409 && /already in progress/.test(String((e as Error).message))))
+          return;
+        this.wrap(`remove container ${id}`)(e);
+      });
   }
 
   async record(name: string, labels: Record<string, string>): Promise<string> {
-    const c = await this.docker.createContainer({
-      name, Image: PROBE_IMAGE, Cmd: ['true'], Labels: labels, HostConfig: { NetworkMode: 'none' },
-    }).catch(this.wrap(`create record ${name}`));
+    const c = await this.docker
+      .createContainer({
+        name,
+        Image: PROBE_IMAGE,
+        Cmd: ['true'],
+        Labels: labels,
+        HostConfig: { NetworkMode: 'none' },
+      })
+      .catch(this.wrap(`create record ${name}`));
     return c.id;
   }
 
-  async inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }> {
-    const n = await this.docker.getNetwork(id).inspect().catch(this.wrap(`inspect network ${id}`));
+  async inspectNetwork(
+    id: string,
+  ): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }> {
+    const n = await this.docker
+      .getNetwork(id)
+      .inspect()
+      .catch(this.wrap(`inspect network ${id}`));
     const cfg = n.IPAM?.Config?.[0] ?? {};
-    const rows = Object.values((n.Containers ?? {}) as Record<string, { Name: string; IPv4Address: string; MacAddress: string }>)
+    const rows = Object.values(
+      (n.Containers ?? {}) as Record<string, { Name: string; IPv4Address: string; MacAddress: string }>,
+    )
       .map((c) => ({ container: c.Name, ipv4: c.IPv4Address, mac: c.MacAddress }))
       .sort((a, b) => a.container.localeCompare(b.container));
     return { subnet: cfg.Subnet ?? '', gateway: cfg.Gateway ?? '', rows };
   }
 
   async containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number; pid: number }> {
-    const c = await this.docker.getContainer(id).inspect().catch(this.wrap(`inspect container ${id.slice(0, 12)}`));
-    return { status: c.State.Status, restarts: c.RestartCount ?? 0, exitCode: c.State.ExitCode ?? 0, pid: c.State.Pid ?? 0 };
+    const c = await this.docker
+      .getContainer(id)
+      .inspect()
+      .catch(this.wrap(`inspect container ${id.slice(0, 12)}`));
+    return {
+      status: c.State.Status,
+      restarts: c.RestartCount ?? 0,
+      exitCode: c.State.ExitCode ?? 0,
+      pid: c.State.Pid ?? 0,
+    };
   }
 
   async logTail(id: string, lines: number): Promise<string> {
-    const buf = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false, tail: lines })
+    const buf = (await this.docker
+      .getContainer(id)
+      .logs({ stdout: true, stderr: true, follow: false, tail: lines })
       .catch(this.wrap(`logs of ${id.slice(0, 12)}`))) as unknown as Buffer;
     const { stdout, stderr } = demux(Buffer.from(buf));
     return `${stdout}${stderr}`.trim();
   }
 
   async hasImage(ref: string): Promise<boolean> {
-    try { await this.docker.getImage(ref).inspect(); return true; } catch (e) {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch (e) {
       if (status(e) === 404) return false;
       return this.wrap(`inspect image ${ref}`)(e);
     }
@@ -237,36 +392,64 @@ export class DockerEngine implements Engine {
 
   async pullImage(ref: string): Promise<void> {
     const stream = await this.docker.pull(ref).catch(this.wrap(`pull ${ref}`));
-    await new Promise<void>((res, rej) => this.docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())))
-      .catch(this.wrap(`pull ${ref}`));
+    await new Promise<void>((res, rej) =>
+      this.docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())),
+    ).catch(this.wrap(`pull ${ref}`));
   }
 
   async exec(id: string, cmd: string[], timeoutMs = 30_000): Promise<ExecResult> {
-    const ex = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true }).catch(this.wrap(`exec in ${id.slice(0, 12)}`));
+    const ex = await this.docker
+      .getContainer(id)
+      .exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true })
+      .catch(this.wrap(`exec in ${id.slice(0, 12)}`));
     const stream = await ex.start({ hijack: true, stdin: false }).catch(this.wrap(`exec in ${id.slice(0, 12)}`));
-    const out = new PassThrough(), err = new PassThrough();
-    let stdout = '', stderr = '';
-    out.on('data', (d) => { stdout += d; });
-    err.on('data', (d) => { stderr += d; });
+    const out = new PassThrough(),
+      err = new PassThrough();
+    let stdout = '',
+      stderr = '';
+    out.on('data', (d) => {
+      stdout += d;
+    });
+    err.on('data', (d) => {
+      stderr += d;
+    });
     this.docker.modem.demuxStream(stream, out, err);
     await new Promise<void>((res) => {
-      const t = setTimeout(() => { stream.destroy(); res(); }, timeoutMs);
-      stream.on('end', () => { clearTimeout(t); res(); });
-      stream.on('close', () => { clearTimeout(t); res(); });
-      stream.on('error', () => { clearTimeout(t); res(); });
+      const t = setTimeout(() => {
+        stream.destroy();
+        res();
+      }, timeoutMs);
+      stream.on('end', () => {
+        clearTimeout(t);
+        res();
+      });
+      stream.on('close', () => {
+        clearTimeout(t);
+        res();
+      });
+      stream.on('error', () => {
+        clearTimeout(t);
+        res();
+      });
     });
     const info = await ex.inspect().catch(this.wrap('exec inspect'));
     return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
   }
 
   async helper(opts: HelperOptions): Promise<ExecResult> {
-    const c = await this.docker.createContainer({
-      Image: opts.image, Cmd: opts.cmd, Labels: opts.labels,
-      HostConfig: {
-        NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
-        Privileged: opts.privileged ?? false, PidMode: opts.pidHost ? 'host' : undefined, CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW', ...(opts.capAdd ?? [])],
-      },
-    }).catch(this.wrap('create helper container'));
+    const c = await this.docker
+      .createContainer({
+        Image: opts.image,
+        Cmd: opts.cmd,
+        Labels: opts.labels,
+        HostConfig: {
+          NetworkMode: opts.network === 'host' ? 'host' : `container:${opts.network.container}`,
+          Privileged: opts.privileged ?? false,
+          PidMode: opts.pidHost ? 'host' : undefined,
+          CapAdd: opts.privileged ? undefined : ['NET_ADMIN', 'NET_RAW', ...(opts.capAdd ?? [])],
+        },
+      })
+      .catch(this.wrap('create helper container'));
     try {
       await c.start().catch(this.wrap('start helper container'));
       const r = await this.patient.getContainer(c.id).wait().catch(this.wrap('wait for helper container'));

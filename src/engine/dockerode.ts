@@ -13,10 +13,24 @@ let loaded: typeof Docker | undefined;
 
 function standIn(request: string, from: string): void {
   let path: string;
-  try { path = createRequire(from).resolve(request); } catch { return; }
-  const fail = () => { throw new Error(`${request} is not available in mvnet (it is never needed)`); };
+  try {
+    path = createRequire(from).resolve(request);
+  } catch {
+    return;
+  }
+  const fail = () => {
+    throw new Error(`${request} is not available in mvnet (it is never needed)`);
+  };
   const exports = new Proxy({}, { get: (_t, prop) => (prop === '__esModule' ? false : fail) });
-  require.cache[path] = { id: path, filename: path, path, loaded: true, exports, children: [], paths: [] } as unknown as NodeJS.Module;
+  require.cache[path] = {
+    id: path,
+    filename: path,
+    path,
+    loaded: true,
+    exports,
+    children: [],
+    paths: [],
+  } as unknown as NodeJS.Module;
 }
 
 export function dockerode(): typeof Docker {

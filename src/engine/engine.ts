@@ -79,7 +79,9 @@ export interface Engine {
   /** a created, never-started container that only carries labels (mvnet's records on a host) */
   record(name: string, labels: Record<string, string>): Promise<string>;
   /** subnet, gateway and attached containers (name, IPv4Address, MacAddress) as `docker network inspect` shows */
-  inspectNetwork(id: string): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
+  inspectNetwork(
+    id: string,
+  ): Promise<{ subnet: string; gateway: string; rows: { container: string; ipv4: string; mac: string }[] }>;
   hasImage(ref: string): Promise<boolean>;
   /** a container's status, how often it was restarted, its last exit code and its process id on the host */
   containerState(id: string): Promise<{ status: string; restarts: number; exitCode: number; pid: number }>;

@@ -12,12 +12,23 @@ import { holderOf, type Lock, type LockRequest } from './lock.ts';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
 
+// etcd's JSON answers, read field by field by the callers
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function call(at: string, path: string, body: unknown): Promise<any> {
   let r: Response;
   try {
-    r = await fetch(`${at}${path}`, { method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+    r = await fetch(`${at}${path}`, {
+      method: 'POST',
+      body: JSON.stringify(body),
+      headers: { 'content-type': 'application/json' },
+    });
   } catch (e) {
-    throw new MvnetError('lock', `etcd at ${at} does not answer (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`, at, 'start etcd, or remove lock: from the file to use the lock on the hosts\' engines');
+    throw new MvnetError(
+      'lock',
+      `etcd at ${at} does not answer (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
+      at,
+      "start etcd, or remove lock: from the file to use the lock on the hosts' engines",
+    );
   }
   if (!r.ok) throw new MvnetError('lock', `etcd ${path}: HTTP ${r.status} ${await r.text()}`, at);
   return r.json();
@@ -35,7 +46,9 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
   const ttl = Number(process.env.MVNET_ETCD_TTL ?? 30);
   const key = keyOf(r.topology);
   const holder = {
-    'mvnet.lock.machine': hostname(), 'mvnet.lock.pid': String(process.pid), 'mvnet.lock.since': new Date().toISOString(),
+    'mvnet.lock.machine': hostname(),
+    'mvnet.lock.pid': String(process.pid),
+    'mvnet.lock.since': new Date().toISOString(),
     'mvnet.lock.command': r.command,
   };
   const until = Date.now() + r.waitMs;
@@ -50,7 +63,7 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
     if (txn.succeeded) return keepAlive(at, lease, ttl);
     await call(at, '/v3/lease/revoke', { ID: lease }).catch(() => {});
     const kv = txn.responses?.[0]?.response_range?.kvs?.[0];
-    const held = kv ? JSON.parse(unb64(kv.value)) as Record<string, string> : {};
+    const held = kv ? (JSON.parse(unb64(kv.value)) as Record<string, string>) : {};
     if (Date.now() >= until) {
       throw new LockError(holderOf(held, url, `when its holder stops renewing its ${ttl} s lease`), r.topology, r.file);
     }
@@ -61,9 +74,11 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
 function keepAlive(at: string, lease: string, ttl: number): Lock {
   let lost: string | null = null;
   const renew = () => {
-    void call(at, '/v3/lease/keepalive', { ID: lease }).then((k) => {
-      if (k?.result && !(Number(k.result.TTL) > 0)) lost = `its etcd lease ${lease} expired`;
-    }).catch(() => {});
+    void call(at, '/v3/lease/keepalive', { ID: lease })
+      .then((k) => {
+        if (k?.result && !(Number(k.result.TTL) > 0)) lost = `its etcd lease ${lease} expired`;
+      })
+      .catch(() => {});
   };
   const timer = setInterval(renew, Math.max(1000, (ttl * 1000) / 3));
   timer.unref();
@@ -80,7 +95,7 @@ function keepAlive(at: string, lease: string, ttl: number): Lock {
 export async function etcdHolder(url: string, topology: string): Promise<Record<string, string> | null> {
   const r = await call(base(url), '/v3/kv/range', { key: keyOf(topology) });
   const kv = r.kvs?.[0];
-  return kv ? JSON.parse(unb64(kv.value)) as Record<string, string> : null;
+  return kv ? (JSON.parse(unb64(kv.value)) as Record<string, string>) : null;
 }
 
 /** Deletes the etcd lock (for `mvnet unlock`). */

@@ -8,7 +8,45 @@ import { PROBE_CMD, PROBE_IMAGE } from './probe-image.ts';
 export { PROBE_CMD, PROBE_IMAGE };
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
-const APPLETS = ['sh', 'ping', 'arping', 'ip', 'nc', 'sleep', 'cat', 'ls', 'echo', 'true', 'false', 'ifconfig', 'route', 'hostname', 'ps', 'kill', 'grep', 'sed', 'awk', 'head', 'tail', 'wc', 'date', 'env', 'id', 'mkdir', 'rm', 'touch', 'uname', 'timeout', 'wget', 'traceroute', 'arp', 'netstat', 'printf', 'seq', 'tr'];
+const APPLETS = [
+  'sh',
+  'ping',
+  'arping',
+  'ip',
+  'nc',
+  'sleep',
+  'cat',
+  'ls',
+  'echo',
+  'true',
+  'false',
+  'ifconfig',
+  'route',
+  'hostname',
+  'ps',
+  'kill',
+  'grep',
+  'sed',
+  'awk',
+  'head',
+  'tail',
+  'wc',
+  'date',
+  'env',
+  'id',
+  'mkdir',
+  'rm',
+  'touch',
+  'uname',
+  'timeout',
+  'wget',
+  'traceroute',
+  'arp',
+  'netstat',
+  'printf',
+  'seq',
+  'tr',
+];
 
 export function busyboxPath(): string | null {
   return BUSYBOX.find((p) => existsSync(p)) ?? null;
@@ -22,9 +60,28 @@ export async function probeRootfs(): Promise<Buffer> {
   const { default: tar } = await import('tar-stream');
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
-  const done = new Promise<void>((res, rej) => { pack.on('end', () => res()); pack.on('error', rej); });
-  for (const d of ['bin', 'etc', 'tmp', 'proc', 'sys', 'dev', 'root', 'lib', 'lib64', 'lib/x86_64-linux-gnu', 'usr', 'usr/lib']) pack.entry({ name: d, type: 'directory', mode: d === 'tmp' ? 0o1777 : 0o755 });
+  pack.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
+  const done = new Promise<void>((res, rej) => {
+    pack.on('end', () => res());
+    pack.on('error', rej);
+  });
+  for (const d of [
+    'bin',
+    'etc',
+    'tmp',
+    'proc',
+    'sys',
+    'dev',
+    'root',
+    'lib',
+    'lib64',
+    'lib/x86_64-linux-gnu',
+    'usr',
+    'usr/lib',
+  ])
+    pack.entry({ name: d, type: 'directory', mode: d === 'tmp' ? 0o1777 : 0o755 });
   pack.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync(bb));
   for (const a of APPLETS) pack.entry({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox' });
   // iproute2's ip as /bin/ip-full: busybox's ip ignores "mode bridge" for macvlan links (the shim needs it)
@@ -42,7 +99,11 @@ function fullIp(): { path: string; real: string }[] {
   if (!ip) return [];
   const out: { path: string; real: string }[] = [{ path: '/bin/ip-full', real: realpathSync(ip) }];
   let ldd = '';
-  try { ldd = execFileSync('ldd', [realpathSync(ip)], { encoding: 'utf8' }); } catch { return []; }
+  try {
+    ldd = execFileSync('ldd', [realpathSync(ip)], { encoding: 'utf8' });
+  } catch {
+    return [];
+  }
   const seen = new Set<string>();
   for (const line of ldd.split('\n')) {
     const m = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line);
@@ -53,23 +114,34 @@ function fullIp(): { path: string; real: string }[] {
   return out;
 }
 
-
 /** Imports the probe image into an engine unless it is there. */
 export async function ensureProbeImage(docker: Docker, rootfs: () => Promise<Buffer>): Promise<boolean> {
   try {
     await docker.getImage(PROBE_IMAGE).inspect();
     return false;
-  } catch { /* not there */ }
+  } catch {
+    /* not there */
+  }
   const [repo, tag] = PROBE_IMAGE.split(':');
   const { Readable } = await import('node:stream');
-  const stream = (await (docker.importImage as (f: unknown, o: unknown) => Promise<NodeJS.ReadableStream>)(Readable.from(await rootfs()), {
-    repo, tag, changes: [`CMD ${JSON.stringify(PROBE_CMD)}`, 'ENV PATH=/bin'],
-  }));
-  await new Promise<void>((res, rej) => docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())));
+  const stream = await (docker.importImage as (f: unknown, o: unknown) => Promise<NodeJS.ReadableStream>)(
+    Readable.from(await rootfs()),
+    {
+      repo,
+      tag,
+      changes: [`CMD ${JSON.stringify(PROBE_CMD)}`, 'ENV PATH=/bin'],
+    },
+  );
+  await new Promise<void>((res, rej) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? rej(err) : res())),
+  );
   return true;
 }
 
-const rootfsOnce = (() => { let p: Promise<Buffer> | undefined; return () => (p ??= probeRootfs()); })();
+const rootfsOnce = (() => {
+  let p: Promise<Buffer> | undefined;
+  return () => (p ??= probeRootfs());
+})();
 
 /** Makes sure an engine has the probe/helper image (imported from the local busybox when missing). */
 export async function ensureHelperImage(e: object): Promise<void> {

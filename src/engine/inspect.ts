@@ -44,28 +44,57 @@ export function parseIpAddr(out: string, skipLo = true): AddrRow[] {
     if (!m) continue;
     if (skipLo && m[1] === 'lo') continue;
     const i = info.get(m[1]);
-    rows.push({ interface: i?.full ?? m[1], ipv4: m[2], brd: m[3] ?? '', mac: i?.mac ?? '', scope: m[4], master: i?.master ?? '' });
+    rows.push({
+      interface: i?.full ?? m[1],
+      ipv4: m[2],
+      brd: m[3] ?? '',
+      mac: i?.mac ?? '',
+      scope: m[4],
+      master: i?.master ?? '',
+    });
   }
   return rows;
 }
 
 export async function hostAddrTable(e: Engine, topology: string): Promise<AddrRow[]> {
-  const r = await e.helper({ image: PROBE_IMAGE, cmd: IP_ADDR, network: 'host', labels: labels(topology, 'helper', e.host, 'ip-addr') });
+  const r = await e.helper({
+    image: PROBE_IMAGE,
+    cmd: IP_ADDR,
+    network: 'host',
+    labels: labels(topology, 'helper', e.host, 'ip-addr'),
+  });
   return parseIpAddr(r.stdout);
 }
 
-export async function containerAddrTable(e: Engine, topology: string, name: string, dockerId?: string): Promise<AddrRow[] | null> {
+export async function containerAddrTable(
+  e: Engine,
+  topology: string,
+  name: string,
+  dockerId?: string,
+): Promise<AddrRow[] | null> {
   const c = dockerId
     ? (await e.containers({ [L.topology]: topology })).find((x) => x.id === dockerId)
     : (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
   if (!c || c.state !== 'running') return null;
-  const r = c.image === PROBE_IMAGE ? await e.exec(c.id, IP_ADDR)
-    : await e.helper({ image: PROBE_IMAGE, cmd: IP_ADDR, network: { container: c.id }, labels: labels(topology, 'helper', e.host, 'ip-addr') });
+  const r =
+    c.image === PROBE_IMAGE
+      ? await e.exec(c.id, IP_ADDR)
+      : await e.helper({
+          image: PROBE_IMAGE,
+          cmd: IP_ADDR,
+          network: { container: c.id },
+          labels: labels(topology, 'helper', e.host, 'ip-addr'),
+        });
   return parseIpAddr(r.stdout);
 }
 
 /** `docker network inspect` rows of one of mvnet's networks on a host. */
-export async function networkRows(e: Engine, topology: string, network: string, swarm = false): Promise<{ subnet: string; gateway: string; rows: InspectRow[] } | null> {
+export async function networkRows(
+  e: Engine,
+  topology: string,
+  network: string,
+  swarm = false,
+): Promise<{ subnet: string; gateway: string; rows: InspectRow[] } | null> {
   // a swarm network is listed on workers only while they run its tasks: look it up by name there
   const n = swarm
     ? (await e.networks()).find((x) => x.name === network && x.driver === 'macvlan')
@@ -75,7 +104,11 @@ export async function networkRows(e: Engine, topology: string, network: string, 
   if (swarm) {
     // the subnet and gateway live in this node's config-only network
     const cfg = (await e.networks({ [L.topology]: topology, [L.kind]: 'network-config', [L.name]: network }))[0];
-    if (cfg) { const c = await e.inspectNetwork(cfg.id); detail.subnet = c.subnet; detail.gateway = c.gateway; }
+    if (cfg) {
+      const c = await e.inspectNetwork(cfg.id);
+      detail.subnet = c.subnet;
+      detail.gateway = c.gateway;
+    }
   }
   return detail;
 }

@@ -20,7 +20,13 @@ export const L = {
 
 export type Kind = 'network' | 'network-config' | 'container' | 'helper' | 'lock' | 'service' | 'task' | 'members';
 
-export function labels(topology: string, kind: Kind, host: string, name: string, extra: Record<string, string> = {}): Record<string, string> {
+export function labels(
+  topology: string,
+  kind: Kind,
+  host: string,
+  name: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return { [L.topology]: topology, [L.kind]: kind, [L.host]: host, [L.name]: name, ...extra };
 }
 

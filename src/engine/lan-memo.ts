@@ -11,7 +11,11 @@ import { dirname, join } from 'node:path';
 
 const DAYS_30 = 30 * 24 * 3600 * 1000;
 
-export interface HostSide { endpoint: string; iface: string; mac: string }
+export interface HostSide {
+  endpoint: string;
+  iface: string;
+  mac: string;
+}
 
 export function memoFile(): string {
   const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
@@ -19,7 +23,10 @@ export function memoFile(): string {
 }
 
 export function pairKey(a: HostSide, b: HostSide): string {
-  return [a, b].map((s) => `${s.endpoint} ${s.iface} ${s.mac}`).sort().join(' | ');
+  return [a, b]
+    .map((s) => `${s.endpoint} ${s.iface} ${s.mac}`)
+    .sort()
+    .join(' | ');
 }
 
 function read(file: string): Record<string, number> {
@@ -33,7 +40,11 @@ function read(file: string): Record<string, number> {
 
 /** Keys checked and crossing within the last 30 days. */
 export function crossingPairs(now = Date.now(), file = memoFile()): Set<string> {
-  return new Set(Object.entries(read(file)).filter(([, t]) => typeof t === 'number' && now - t < DAYS_30).map(([k]) => k));
+  return new Set(
+    Object.entries(read(file))
+      .filter(([, t]) => typeof t === 'number' && now - t < DAYS_30)
+      .map(([k]) => k),
+  );
 }
 
 /** Records pairs that crossed (a cache: a file that cannot be written is left alone). */

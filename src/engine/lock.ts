@@ -1,7 +1,8 @@
 /**
  * The topology's lock lives where the hosts are: on every member host's engine, a container named
- * `mvnet-lock-TOPOLOGY` that runs `cat` on the holder's attached standard input (after printing the host's facts). Docker refuses a second
- * container of that name (409), so taking it is atomic for every machine that talks to that engine.
+ * `mvnet-lock-TOPOLOGY` that runs `cat` on the holder's attached standard input (after printing the host's facts).
+ * Docker refuses a second container of that name (409), so taking it is atomic for every machine that talks to
+ * that engine.
  * Liveness needs no clock: the container runs exactly as long as its holder's connection is open. When the
  * holder ends in any way (exit, SIGKILL, lost network) standard input closes, `cat` exits, and the next run
  * sees an exited lock and takes it over. All member engines are locked at once, all or none, so two runs whose
@@ -31,15 +32,32 @@ export function lockName(topology: string): string {
   return `mvnet-lock-${topology}`;
 }
 
-const H = { machine: 'mvnet.lock.machine', pid: 'mvnet.lock.pid', since: 'mvnet.lock.since', command: 'mvnet.lock.command' };
+const H = {
+  machine: 'mvnet.lock.machine',
+  pid: 'mvnet.lock.pid',
+  since: 'mvnet.lock.since',
+  command: 'mvnet.lock.command',
+};
 
 export function holderOf(l: Record<string, string>, where: string, expires: string): LockHolder {
-  return { command: l[H.command] ?? 'mvnet', pid: l[H.pid] ?? '?', machine: l[H.machine] ?? '?', since: l[H.since] ?? '?', where, expires };
+  return {
+    command: l[H.command] ?? 'mvnet',
+    pid: l[H.pid] ?? '?',
+    machine: l[H.machine] ?? '?',
+    since: l[H.since] ?? '?',
+    where,
+    expires,
+  };
 }
 
 function alive(pid: number): boolean {
   if (!(pid > 0)) return false;
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export type LockState =
@@ -58,8 +76,12 @@ export async function lockState(e: DockerEngine, topology: string): Promise<Lock
   }
   const l = c.Config.Labels ?? {};
   if (l[L.topology] !== topology || l[L.kind] !== 'lock') {
-    throw new MvnetError('conflict', `a container named ${lockName(topology)} exists on ${e.host} and is not mvnet's lock`,
-      e.host, 'remove or rename it');
+    throw new MvnetError(
+      'conflict',
+      `a container named ${lockName(topology)} exists on ${e.host} and is not mvnet's lock`,
+      e.host,
+      'remove or rename it',
+    );
   }
   const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
   // a holder on this machine whose process is gone is dead at once (its engine may not have seen the close yet)
@@ -95,18 +117,31 @@ function factsFrom(stream: Duplex): Promise<HostFacts> {
       resolve(parseFacts(stdout));
     };
     stream.on('data', onData);
-    stream.once('close', () => reject(new Error('the lock container closed before it told the host\'s facts')));
+    stream.once('close', () => reject(new Error("the lock container closed before it told the host's facts")));
   });
 }
 
-interface Held { e: DockerEngine; id: string; stream: Duplex; lost: string | null; releasing: boolean }
+interface Held {
+  e: DockerEngine;
+  id: string;
+  stream: Duplex;
+  lost: string | null;
+  releasing: boolean;
+}
 
 async function create(e: DockerEngine, topology: string, mine: Record<string, string>): Promise<Held | null> {
   let c;
   try {
     c = await e.docker.createContainer({
-      name: lockName(topology), Image: PROBE_IMAGE, Cmd: ['sh', '-c', LOCK_PROGRAM], Labels: mine,
-      OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, HostConfig: { NetworkMode: 'host' },
+      name: lockName(topology),
+      Image: PROBE_IMAGE,
+      Cmd: ['sh', '-c', LOCK_PROGRAM],
+      Labels: mine,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      HostConfig: { NetworkMode: 'host' },
     });
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode === 409) return null;
@@ -115,7 +150,9 @@ async function create(e: DockerEngine, topology: string, mine: Record<string, st
   try {
     const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
     const held: Held = { e, id: c.id, stream, lost: null, releasing: false };
-    const lose = () => { if (!held.releasing) held.lost ??= `the connection to ${e.host}'s engine closed`; };
+    const lose = () => {
+      if (!held.releasing) held.lost ??= `the connection to ${e.host}'s engine closed`;
+    };
     stream.on('close', lose).on('end', lose).on('error', lose);
     provideFacts(e.endpoint, factsFrom(stream));
     await c.start();
@@ -130,21 +167,33 @@ async function releaseOne(h: Held): Promise<void> {
   h.releasing = true;
   h.stream.end();
   h.stream.destroy();
-  await h.e.docker.getContainer(h.id).remove({ force: true }).catch(() => {});
+  await h.e.docker
+    .getContainer(h.id)
+    .remove({ force: true })
+    .catch(() => {});
 }
 
 /** Tries to take the lock on one engine: the held lock, or the live holder that has it. */
-async function takeOne(e: DockerEngine, topology: string, mine: Record<string, string>, say: (m: string) => void):
-Promise<Held | LockHolder> {
+async function takeOne(
+  e: DockerEngine,
+  topology: string,
+  mine: Record<string, string>,
+  say: (m: string) => void,
+): Promise<Held | LockHolder> {
   for (;;) {
     const held = await create(e, topology, mine);
     if (held) return held;
     const s = await lockState(e, topology);
     if (s.state === 'live') return s.holder;
     if (s.state === 'dead') {
-      say(`${e.host}: taking over the lock left by ${s.holder.command} (pid ${s.holder.pid} on ${s.holder.machine}, ` +
-        `since ${s.holder.since}): ${s.why}`);
-      await e.docker.getContainer(s.id).remove({ force: true }).catch(() => {});
+      say(
+        `${e.host}: taking over the lock left by ${s.holder.command} (pid ${s.holder.pid} on ${s.holder.machine}, ` +
+          `since ${s.holder.since}): ${s.why}`,
+      );
+      await e.docker
+        .getContainer(s.id)
+        .remove({ force: true })
+        .catch(() => {});
     }
   }
 }
@@ -169,18 +218,23 @@ export async function acquireLock(engines: DockerEngine[], r: LockRequest): Prom
   }
   const sorted = [...byEndpoint.values()];
   const mine = labels(r.topology, 'lock', '', lockName(r.topology), {
-    [H.machine]: hostname(), [H.pid]: String(process.pid), [H.since]: new Date().toISOString(), [H.command]: r.command,
+    [H.machine]: hostname(),
+    [H.pid]: String(process.pid),
+    [H.since]: new Date().toISOString(),
+    [H.command]: r.command,
   });
   const until = Date.now() + r.waitMs;
   for (;;) {
     // all engines at once (a remote engine's connection takes a while), all or none: a run never holds some
     // locks while it waits for others, so two runs cannot wait on each other
     stop.check();
-    const got = await Promise.allSettled(sorted.map(async (e) => {
-      await e.info(); // an engine that does not answer is named as such
-      await ensureHelperImage(e);
-      return takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
-    }));
+    const got = await Promise.allSettled(
+      sorted.map(async (e) => {
+        await e.info(); // an engine that does not answer is named as such
+        await ensureHelperImage(e);
+        return takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
+      }),
+    );
     const taken = got.flatMap((g) => (g.status === 'fulfilled' && 'stream' in g.value ? [g.value] : []));
     const failed = got.find((g): g is PromiseRejectedResult => g.status === 'rejected');
     const blocker = got.flatMap((g) => (g.status === 'fulfilled' && !('stream' in g.value) ? [g.value] : []))[0];
@@ -194,7 +248,9 @@ export async function acquireLock(engines: DockerEngine[], r: LockRequest): Prom
 
 function combined(taken: Held[]): Lock {
   return {
-    release: async () => { await Promise.all(taken.map(releaseOne)); },
+    release: async () => {
+      await Promise.all(taken.map(releaseOne));
+    },
     lost: () => taken.find((h) => h.lost)?.lost ?? null,
   };
 }

@@ -24,7 +24,9 @@ export function recordOf(containers: LiveContainer[], topology: string): MemberR
   for (const c of mine) {
     try {
       Object.assign(members, JSON.parse(c.labels[L.members] ?? '{}') as Members);
-    } catch { /* rewritten on the next apply */ }
+    } catch {
+      /* rewritten on the next apply */
+    }
   }
   return { ids: mine.map((c) => c.id), members };
 }
@@ -43,6 +45,7 @@ export async function writeRecord(e: Engine, topology: string, members: Members,
 }
 
 export function sameMembers(a: Members, b: Members): boolean {
-  const ka = Object.keys(a).sort(), kb = Object.keys(b).sort();
+  const ka = Object.keys(a).sort(),
+    kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
 }

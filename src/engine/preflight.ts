@@ -20,7 +20,8 @@ export interface HostFacts {
 }
 
 /** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
-export const FACTS = 'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"; ' +
+export const FACTS =
+  'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"; ' +
   'echo "forward6 $(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)"; ip -o -6 addr show scope link 2>/dev/null';
 const facts = new Map<string, Promise<HostFacts>>();
 
@@ -54,7 +55,12 @@ export function provideFacts(endpoint: string, p: Promise<HostFacts>): void {
 export function hostFacts(e: Engine, topology: string): Promise<HostFacts> {
   const byHelper = async () => {
     await ensureHelperImage(e);
-    const r = await e.helper({ image: PROBE_IMAGE, cmd: ['sh', '-c', FACTS], network: 'host', labels: labels(topology, 'helper', e.host, 'facts') });
+    const r = await e.helper({
+      image: PROBE_IMAGE,
+      cmd: ['sh', '-c', FACTS],
+      network: 'host',
+      labels: labels(topology, 'helper', e.host, 'facts'),
+    });
     if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
     return parseFacts(r.stdout);
   };
@@ -83,23 +89,42 @@ export interface Guarded {
   live: Live;
 }
 
-function parentProblems(info: { version: string; onePerParent: boolean }, want: Desired, nets: LiveNetwork[], g: Guarded): string[] {
+function parentProblems(
+  info: { version: string; onePerParent: boolean },
+  want: Desired,
+  nets: LiveNetwork[],
+  g: Guarded,
+): string[] {
   const problems: string[] = [];
   for (const n of want.networks) {
     const sameName = nets.find((x) => x.name === n.name);
-    if (sameName && sameName.labels[L.topology] !== g.topology) problems.push(`network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`);
+    if (sameName && sameName.labels[L.topology] !== g.topology)
+      problems.push(
+        `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`,
+      );
     if (n.driver === 'bridge') continue; // a routed network's segment hangs on no parent
     // networks this same apply removes first do not count
-    const onParent = nets.filter((x) => x.driver === 'macvlan' && x.parent === n.parent && !g.removing.has(x.id)
-      && !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name));
+    const onParent = nets.filter(
+      (x) =>
+        x.driver === 'macvlan' &&
+        x.parent === n.parent &&
+        !g.removing.has(x.id) &&
+        !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name),
+    );
     const passthru = g.modes[n.name] === 'passthru';
     // networks of this same file on the same parent (reported once, on the later one)
-    const earlier = want.networks.slice(0, want.networks.indexOf(n)).filter((x) => x.parent === n.parent && x.driver === 'macvlan');
+    const earlier = want.networks
+      .slice(0, want.networks.indexOf(n))
+      .filter((x) => x.parent === n.parent && x.driver === 'macvlan');
     if (earlier.length > 0 && info.onePerParent) {
-      problems.push(`network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} of this file; Docker ${info.version} allows one macvlan network per parent (before 27): give it another parent (hosts.HOST.parents) or run Docker 27 or later`);
+      problems.push(
+        `network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} of this file; Docker ${info.version} allows one macvlan network per parent (before 27): give it another parent (hosts.HOST.parents) or run Docker 27 or later`,
+      );
     }
     if (onParent.length > 0 && (info.onePerParent || passthru)) {
-      problems.push(`network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${passthru ? ' (passthru: always)' : ' (before 27)'}`);
+      problems.push(
+        `network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${passthru ? ' (passthru: always)' : ' (before 27)'}`,
+      );
     }
   }
   return problems;
@@ -114,13 +139,17 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
     if (c.labels[L.topology] === g.topology && c.labels[L.kind] === 'container') continue;
     for (const [net, ep] of Object.entries(c.networks)) {
       if (removed.has(net)) {
-        problems.push(`container ${c.name} (${ep.ip || 'no address'}) is not mvnet's and is attached to network ${net}, which this ` +
-          `apply must remove or recreate; mvnet never disconnects what is not its own: docker network disconnect ${net} ${c.name}`);
+        problems.push(
+          `container ${c.name} (${ep.ip || 'no address'}) is not mvnet's and is attached to network ${net}, which this ` +
+            `apply must remove or recreate; mvnet never disconnects what is not its own: docker network disconnect ${net} ${c.name}`,
+        );
       }
       const mine = ep.ip ? planned.get(ep.ip) : undefined;
       if (mine) {
-        problems.push(`address ${ep.ip} planned for container ${host}/${mine} is held by container ${c.name} (network ${net}), ` +
-          `which is not mvnet's: give ${mine} another ip in the file, or free the address`);
+        problems.push(
+          `address ${ep.ip} planned for container ${host}/${mine} is held by container ${c.name} (network ${net}), ` +
+            `which is not mvnet's: give ${mine} another ip in the file, or free the address`,
+        );
       }
     }
   }
@@ -131,53 +160,98 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
   e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
   const info = await e.info();
   await ensureHelperImage(e);
-  const [{ ifaces, forwards, forwards6, linkLocal }, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);
+  const [{ ifaces, forwards, forwards6, linkLocal }, nets, conts] = await Promise.all([
+    hostFacts(e, g.topology),
+    e.networks(),
+    e.containers(),
+  ]);
   const problems: string[] = [];
   for (const n of want.networks) {
     const base = n.parent.split('.')[0];
-    if (!ifaces.includes(base)) problems.push(`network ${n.name}: parent interface ${base} does not exist on ${e.host} (it has ${ifaces.filter((i) => i !== 'lo').join(', ')})`);
+    if (!ifaces.includes(base))
+      problems.push(
+        `network ${n.name}: parent interface ${base} does not exist on ${e.host} (it has ${ifaces.filter((i) => i !== 'lo').join(', ')})`,
+      );
   }
   problems.push(...parentProblems(info, want, nets, g), ...neighbourProblems(e.host, want, conts, g));
   if (g.forward && !forwards) {
-    problems.push(`the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`);
+    problems.push(
+      `the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`,
+    );
   }
   const routed6 = want.networks.filter((n) => n.driver === 'bridge' && n.subnet6);
   if (routed6.length && !forwards6) {
-    problems.push(`network ${routed6[0].name} routes IPv6, but ${e.host}'s net.ipv6.conf.all.forwarding is 0: run sysctl -w ` +
-      'net.ipv6.conf.all.forwarding=1 there (and keep it in /etc/sysctl.d/; a forwarding host ignores router advertisements ' +
-      'unless accept_ra=2)');
+    problems.push(
+      `network ${routed6[0].name} routes IPv6, but ${e.host}'s net.ipv6.conf.all.forwarding is 0: run sysctl -w ` +
+        'net.ipv6.conf.all.forwarding=1 there (and keep it in /etc/sysctl.d/; a forwarding host ignores router advertisements ' +
+        'unless accept_ra=2)',
+    );
   }
   if (routed6.length && !linkLocal[routed6[0].parent]) {
-    problems.push(`network ${routed6[0].name} routes IPv6 through the hosts' link-local addresses, but ${routed6[0].parent} on ` +
-      `${e.host} has none (IPv6 is off there): enable IPv6 on it (sysctl -w net.ipv6.conf.${routed6[0].parent}.disable_ipv6=0)`);
+    problems.push(
+      `network ${routed6[0].name} routes IPv6 through the hosts' link-local addresses, but ${routed6[0].parent} on ` +
+        `${e.host} has none (IPv6 is off there): enable IPv6 on it (sysctl -w net.ipv6.conf.${routed6[0].parent}.disable_ipv6=0)`,
+    );
   }
   for (const c of want.containers) {
     const clash = conts.find((x) => x.name === c.name);
-    if (clash && !(clash.labels[L.topology] === g.topology && clash.labels[L.name] === c.name && clash.labels[L.kind] === 'container')) {
-      problems.push(`container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over (rename it in the file or remove it by hand)`);
+    if (
+      clash &&
+      !(
+        clash.labels[L.topology] === g.topology &&
+        clash.labels[L.name] === c.name &&
+        clash.labels[L.kind] === 'container'
+      )
+    ) {
+      problems.push(
+        `container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over (rename it in the file or remove it by hand)`,
+      );
     }
   }
   for (const image of new Set(want.containers.map((c) => c.image))) {
     if (await e.hasImage(image)) continue;
-    try { await e.pullImage(image); } catch (err) {
-      problems.push(`image ${image} is not on ${e.host} and cannot be pulled (${(err as Error).message.split('\n')[0]}); load it there (docker load) or change image:`);
+    try {
+      await e.pullImage(image);
+    } catch (err) {
+      problems.push(
+        `image ${image} is not on ${e.host} and cannot be pulled (${(err as Error).message.split('\n')[0]}); load it there (docker load) or change image:`,
+      );
     }
   }
   return problems;
 }
 
-export async function preflight(hosts: Map<string, Engine>, plan: Plan, wants: Map<string, Desired>, live: Map<string, Live>, removing: Set<string>): Promise<void> {
+export async function preflight(
+  hosts: Map<string, Engine>,
+  plan: Plan,
+  wants: Map<string, Desired>,
+  live: Map<string, Live>,
+  removing: Set<string>,
+): Promise<void> {
   const errors: MvnetError[] = [];
   const modes = Object.fromEntries(plan.networks.map((n) => [n.name, n.mode]));
-  await Promise.all([...hosts.values()].map(async (e) => {
-    const g: Guarded = { topology: plan.name, modes, forward: !!plan.hosts.find((h) => h.name === e.host)?.forward, removing, live: live.get(e.host)! };
-    try {
-      const problems = await preflightHost(e, wants.get(e.host)!, g);
-      for (const p of problems) errors.push(new HostError(e.host, p));
-    } catch (err) {
-      if ((err as MvnetError).kind === 'interrupted') throw err;
-      errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
-    }
-  }));
-  if (errors.length > 0) throw new MultiHostError('preflight', errors, `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`);
+  await Promise.all(
+    [...hosts.values()].map(async (e) => {
+      const g: Guarded = {
+        topology: plan.name,
+        modes,
+        forward: !!plan.hosts.find((h) => h.name === e.host)?.forward,
+        removing,
+        live: live.get(e.host)!,
+      };
+      try {
+        const problems = await preflightHost(e, wants.get(e.host)!, g);
+        for (const p of problems) errors.push(new HostError(e.host, p));
+      } catch (err) {
+        if ((err as MvnetError).kind === 'interrupted') throw err;
+        errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
+      }
+    }),
+  );
+  if (errors.length > 0)
+    throw new MultiHostError(
+      'preflight',
+      errors,
+      `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`,
+    );
 }

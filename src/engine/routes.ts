@@ -14,7 +14,12 @@ import { L, labels } from './labels.ts';
 
 export const ROUTE_PROTO = '77';
 
-export interface RouteSpec { to: string; via: string; dev: string; family?: 6 }
+export interface RouteSpec {
+  to: string;
+  via: string;
+  dev: string;
+  family?: 6;
+}
 
 /** Where each host's IPv6 routes point: the IPv6 link-local address of that host's LAN interface. */
 export type Hops6 = Map<string, string>;
@@ -24,15 +29,20 @@ export type Hops6 = Map<string, string>;
  * (the LAN has no IPv6 of its own; routers do the same). A host whose link-local is unknown gets no IPv6 route.
  */
 export function desiredRoutes(h: HostPlan, hops6: Hops6 = new Map()): RouteSpec[] {
-  return h.networks.flatMap((n) => (n.routes ?? []).flatMap((r) => {
-    const v4: RouteSpec = { to: formatCidr(r.to), via: formatIp(r.via), dev: h.interface };
-    const hop = hops6.get(r.host);
-    return r.to6 && hop ? [v4, { to: formatCidr6(r.to6), via: hop, dev: h.interface, family: 6 as const }] : [v4];
-  }));
+  return h.networks.flatMap((n) =>
+    (n.routes ?? []).flatMap((r) => {
+      const v4: RouteSpec = { to: formatCidr(r.to), via: formatIp(r.via), dev: h.interface };
+      const hop = hops6.get(r.host);
+      return r.to6 && hop ? [v4, { to: formatCidr6(r.to6), via: hop, dev: h.interface, family: 6 as const }] : [v4];
+    }),
+  );
 }
 
 /** The routed subnets a topology's routes lie in, per family. */
-export interface RoutedSubnets { v4: Cidr[]; v6: Cidr6[] }
+export interface RoutedSubnets {
+  v4: Cidr[];
+  v6: Cidr6[];
+}
 
 function helper(e: Engine, topology: string, cmd: string[], what: string) {
   return e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(topology, 'helper', e.host, what) });
@@ -69,8 +79,11 @@ export async function liveRoutes(e: Engine, topology: string, subnets: RoutedSub
 
 /** `ip -6 route` lines: `fd00:101::200/120 via fe80::1 dev ens33 ...`. */
 export function parseRoutes6(out: string): RouteSpec[] {
-  return parseRoutes(out).map((r) => ({ ...r, to: r.to.endsWith('/32') && r.to.includes(':') ? `${r.to.slice(0, -3)}/128` : r.to,
-    family: 6 as const }));
+  return parseRoutes(out).map((r) => ({
+    ...r,
+    to: r.to.endsWith('/32') && r.to.includes(':') ? `${r.to.slice(0, -3)}/128` : r.to,
+    family: 6 as const,
+  }));
 }
 
 const SET = `
@@ -92,7 +105,10 @@ echo ok
 export async function setRoutes(e: Engine, topology: string, add: RouteSpec[], del: RouteSpec[]): Promise<void> {
   if (add.length + del.length === 0) return;
   const fam = (r: RouteSpec) => String(r.family ?? 4);
-  const args = [...del.map((r) => ['del', fam(r), r.to, r.via, r.dev]), ...add.map((r) => ['add', fam(r), r.to, r.via, r.dev])].flat();
+  const args = [
+    ...del.map((r) => ['del', fam(r), r.to, r.via, r.dev]),
+    ...add.map((r) => ['add', fam(r), r.to, r.via, r.dev]),
+  ].flat();
   const r = await helper(e, topology, ['sh', '-c', SET, 'mvnet-routes', ROUTE_PROTO, ...args], 'routes');
   if (r.code !== 0) throw new HostError(e.host, `could not set routes: ${(r.stderr || r.stdout).trim()}`);
 }

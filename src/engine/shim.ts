@@ -22,21 +22,39 @@ export interface ShimSpec {
   ip6?: string;
   subnet6?: string;
 }
-export interface LiveShim { name: string; alias: string; ip?: string; routes: string[]; up: boolean; ip6?: string; routes6: string[] }
-
-export function desiredShims(plan: Plan, h: HostPlan): ShimSpec[] {
-  return h.networks.filter((n) => n.shimName).map((n) => {
-    const net = plan.networks.find((x) => x.name === n.network)!;
-    return {
-      name: n.shimName!, link: n.link, ip: formatIp(n.shim!), subnet: formatCidr(net.subnet), alias: shimAlias(plan.name, n.network),
-      ...(net.subnet6 && n.shim6 !== undefined ? { ip6: formatIp6(n.shim6), subnet6: formatCidr6(net.subnet6) } : {}),
-    };
-  });
+export interface LiveShim {
+  name: string;
+  alias: string;
+  ip?: string;
+  routes: string[];
+  up: boolean;
+  ip6?: string;
+  routes6: string[];
 }
 
-const LIST = ['sh', '-c', 'ip -o link show; echo ---; ip -o -4 addr show; echo ---; ip route show; echo ---; ' +
-  'for d in /sys/class/net/*; do printf "%s %s\n" "${d##*/}" "$(cat "$d/ifalias" 2>/dev/null)"; done; echo ---; ' +
-  'ip -o -6 addr show 2>/dev/null; echo ---; ip -6 route show 2>/dev/null'];
+export function desiredShims(plan: Plan, h: HostPlan): ShimSpec[] {
+  return h.networks
+    .filter((n) => n.shimName)
+    .map((n) => {
+      const net = plan.networks.find((x) => x.name === n.network)!;
+      return {
+        name: n.shimName!,
+        link: n.link,
+        ip: formatIp(n.shim!),
+        subnet: formatCidr(net.subnet),
+        alias: shimAlias(plan.name, n.network),
+        ...(net.subnet6 && n.shim6 !== undefined ? { ip6: formatIp6(n.shim6), subnet6: formatCidr6(net.subnet6) } : {}),
+      };
+    });
+}
+
+const LIST = [
+  'sh',
+  '-c',
+  'ip -o link show; echo ---; ip -o -4 addr show; echo ---; ip route show; echo ---; ' +
+    'for d in /sys/class/net/*; do printf "%s %s\n" "${d##*/}" "$(cat "$d/ifalias" 2>/dev/null)"; done; echo ---; ' +
+    'ip -o -6 addr show 2>/dev/null; echo ---; ip -6 route show 2>/dev/null',
+];
 
 /** The owner check every script starts with: an interface of that name that is not this shim is never touched. */
 const OWNER = `
@@ -82,30 +100,56 @@ export async function liveShims(e: Engine, topology: string): Promise<LiveShim[]
   const r = await helper(e, topology, LIST, 'shim-list');
   const [links, addrs, routes, aliases, addrs6, routes6] = r.stdout.split('---');
   const owner = `mvnet:${topology}/`;
-  const mine = new Map((aliases ?? '').split('\n').map((l) => l.trim().split(' '))
-    .filter(([, a]) => a?.startsWith(owner)).map(([n, a]) => [n, a]));
+  const mine = new Map(
+    (aliases ?? '')
+      .split('\n')
+      .map((l) => l.trim().split(' '))
+      .filter(([, a]) => a?.startsWith(owner))
+      .map(([n, a]) => [n, a]),
+  );
   const out: LiveShim[] = [];
   for (const l of (links ?? '').split('\n')) {
     const m = /^\d+:\s+([^:@\s]+)[^<]*<([^>]*)>/.exec(l.trim());
     if (!m || !mine.has(m[1])) continue;
     const name = m[1];
     const ip = new RegExp(`^\\d+:\\s+${name}\\s+inet\\s+([\\d.]+)/32`, 'm').exec(addrs ?? '')?.[1];
-    const rs = (routes ?? '').split('\n').filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x)).map((x) => x.trim().split(/\s+/)[0]);
+    const rs = (routes ?? '')
+      .split('\n')
+      .filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x))
+      .map((x) => x.trim().split(/\s+/)[0]);
     const ip6 = new RegExp(`^\\d+:\\s+${name}\\s+inet6\\s+([0-9a-f:]+)/128`, 'm').exec(addrs6 ?? '')?.[1];
-    const rs6 = (routes6 ?? '').split('\n').filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x)).map((x) => x.trim().split(/\s+/)[0]);
-    out.push({ name, alias: mine.get(name)!, ip, routes: rs, up: m[2].split(',').includes('UP'), ...(ip6 ? { ip6 } : {}), routes6: rs6 });
+    const rs6 = (routes6 ?? '')
+      .split('\n')
+      .filter((x) => new RegExp(`\\bdev ${name}\\b`).test(x))
+      .map((x) => x.trim().split(/\s+/)[0]);
+    out.push({
+      name,
+      alias: mine.get(name)!,
+      ip,
+      routes: rs,
+      up: m[2].split(',').includes('UP'),
+      ...(ip6 ? { ip6 } : {}),
+      routes6: rs6,
+    });
   }
   return out;
 }
 
 export async function ensureShim(e: Engine, topology: string, s: ShimSpec): Promise<void> {
-  const r = await helper(e, topology, ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet, s.alias, s.ip6 ?? '', s.subnet6 ?? ''], 'shim');
-  if (r.code !== 0) throw new HostError(e.host, `could not create shim ${s.name} on ${s.link}: ${(r.stderr || r.stdout).trim()}`);
+  const r = await helper(
+    e,
+    topology,
+    ['sh', '-c', ENSURE, 'mvnet-shim', s.name, s.link, s.ip, s.subnet, s.alias, s.ip6 ?? '', s.subnet6 ?? ''],
+    'shim',
+  );
+  if (r.code !== 0)
+    throw new HostError(e.host, `could not create shim ${s.name} on ${s.link}: ${(r.stderr || r.stdout).trim()}`);
 }
 
 /** Removes a shim, only when its alias says it is this owner's. */
 export async function removeShim(e: Engine, topology: string, name: string, alias: string): Promise<void> {
-  if (!alias.startsWith(`mvnet:${topology}/`)) throw new HostError(e.host, `refusing to remove ${name}: not a shim of topology ${topology}`);
+  if (!alias.startsWith(`mvnet:${topology}/`))
+    throw new HostError(e.host, `refusing to remove ${name}: not a shim of topology ${topology}`);
   const r = await helper(e, topology, ['sh', '-c', REMOVE, 'mvnet-shim-remove', name, alias], 'shim-remove');
   if (r.code !== 0) throw new HostError(e.host, `could not remove shim ${name}: ${(r.stderr || r.stdout).trim()}`);
 }

@@ -24,11 +24,19 @@ class SshSocket extends Duplex {
   private stderr = '';
   private got = false;
 
-  constructor(private readonly child: ChildProcess, private readonly endpoint: string) {
+  constructor(
+    private readonly child: ChildProcess,
+    private readonly endpoint: string,
+  ) {
     super();
-    child.stdout!.on('data', (d: Buffer) => { this.got = true; if (!this.push(d)) child.stdout!.pause(); });
+    child.stdout!.on('data', (d: Buffer) => {
+      this.got = true;
+      if (!this.push(d)) child.stdout!.pause();
+    });
     // the end of the stream waits for ssh's exit status: a failed connection is ssh's error, not a hang-up
-    child.stderr!.on('data', (d: Buffer) => { this.stderr += d; });
+    child.stderr!.on('data', (d: Buffer) => {
+      this.stderr += d;
+    });
     child.on('error', (e) => this.destroy(e));
     child.on('close', (code) => {
       if (code && !this.got) this.destroy(new SshError(this.endpoint, this.stderr.trim() || `ssh exited with ${code}`));
@@ -36,14 +44,21 @@ class SshSocket extends Duplex {
     });
   }
 
-  override _read(): void { this.child.stdout!.resume(); }
+  override _read(): void {
+    this.child.stdout!.resume();
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-    if (this.child.stdin!.destroyed) { cb(new SshError(this.endpoint, this.stderr.trim() || 'ssh closed')); return; }
+    if (this.child.stdin!.destroyed) {
+      cb(new SshError(this.endpoint, this.stderr.trim() || 'ssh closed'));
+      return;
+    }
     this.child.stdin!.write(chunk, cb);
   }
 
-  override _final(cb: (e?: Error | null) => void): void { this.child.stdin!.end(cb); }
+  override _final(cb: (e?: Error | null) => void): void {
+    this.child.stdin!.end(cb);
+  }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.child.stdin!.destroy();
@@ -52,11 +67,25 @@ class SshSocket extends Duplex {
   }
 
   // what Node's HTTP client and agent call on a socket
-  setTimeout(): this { return this; }
-  setNoDelay(): this { return this; }
-  setKeepAlive(): this { return this; }
-  ref(): this { this.each((s) => s.ref?.()); this.child.ref(); return this; }
-  unref(): this { this.each((s) => s.unref?.()); this.child.unref(); return this; }
+  setTimeout(): this {
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    this.each((s) => s.ref?.());
+    this.child.ref();
+    return this;
+  }
+  unref(): this {
+    this.each((s) => s.unref?.());
+    this.child.unref();
+    return this;
+  }
 
   private each(fn: (s: { ref?: () => void; unref?: () => void }) => void): void {
     for (const s of [this.child.stdin, this.child.stdout, this.child.stderr]) {
@@ -68,8 +97,17 @@ class SshSocket extends Duplex {
 
 /** ssh's own explanation of a failed connection (host key, authentication, name resolution, refused). */
 export class SshError extends Error {
-  constructor(readonly endpoint: string, readonly detail: string) {
-    super(`ssh to ${endpoint} failed: ${detail.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l && !/^Warning: Permanently added/.test(l)).join(' ')}`);
+  constructor(
+    readonly endpoint: string,
+    readonly detail: string,
+  ) {
+    super(
+      `ssh to ${endpoint} failed: ${detail
+        .split(/\r?\n|\r/)
+        .map((l) => l.trim())
+        .filter((l) => l && !/^Warning: Permanently added/.test(l))
+        .join(' ')}`,
+    );
     this.name = 'SshError';
   }
 }
@@ -90,7 +128,9 @@ export function sshHint(detail: string): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(detail)) {
     return 'the host key is unknown or changed: check it, then add it to ~/.ssh/known_hosts (ssh-keyscan -p PORT HOST, verified) as for docker -H ssh://';
   }
-  if (/Permission denied/i.test(detail)) return 'no key was accepted: load one into your ssh-agent (ssh-add) or name it in ~/.ssh/config';
-  if (/docker: (command )?not found|dial-stdio/i.test(detail)) return 'the remote host needs the docker CLI (docker system dial-stdio) and a user in the docker group';
+  if (/Permission denied/i.test(detail))
+    return 'no key was accepted: load one into your ssh-agent (ssh-add) or name it in ~/.ssh/config';
+  if (/docker: (command )?not found|dial-stdio/i.test(detail))
+    return 'the remote host needs the docker CLI (docker system dial-stdio) and a user in the docker group';
   return 'try the same endpoint with the docker CLI: docker -H ENDPOINT version';
 }

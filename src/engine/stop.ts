@@ -19,8 +19,13 @@ export class Stop {
   check(): void {
     if (this.signal) throw new InterruptedError(this.signal);
     const lost = this.also?.();
-    if (lost) throw new MvnetError('lock', `lost the lock while running: ${lost}; no new operation was started`, undefined,
-      'run apply again: it converges from whatever was done');
+    if (lost)
+      throw new MvnetError(
+        'lock',
+        `lost the lock while running: ${lost}; no new operation was started`,
+        undefined,
+        'run apply again: it converges from whatever was done',
+      );
   }
 
   /** Resolves after `ms` unless a signal comes first (then throws). */
@@ -52,7 +57,10 @@ export function guarded<E extends Engine>(e: E, stop: Stop): E {
         const t0 = performance.now();
         const done = () => {
           stop.inFlight--;
-          if (TRACE) process.stderr.write(`trace ${(t0 / 1000).toFixed(3)}s +${((performance.now() - t0) / 1000).toFixed(3)}s ${target.host} ${String(prop)}\n`);
+          if (TRACE)
+            process.stderr.write(
+              `trace ${(t0 / 1000).toFixed(3)}s +${((performance.now() - t0) / 1000).toFixed(3)}s ${target.host} ${String(prop)}\n`,
+            );
         };
         try {
           const r = v.apply(target, args);

@@ -30,7 +30,12 @@ function docker(e: Engine): Docker {
 }
 
 function serviceSpec(plan: Plan, s: Plan['services'][number]) {
-  const placement = s.placement ? plan.hosts.map((h) => h.name).filter((h) => !s.placement!.includes(h)).map((h) => `node.labels.${NODE_LABEL}!=${h}`) : [];
+  const placement = s.placement
+    ? plan.hosts
+        .map((h) => h.name)
+        .filter((h) => !s.placement!.includes(h))
+        .map((h) => `node.labels.${NODE_LABEL}!=${h}`)
+    : [];
   const image = s.image ?? PROBE_IMAGE;
   const body = { image, command: s.command ?? (s.image ? undefined : PROBE_CMD), network: s.network, placement };
   return { body, spec: specHash(body), replicas: s.replicas };
@@ -39,18 +44,43 @@ function serviceSpec(plan: Plan, s: Plan['services'][number]) {
 export async function readSwarm(plan: Plan, hosts: Map<string, Engine>): Promise<SwarmLive> {
   const mgr = hosts.get(plan.manager!)!;
   const configs = new Map<string, { id: string; name: string; spec: string }[]>();
-  await Promise.all([...hosts.values()].map(async (e) => {
-    const nets = await e.networks({ [L.topology]: plan.name, [L.kind]: 'network-config' });
-    configs.set(e.host, nets.map((n) => ({ id: n.id, name: n.labels[L.name], spec: n.labels[L.spec] })));
-  }));
+  await Promise.all(
+    [...hosts.values()].map(async (e) => {
+      const nets = await e.networks({ [L.topology]: plan.name, [L.kind]: 'network-config' });
+      configs.set(
+        e.host,
+        nets.map((n) => ({ id: n.id, name: n.labels[L.name], spec: n.labels[L.spec] })),
+      );
+    }),
+  );
   // a --config-from network cannot carry labels (Docker refuses them): it is ours when it is built from our
   // labelled config-only network
   const mgrConfigs = new Set((configs.get(mgr.host) ?? []).map((c) => configName(c.name)));
   const all = await docker(mgr).listNetworks({ filters: { driver: ['macvlan'] } });
-  const networks = all.filter((n) => n.Scope === 'swarm' && mgrConfigs.has((n as { ConfigFrom?: { Network?: string } }).ConfigFrom?.Network ?? ''))
+  const networks = all
+    .filter(
+      (n) =>
+        n.Scope === 'swarm' && mgrConfigs.has((n as { ConfigFrom?: { Network?: string } }).ConfigFrom?.Network ?? ''),
+    )
     .map((n) => ({ id: n.Id, name: n.Name, spec: '' }));
-  const services = (await docker(mgr).listServices({ filters: { label: [`${L.topology}=${plan.name}`] } }).catch((err) => { throw new HostError(mgr.host, `list services: ${(err as Error).message}`, 'is this host a Swarm manager? (mvnet lab up forms the Swarm)'); }))
-    .map((s) => ({ id: s.ID!, name: s.Spec!.Name!, spec: s.Spec!.Labels?.[L.spec] ?? '', version: s.Version!.Index!, replicas: s.Spec!.Mode?.Replicated?.Replicas ?? 0, raw: s }));
+  const services = (
+    await docker(mgr)
+      .listServices({ filters: { label: [`${L.topology}=${plan.name}`] } })
+      .catch((err) => {
+        throw new HostError(
+          mgr.host,
+          `list services: ${(err as Error).message}`,
+          'is this host a Swarm manager? (mvnet lab up forms the Swarm)',
+        );
+      })
+  ).map((s) => ({
+    id: s.ID!,
+    name: s.Spec!.Name!,
+    spec: s.Spec!.Labels?.[L.spec] ?? '',
+    version: s.Version!.Index!,
+    replicas: s.Spec!.Mode?.Replicated?.Replicas ?? 0,
+    raw: s,
+  }));
   return { configs, networks, services };
 }
 
@@ -62,23 +92,95 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
     const want = desiredFor(plan, h).networks;
     for (const n of want) {
       const l = live.configs.get(h.name)?.find((x) => x.name === n.name);
-      if (!l) changes.push({ host: h.name, kind: 'network', name: configName(n.name), action: 'create', reason: `config-only network with ${h.name}'s range ${n.ipRange}`, drift: false });
-      else if (l.spec !== n.spec) { changes.push({ host: h.name, kind: 'network', name: configName(n.name), action: 'recreate', reason: 'changed in the file', drift: false, liveId: l.id }); netsRemade = true; }
+      if (!l)
+        changes.push({
+          host: h.name,
+          kind: 'network',
+          name: configName(n.name),
+          action: 'create',
+          reason: `config-only network with ${h.name}'s range ${n.ipRange}`,
+          drift: false,
+        });
+      else if (l.spec !== n.spec) {
+        changes.push({
+          host: h.name,
+          kind: 'network',
+          name: configName(n.name),
+          action: 'recreate',
+          reason: 'changed in the file',
+          drift: false,
+          liveId: l.id,
+        });
+        netsRemade = true;
+      }
     }
   }
   for (const n of plan.networks) {
     const l = live.networks.find((x) => x.name === n.name);
-    if (!l) changes.push({ host: mgr, kind: 'network', name: n.name, action: 'create', reason: 'swarm-scoped macvlan network --config-from the nodes', drift: false });
-    else if (netsRemade) changes.push({ host: mgr, kind: 'network', name: n.name, action: 'recreate', reason: 'its config-only networks are remade', drift: false, liveId: l.id });
+    if (!l)
+      changes.push({
+        host: mgr,
+        kind: 'network',
+        name: n.name,
+        action: 'create',
+        reason: 'swarm-scoped macvlan network --config-from the nodes',
+        drift: false,
+      });
+    else if (netsRemade)
+      changes.push({
+        host: mgr,
+        kind: 'network',
+        name: n.name,
+        action: 'recreate',
+        reason: 'its config-only networks are remade',
+        drift: false,
+        liveId: l.id,
+      });
   }
   for (const s of plan.services) {
     const want = serviceSpec(plan, s);
     const l = live.services.find((x) => x.name === s.name);
-    if (!l) changes.push({ host: mgr, kind: 'service', name: s.name, action: 'create', reason: `${s.replicas} replicas`, drift: false });
-    else if (l.spec !== want.spec || netsRemade) changes.push({ host: mgr, kind: 'service', name: s.name, action: 'recreate', reason: netsRemade ? 'its network is remade' : 'changed in the file', drift: false, liveId: l.id });
-    else if (l.replicas !== s.replicas) changes.push({ host: mgr, kind: 'service', name: s.name, action: 'scale', reason: `${l.replicas} -> ${s.replicas} replicas`, drift: false, liveId: l.id });
+    if (!l)
+      changes.push({
+        host: mgr,
+        kind: 'service',
+        name: s.name,
+        action: 'create',
+        reason: `${s.replicas} replicas`,
+        drift: false,
+      });
+    else if (l.spec !== want.spec || netsRemade)
+      changes.push({
+        host: mgr,
+        kind: 'service',
+        name: s.name,
+        action: 'recreate',
+        reason: netsRemade ? 'its network is remade' : 'changed in the file',
+        drift: false,
+        liveId: l.id,
+      });
+    else if (l.replicas !== s.replicas)
+      changes.push({
+        host: mgr,
+        kind: 'service',
+        name: s.name,
+        action: 'scale',
+        reason: `${l.replicas} -> ${s.replicas} replicas`,
+        drift: false,
+        liveId: l.id,
+      });
   }
-  for (const l of live.services) if (!plan.services.some((s) => s.name === l.name)) changes.push({ host: mgr, kind: 'service', name: l.name, action: 'remove', reason: 'no longer in the file', drift: false, liveId: l.id });
+  for (const l of live.services)
+    if (!plan.services.some((s) => s.name === l.name))
+      changes.push({
+        host: mgr,
+        kind: 'service',
+        name: l.name,
+        action: 'remove',
+        reason: 'no longer in the file',
+        drift: false,
+        liveId: l.id,
+      });
   return changes;
 }
 
@@ -94,26 +196,56 @@ async function waitGone(d: Docker, serviceName: string): Promise<void> {
 /** Preflight for a Swarm: every node reachable with the parent, the manager a manager, images present. */
 export async function preflightSwarm(plan: Plan, hosts: Map<string, Engine>): Promise<void> {
   const errors: MvnetError[] = [];
-  await Promise.all([...hosts.values()].map(async (e) => {
-    try {
-      await e.info();
-      await ensureHelperImage(e);
-      const ifaces = await hostInterfaces(e, plan.name);
-      for (const hn of plan.hosts.find((h) => h.name === e.host)!.networks) {
-        if (!ifaces.includes(hn.parent)) errors.push(new HostError(e.host, `network ${hn.network}: parent interface ${hn.parent} does not exist on ${e.host}`));
+  await Promise.all(
+    [...hosts.values()].map(async (e) => {
+      try {
+        await e.info();
+        await ensureHelperImage(e);
+        const ifaces = await hostInterfaces(e, plan.name);
+        for (const hn of plan.hosts.find((h) => h.name === e.host)!.networks) {
+          if (!ifaces.includes(hn.parent))
+            errors.push(
+              new HostError(e.host, `network ${hn.network}: parent interface ${hn.parent} does not exist on ${e.host}`),
+            );
+        }
+        const info = await docker(e).info();
+        if (info.Swarm?.LocalNodeState !== 'active')
+          errors.push(
+            new HostError(
+              e.host,
+              'this engine is not part of a Swarm',
+              'mvnet lab up forms it for the lab; on real hosts: docker swarm init / join',
+            ),
+          );
+        if (e.host === plan.manager && !info.Swarm?.ControlAvailable)
+          errors.push(new HostError(e.host, 'this engine is not a Swarm manager', 'set manager: to a manager node'));
+        for (const s of plan.services)
+          if (s.image && !(await e.hasImage(s.image)))
+            errors.push(
+              new HostError(
+                e.host,
+                `image ${s.image} of service ${s.name} is not on ${e.host}`,
+                'load it on every node (no registry is reachable from the lab)',
+              ),
+            );
+      } catch (err) {
+        errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
       }
-      const info = await docker(e).info();
-      if (info.Swarm?.LocalNodeState !== 'active') errors.push(new HostError(e.host, 'this engine is not part of a Swarm', 'mvnet lab up forms it for the lab; on real hosts: docker swarm init / join'));
-      if (e.host === plan.manager && !info.Swarm?.ControlAvailable) errors.push(new HostError(e.host, 'this engine is not a Swarm manager', 'set manager: to a manager node'));
-      for (const s of plan.services) if (s.image && !(await e.hasImage(s.image))) errors.push(new HostError(e.host, `image ${s.image} of service ${s.name} is not on ${e.host}`, 'load it on every node (no registry is reachable from the lab)'));
-    } catch (err) {
-      errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
-    }
-  }));
-  if (errors.length) throw new MultiHostError('preflight', errors, `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`);
+    }),
+  );
+  if (errors.length)
+    throw new MultiHostError(
+      'preflight',
+      errors,
+      `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`,
+    );
 }
 
-export async function applySwarm(plan: Plan, hosts: Map<string, Engine>, report: (c: Change, s: 'start' | 'done') => void): Promise<Change[]> {
+export async function applySwarm(
+  plan: Plan,
+  hosts: Map<string, Engine>,
+  report: (c: Change, s: 'start' | 'done') => void,
+): Promise<Change[]> {
   const live = await readSwarm(plan, hosts);
   const changes = swarmChanges(plan, live);
   if (changes.length === 0) return changes;
@@ -127,36 +259,77 @@ export async function applySwarm(plan: Plan, hosts: Map<string, Engine>, report:
     await waitGone(md, c.name);
     if (c.action === 'remove') done(c);
   }
-  for (const c of changes.filter((x) => x.kind === 'network' && x.host === plan.manager && x.action === 'recreate' && !x.name.endsWith('-config'))) await mgr.removeNetwork(c.liveId!);
-  for (const c of changes.filter((x) => x.kind === 'network' && x.action === 'recreate' && x.name.endsWith('-config'))) await hosts.get(c.host)!.removeNetwork(c.liveId!);
+  for (const c of changes.filter(
+    (x) => x.kind === 'network' && x.host === plan.manager && x.action === 'recreate' && !x.name.endsWith('-config'),
+  ))
+    await mgr.removeNetwork(c.liveId!);
+  for (const c of changes.filter((x) => x.kind === 'network' && x.action === 'recreate' && x.name.endsWith('-config')))
+    await hosts.get(c.host)!.removeNetwork(c.liveId!);
   // config-only networks on every node, at once
-  await Promise.all(plan.hosts.map(async (h) => {
-    const e = hosts.get(h.name)!;
-    for (const n of desiredFor(plan, h).networks) {
-      const c = changes.find((x) => x.host === h.name && x.name === configName(n.name) && (x.action === 'create' || x.action === 'recreate'));
-      if (!c) continue;
-      await docker(e).createNetwork({
-        Name: configName(n.name), ConfigOnly: true, Labels: { ...labels(plan.name, 'network-config', h.name, n.name), [L.spec]: n.spec, [L.range]: n.ipRange },
-        Options: { parent: n.parent, macvlan_mode: n.mode },
-        IPAM: { Driver: 'default', Config: [{ Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux }] as never },
-      } as never).catch((err) => { throw new HostError(h.name, `create config-only network ${configName(n.name)}: ${(err as Error).message}`); });
-      done(c);
-    }
-  }));
-  for (const c of changes.filter((x) => x.kind === 'network' && x.host === plan.manager && !x.name.endsWith('-config') && (x.action === 'create' || x.action === 'recreate'))) {
-    await md.createNetwork({
-      Name: c.name, Driver: 'macvlan', Scope: 'swarm', Attachable: true, ConfigFrom: { Network: configName(c.name) },
-    } as never).catch((err) => { throw new HostError(plan.manager!, `create swarm network ${c.name}: ${(err as Error).message}`); });
+  await Promise.all(
+    plan.hosts.map(async (h) => {
+      const e = hosts.get(h.name)!;
+      for (const n of desiredFor(plan, h).networks) {
+        const c = changes.find(
+          (x) =>
+            x.host === h.name && x.name === configName(n.name) && (x.action === 'create' || x.action === 'recreate'),
+        );
+        if (!c) continue;
+        await docker(e)
+          .createNetwork({
+            Name: configName(n.name),
+            ConfigOnly: true,
+            Labels: { ...labels(plan.name, 'network-config', h.name, n.name), [L.spec]: n.spec, [L.range]: n.ipRange },
+            Options: { parent: n.parent, macvlan_mode: n.mode },
+            IPAM: {
+              Driver: 'default',
+              Config: [
+                { Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
+              ] as never,
+            },
+          } as never)
+          .catch((err) => {
+            throw new HostError(h.name, `create config-only network ${configName(n.name)}: ${(err as Error).message}`);
+          });
+        done(c);
+      }
+    }),
+  );
+  for (const c of changes.filter(
+    (x) =>
+      x.kind === 'network' &&
+      x.host === plan.manager &&
+      !x.name.endsWith('-config') &&
+      (x.action === 'create' || x.action === 'recreate'),
+  )) {
+    await md
+      .createNetwork({
+        Name: c.name,
+        Driver: 'macvlan',
+        Scope: 'swarm',
+        Attachable: true,
+        ConfigFrom: { Network: configName(c.name) },
+      } as never)
+      .catch((err) => {
+        throw new HostError(plan.manager!, `create swarm network ${c.name}: ${(err as Error).message}`);
+      });
     done(c);
   }
-  for (const c of changes.filter((x) => x.kind === 'service' && (x.action === 'create' || x.action === 'recreate' || x.action === 'scale'))) {
+  for (const c of changes.filter(
+    (x) => x.kind === 'service' && (x.action === 'create' || x.action === 'recreate' || x.action === 'scale'),
+  )) {
     const s = plan.services.find((x) => x.name === c.name)!;
     const { body, spec, replicas } = serviceSpec(plan, s);
     const svcLabels = { ...labels(plan.name, 'service', plan.manager!, s.name), [L.spec]: spec };
     const full = {
-      Name: s.name, Labels: svcLabels,
+      Name: s.name,
+      Labels: svcLabels,
       TaskTemplate: {
-        ContainerSpec: { Image: body.image, Command: body.command, Labels: { [L.topology]: plan.name, [L.kind]: 'task', 'mvnet.service': s.name } },
+        ContainerSpec: {
+          Image: body.image,
+          Command: body.command,
+          Labels: { [L.topology]: plan.name, [L.kind]: 'task', 'mvnet.service': s.name },
+        },
         Networks: [{ Target: body.network }],
         Placement: body.placement.length ? { Constraints: body.placement } : {},
         RestartPolicy: { Condition: 'any' },
@@ -166,9 +339,13 @@ export async function applySwarm(plan: Plan, hosts: Map<string, Engine>, report:
     if (c.action === 'scale') {
       const l = live.services.find((x) => x.name === s.name)!;
       const cur = l.raw.Spec as Record<string, unknown>;
-      await md.getService(l.id).update({ version: l.version, ...cur, Mode: { Replicated: { Replicas: replicas } } } as never);
+      await md
+        .getService(l.id)
+        .update({ version: l.version, ...cur, Mode: { Replicated: { Replicas: replicas } } } as never);
     } else {
-      await md.createService(full as never).catch((err) => { throw new HostError(plan.manager!, `create service ${s.name}: ${(err as Error).message}`); });
+      await md.createService(full as never).catch((err) => {
+        throw new HostError(plan.manager!, `create service ${s.name}: ${(err as Error).message}`);
+      });
     }
     done(c);
   }
@@ -183,53 +360,92 @@ async function waitConverged(plan: Plan, hosts: Map<string, Engine>): Promise<vo
     const tasks = await swarmTasks(plan, hosts);
     const ok = plan.services.every((s) => tasks.filter((t) => t.service === s.name).length === s.replicas);
     if (ok) return;
-    if (Date.now() > until) throw new HostError(plan.manager!, `services did not converge: ${plan.services.map((s) => `${s.name} ${tasks.filter((t) => t.service === s.name).length}/${s.replicas}`).join(', ')}`);
+    if (Date.now() > until)
+      throw new HostError(
+        plan.manager!,
+        `services did not converge: ${plan.services.map((s) => `${s.name} ${tasks.filter((t) => t.service === s.name).length}/${s.replicas}`).join(', ')}`,
+      );
     await new Promise((r) => setTimeout(r, 300));
   }
 }
 
-/** The running tasks of the topology's services, read from every node, as planned containers (ids HOST/SERVICE.SLOT). */
+/** The running tasks of the topology's services, read from every node, as planned containers (HOST/SERVICE.SLOT). */
 export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promise<PlannedContainer[]> {
   const out: PlannedContainer[] = [];
-  await Promise.all([...hosts.values()].map(async (e) => {
-    const cs = await docker(e).listContainers({ filters: { label: [`${L.topology}=${plan.name}`, `${L.kind}=task`], status: ['running'] } });
-    for (const c of cs) {
-      const service = c.Labels['mvnet.service'];
-      const s = plan.services.find((x) => x.name === service);
-      if (!s) continue;
-      const task = (c.Labels['com.docker.swarm.task.name'] ?? '').split('.').slice(0, 2).join('.');
-      const n = c.NetworkSettings.Networks[s.network];
-      const ip = n?.IPAddress ? parseIp(n.IPAddress) : null;
-      if (ip === null) continue;
-      out.push({ id: `${e.host}/${task}`, host: e.host, name: task, network: s.network, ip, mac: n.MacAddress || macFromIp(ip), image: s.image, ipFrom: 'live', service, dockerId: c.Id });
-    }
-  }));
+  await Promise.all(
+    [...hosts.values()].map(async (e) => {
+      const cs = await docker(e).listContainers({
+        filters: { label: [`${L.topology}=${plan.name}`, `${L.kind}=task`], status: ['running'] },
+      });
+      for (const c of cs) {
+        const service = c.Labels['mvnet.service'];
+        const s = plan.services.find((x) => x.name === service);
+        if (!s) continue;
+        const task = (c.Labels['com.docker.swarm.task.name'] ?? '').split('.').slice(0, 2).join('.');
+        const n = c.NetworkSettings.Networks[s.network];
+        const ip = n?.IPAddress ? parseIp(n.IPAddress) : null;
+        if (ip === null) continue;
+        out.push({
+          id: `${e.host}/${task}`,
+          host: e.host,
+          name: task,
+          network: s.network,
+          ip,
+          mac: n.MacAddress || macFromIp(ip),
+          image: s.image,
+          ipFrom: 'live',
+          service,
+          dockerId: c.Id,
+        });
+      }
+    }),
+  );
   return out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
 }
 
 /** The plan with the live tasks in it (for predict, verify and inspect). */
 export async function withTasks(plan: Plan, hosts: Map<string, Engine>): Promise<Plan> {
   const tasks = await swarmTasks(plan, hosts);
-  const hostsPlan = plan.hosts.map((h) => ({ ...h, containers: [...h.containers, ...tasks.filter((t) => t.host === h.name)] }));
+  const hostsPlan = plan.hosts.map((h) => ({
+    ...h,
+    containers: [...h.containers, ...tasks.filter((t) => t.host === h.name)],
+  }));
   return { ...plan, hosts: hostsPlan, containers: hostsPlan.flatMap((h) => h.containers) };
 }
 
-export async function destroySwarm(plan: Plan, hosts: Map<string, Engine>, say: (m: string) => void): Promise<string[]> {
+export async function destroySwarm(
+  plan: Plan,
+  hosts: Map<string, Engine>,
+  say: (m: string) => void,
+): Promise<string[]> {
   const removed: string[] = [];
   const live = await readSwarm(plan, hosts);
   const md = docker(hosts.get(plan.manager!)!);
-  for (const s of live.services) { await md.getService(s.id).remove(); await waitGone(md, s.name); removed.push(`service ${s.name}`); say(`removed service ${s.name}`); }
-  for (const n of live.networks) { await hosts.get(plan.manager!)!.removeNetwork(n.id); removed.push(`network ${n.name}`); say(`removed swarm network ${n.name}`); }
-  for (const [host, cs] of live.configs) for (const c of cs) {
-    // a node may call its config-only network "in use" for a moment after the swarm network is gone
-    for (let i = 0; ; i++) {
-      try { await hosts.get(host)!.removeNetwork(c.id); break; } catch (err) {
-        if (i >= 50) throw err;
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-    removed.push(`${host}: network ${configName(c.name)}`); say(`${host}: removed config-only network ${configName(c.name)}`);
+  for (const s of live.services) {
+    await md.getService(s.id).remove();
+    await waitGone(md, s.name);
+    removed.push(`service ${s.name}`);
+    say(`removed service ${s.name}`);
   }
+  for (const n of live.networks) {
+    await hosts.get(plan.manager!)!.removeNetwork(n.id);
+    removed.push(`network ${n.name}`);
+    say(`removed swarm network ${n.name}`);
+  }
+  for (const [host, cs] of live.configs)
+    for (const c of cs) {
+      // a node may call its config-only network "in use" for a moment after the swarm network is gone
+      for (let i = 0; ; i++) {
+        try {
+          await hosts.get(host)!.removeNetwork(c.id);
+          break;
+        } catch (err) {
+          if (i >= 50) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      removed.push(`${host}: network ${configName(c.name)}`);
+      say(`${host}: removed config-only network ${configName(c.name)}`);
+    }
   return removed;
 }
-

@@ -1,6 +1,16 @@
 /** One real dockerd per emulated host, started in the host's network namespace only (nsenter --net). */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError } from '../errors.ts';
@@ -11,16 +21,31 @@ export function dockerdArgv(ns: string, dir: string, engine?: LabEngine): string
   const config = join(dir, 'daemon.json');
   // `timeout 0` (no time limit) stays the daemon's parent and reaps it, so no zombie dockerd is left
   // where init does not reap; it forwards SIGTERM to the daemon.
-  return ['nsenter', `--net=/run/netns/${ns}`, '--', ...inRootfs(engine, dir, [
-    'timeout', '0', 'dockerd',
-    '-H', `unix://${join(dir, 'docker.sock')}`,
-    '--data-root', join(dir, 'data'),
-    '--exec-root', join(dir, 'exec'),
-    '--pidfile', join(dir, 'docker.pid'),
-    '--config-file', config,
-    '--bridge=none', '--iptables=false', '--ip-masq=false', '--ip-forward=false',
-    '--userland-proxy=false',
-  ])];
+  return [
+    'nsenter',
+    `--net=/run/netns/${ns}`,
+    '--',
+    ...inRootfs(engine, dir, [
+      'timeout',
+      '0',
+      'dockerd',
+      '-H',
+      `unix://${join(dir, 'docker.sock')}`,
+      '--data-root',
+      join(dir, 'data'),
+      '--exec-root',
+      join(dir, 'exec'),
+      '--pidfile',
+      join(dir, 'docker.pid'),
+      '--config-file',
+      config,
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-masq=false',
+      '--ip-forward=false',
+      '--userland-proxy=false',
+    ]),
+  ];
 }
 
 /** Starts the daemon detached (it outlives the CLI); returns its pid. */
@@ -37,7 +62,8 @@ export function startDetached(argv: string[], logFile: string): number {
   const p = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', log, log] });
   closeSync(log);
   p.unref();
-  if (!p.pid) throw new MvnetError('lab', `could not start ${argv.join(' ')}`, undefined, 'is it installed? see mvnet doctor');
+  if (!p.pid)
+    throw new MvnetError('lab', `could not start ${argv.join(' ')}`, undefined, 'is it installed? see mvnet doctor');
   return p.pid;
 }
 
@@ -53,7 +79,10 @@ export function isAlive(pid: number | undefined): boolean {
 }
 
 /** A process as the lab records it: its pid and its start time (so a reused pid is never mistaken for it). */
-export interface Proc { pid: number; start: string }
+export interface Proc {
+  pid: number;
+  start: string;
+}
 
 /** The start time of a process (field 22 of /proc/PID/stat, in clock ticks since boot), or null when gone. */
 export function procStart(pid: number): string | null {
@@ -76,7 +105,11 @@ export function sameProcess(p: Proc): boolean {
 }
 
 function exeName(pid: number): string {
-  try { return basename(readlinkSync(`/proc/${pid}/exe`)); } catch { return ''; }
+  try {
+    return basename(readlinkSync(`/proc/${pid}/exe`));
+  } catch {
+    return '';
+  }
 }
 
 /** What a lab's dockerd leaves running: containerd and its shims. Nothing else is ever signalled by name. */
@@ -92,7 +125,9 @@ export function processesUnder(dir: string): Proc[] {
       if (!cmd.split('\0').some((a) => a.startsWith(dir + '/') || a.includes(`=${dir}/`) || a === dir)) continue;
       const p = proc(Number(e));
       if (p && DAEMON_EXES.test(exeName(p.pid))) out.push(p);
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -102,7 +137,9 @@ function running(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch { return false; }
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -112,7 +149,11 @@ function running(pid: number): boolean {
 export function clearStaleContainerd(dir: string): void {
   const file = join(dir, 'exec', 'containerd', 'containerd.pid');
   let pid: number;
-  try { pid = Number(readFileSync(file, 'utf8').trim()); } catch { return; }
+  try {
+    pid = Number(readFileSync(file, 'utf8').trim());
+  } catch {
+    return;
+  }
   if (!(pid > 0) || !running(pid)) rmSync(file, { force: true });
 }
 
@@ -121,7 +162,9 @@ export function daemonPid(dir: string): number | undefined {
   try {
     const n = Number(readFileSync(join(dir, 'docker.pid'), 'utf8').trim());
     return n > 0 ? n : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 export async function waitReady(socket: string, pid: number, dir: string, timeoutMs = 60_000): Promise<void> {
@@ -129,10 +172,17 @@ export async function waitReady(socket: string, pid: number, dir: string, timeou
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     if (existsSync(socket)) {
-      try { await docker.ping(); return; } catch { /* not yet */ }
+      try {
+        await docker.ping();
+        return;
+      } catch {
+        /* not yet */
+      }
     }
     if (!isAlive(pid)) {
-      const log = existsSync(join(dir, 'dockerd.log')) ? readFileSync(join(dir, 'dockerd.log'), 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+      const log = existsSync(join(dir, 'dockerd.log'))
+        ? readFileSync(join(dir, 'dockerd.log'), 'utf8').trim().split('\n').slice(-3).join(' | ')
+        : '';
       throw new MvnetError('lab', `dockerd exited while starting: ${log}`, dir, 'see mvnet doctor');
     }
     await new Promise((r) => setTimeout(r, 100));
@@ -144,10 +194,20 @@ export async function waitReady(socket: string, pid: number, dir: string, timeou
 export async function stopProcesses(procs: Proc[], graceMs = 15_000): Promise<void> {
   const mine = procs.filter(sameProcess);
   const alive = () => mine.filter(sameProcess);
-  for (const p of alive()) try { process.kill(p.pid, 'SIGTERM'); } catch { /* gone */ }
+  for (const p of alive())
+    try {
+      process.kill(p.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
   const until = Date.now() + graceMs;
   while (alive().length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  for (const p of alive()) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const p of alive())
+    try {
+      process.kill(p.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   const until2 = Date.now() + 5000;
   while (alive().length && Date.now() < until2) await new Promise((r) => setTimeout(r, 50));
 }

@@ -25,7 +25,8 @@ export function rootfsOf(engine: LabEngine): string | null {
 /** Whether an engine can run here: this machine's dockerd, or a complete root file system. */
 export function engineReady(engine: LabEngine): { ok: boolean; detail: string } {
   const root = rootfsOf(engine);
-  if (!root) return { ok: existsSync('/usr/sbin/dockerd') || existsSync('/usr/bin/dockerd'), detail: 'this machine\'s dockerd' };
+  if (!root)
+    return { ok: existsSync('/usr/sbin/dockerd') || existsSync('/usr/bin/dockerd'), detail: "this machine's dockerd" };
   const done = join(root, '.mvnet-complete');
   if (!existsSync(done)) return { ok: false, detail: `no root file system at ${root}` };
   return { ok: true, detail: `${root} (docker.io ${readFileSync(done, 'utf8').trim()})` };
@@ -33,8 +34,12 @@ export function engineReady(engine: LabEngine): { ok: boolean; detail: string } 
 
 export function requireEngine(engine: LabEngine, where: string): void {
   if (!engineReady(engine).ok) {
-    throw new MvnetError('lab', `Docker ${engine} for the lab is not built here (${engineReady(engine).detail})`, where,
-      'run scripts/setup.sh --engines once (debootstrap of Debian trixie and sid, a few minutes)');
+    throw new MvnetError(
+      'lab',
+      `Docker ${engine} for the lab is not built here (${engineReady(engine).detail})`,
+      where,
+      'run scripts/setup.sh --engines once (debootstrap of Debian trixie and sid, a few minutes)',
+    );
   }
 }
 

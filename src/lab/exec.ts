@@ -9,27 +9,54 @@ export interface RunResult {
 }
 
 export class CommandError extends MvnetError {
-  constructor(readonly argv: string[], readonly result: RunResult) {
-    super('lab', `${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()}`);
+  constructor(
+    readonly argv: string[],
+    readonly result: RunResult,
+  ) {
+    super(
+      'lab',
+      `${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()}`,
+    );
     this.name = 'CommandError';
   }
 }
 
 /** Runs a program and collects its output. Does not throw on a non-zero exit. */
-export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs });
-    let stdout = '', stderr = '';
-    p.stdout!.on('data', (d) => { stdout += d; });
-    p.stderr!.on('data', (d) => { stderr += d; });
-    p.on('error', (e) => reject(new MvnetError('lab', `cannot run ${cmd}: ${e.message}`, undefined, `install it (see mvnet doctor)`)));
+    const p = spawn(cmd, args, {
+      stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      timeout: opts.timeoutMs,
+    });
+    let stdout = '',
+      stderr = '';
+    p.stdout!.on('data', (d) => {
+      stdout += d;
+    });
+    p.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    p.on('error', (e) =>
+      reject(new MvnetError('lab', `cannot run ${cmd}: ${e.message}`, undefined, `install it (see mvnet doctor)`)),
+    );
     p.on('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr }));
-    if (p.stdin) { p.stdin.on('error', () => {}); p.stdin.end(opts.input); }
+    if (p.stdin) {
+      p.stdin.on('error', () => {});
+      p.stdin.end(opts.input);
+    }
   });
 }
 
 /** Runs a program and throws CommandError on a non-zero exit. */
-export async function must(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function must(
+  cmd: string,
+  args: string[],
+  opts: { input?: string; timeoutMs?: number } = {},
+): Promise<string> {
   const r = await run(cmd, args, opts);
   if (r.code !== 0) throw new CommandError([cmd, ...args], r);
   return r.stdout;

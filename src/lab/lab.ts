@@ -9,9 +9,33 @@ import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError, MultiHostError } from '../errors.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
-import { clearStaleContainerd, daemonPid, dockerdArgv, isAlive, proc, processesUnder, sameProcess, startDetached, startDockerd, stopProcesses, waitReady, type Proc } from './dockerd.ts';
+import {
+  clearStaleContainerd,
+  daemonPid,
+  dockerdArgv,
+  isAlive,
+  proc,
+  processesUnder,
+  sameProcess,
+  startDetached,
+  startDockerd,
+  stopProcesses,
+  waitReady,
+  type Proc,
+} from './dockerd.ts';
 import { requireEngine } from './engines.ts';
-import { checkMgmtFree, hasSshd, linkMgmt, makeHostCredentials, makeLabCredentials, remoteHost, sshdArgv, tlsDaemonArgs, unlinkMgmt, waitPort } from './remote.ts';
+import {
+  checkMgmtFree,
+  hasSshd,
+  linkMgmt,
+  makeHostCredentials,
+  makeLabCredentials,
+  remoteHost,
+  sshdArgv,
+  tlsDaemonArgs,
+  unlinkMgmt,
+  waitPort,
+} from './remote.ts';
 import { bridge, ip, run } from './exec.ts';
 import { ensureHelperImage } from '../engine/image.ts';
 import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, labNsPrefix, lanNs, socketPath } from './paths.ts';
@@ -25,13 +49,19 @@ export type Progress = (msg: string) => void;
 /** Distinct parent interface names of a host, the LAN-address interface first. */
 export function hostParents(topo: Topology, host: string): string[] {
   const h = topo.hosts.find((x) => x.name === host)!;
-  const names = [h.interface, ...topo.networks.filter((n) => n.driver !== 'routed').map((n) => h.parents[n.name] ?? n.parent)];
+  const names = [
+    h.interface,
+    ...topo.networks.filter((n) => n.driver !== 'routed').map((n) => h.parents[n.name] ?? n.parent),
+  ];
   return [...new Set(names)];
 }
 
 export async function namespaces(): Promise<string[]> {
   const r = await run('ip', ['netns', 'list']);
-  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 }
 
 export type UpResult = { already: boolean; hosts: string[]; ms: number };
@@ -45,30 +75,57 @@ function endpointsOf(topo: Topology): number {
 
 export function labLayout(topo: Topology): string {
   return JSON.stringify({
-    lan: [topo.lan.base, topo.lan.prefix], engine: topo.engine, manager: topo.manager ?? null,
+    lan: [topo.lan.base, topo.lan.prefix],
+    engine: topo.engine,
+    manager: topo.manager ?? null,
     ...(topo.lanSwitch === 'learning' ? {} : { switch: topo.lanSwitch }),
-    hosts: topo.hosts.map((h) => [h.name, h.address, h.interface, hostParents(topo, h.name), h.gateway ?? null, h.forward, h.engine ?? '20.10']),
-    devices: topo.devices.map((d) => [d.name, d.kind, d.address, d.addresses.map((a) => [a.ip, a.prefix]), d.gateway ?? null]),
+    hosts: topo.hosts.map((h) => [
+      h.name,
+      h.address,
+      h.interface,
+      hostParents(topo, h.name),
+      h.gateway ?? null,
+      h.forward,
+      h.engine ?? '20.10',
+    ]),
+    devices: topo.devices.map((d) => [
+      d.name,
+      d.kind,
+      d.address,
+      d.addresses.map((a) => [a.ip, a.prefix]),
+      d.gateway ?? null,
+    ]),
   });
 }
 
-export async function labUp(topo: Topology, progress: Progress = () => {}, opts: { replace?: boolean; remote?: boolean } = {}):
-Promise<UpResult> {
+export async function labUp(
+  topo: Topology,
+  progress: Progress = () => {},
+  opts: { replace?: boolean; remote?: boolean } = {},
+): Promise<UpResult> {
   const t0 = Date.now();
   const name = topo.name;
   if (topo.networks.some((n) => n.vlan) && !(await vlanSupport())) {
     const n = topo.networks.find((x) => x.vlan)!;
-    throw new MvnetError('lab', `network ${n.name} uses vlan ${n.vlan}, but this kernel has no 802.1q support ("operation not supported")`, `networks.${n.name}.vlan`,
-      'run the lab on a kernel with the 8021q module (modprobe 8021q), or remove vlan: for the lab');
+    throw new MvnetError(
+      'lab',
+      `network ${n.name} uses vlan ${n.vlan}, but this kernel has no 802.1q support ("operation not supported")`,
+      `networks.${n.name}.vlan`,
+      'run the lab on a kernel with the 8021q module (modprobe 8021q), or remove vlan: for the lab',
+    );
   }
   const prev = readState(name);
   const layout = labLayout(topo);
   if (prev) {
     const other = prev.layout !== layout || (opts.remote && !prev.remote);
     if (other && !opts.replace) {
-      throw new MvnetError('lab', `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
-        `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`, name,
-        `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`);
+      throw new MvnetError(
+        'lab',
+        `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
+          `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`,
+        name,
+        `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`,
+      );
     }
     const st = await labStatus(topo);
     if (!other && prev.ready && st.every((h) => h.daemon === 'up')) {
@@ -76,23 +133,45 @@ Promise<UpResult> {
       progress(`lab ${name} is already up`);
       return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
     }
-    progress(`lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`);
+    progress(
+      `lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`,
+    );
     await labDown(topo, () => {});
   } else {
     const stray = (await namespaces()).filter((n) => n.startsWith(labNsPrefix(name)));
     if (stray.length) {
-      throw new MvnetError('lab', `namespaces ${stray.join(', ')} exist but no lab.json in ${labDir(name)} records them`, name,
-        `if they are yours, remove them (ip netns del NAME); mvnet removes only what it recorded`);
+      throw new MvnetError(
+        'lab',
+        `namespaces ${stray.join(', ')} exist but no lab.json in ${labDir(name)} records them`,
+        name,
+        `if they are yours, remove them (ip netns del NAME); mvnet removes only what it recorded`,
+      );
     }
   }
   for (const h of topo.hosts) if (h.engine) requireEngine(h.engine, `hosts.${h.name}.engine`);
   const state: LabState = {
-    name, file: topo.file, lanNs: lanNs(name), namespaces: [lanNs(name), ...topo.hosts.map((h) => hostNs(name, h.name)), ...topo.devices.map((d) => deviceNs(name, d.name))],
-    hosts: {}, ready: false, createdAt: new Date().toISOString(), layout,
+    name,
+    file: topo.file,
+    lanNs: lanNs(name),
+    namespaces: [
+      lanNs(name),
+      ...topo.hosts.map((h) => hostNs(name, h.name)),
+      ...topo.devices.map((d) => deviceNs(name, d.name)),
+    ],
+    hosts: {},
+    ready: false,
+    createdAt: new Date().toISOString(),
+    layout,
   };
   topo.hosts.forEach((h, i) => {
     const dir = hostDir(name, h.name);
-    state.hosts[h.name] = { ns: hostNs(name, h.name), dir, socket: socketPath(name, h.name), ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)), argv: dockerdArgv(hostNs(name, h.name), dir, h.engine) };
+    state.hosts[h.name] = {
+      ns: hostNs(name, h.name),
+      dir,
+      socket: socketPath(name, h.name),
+      ports: hostParents(topo, h.name).map((_, j) => bridgePort(i, j)),
+      argv: dockerdArgv(hostNs(name, h.name), dir, h.engine),
+    };
   });
   writeState(state);
   raiseNeighbourLimits(endpointsOf(topo));
@@ -131,16 +210,21 @@ Promise<UpResult> {
         await nsSysctl(ns, 'net.ipv4.conf.all.send_redirects', '0');
         await nsSysctl(ns, 'net.ipv4.conf.eth0.send_redirects', '0');
       }
-      progress(`${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`);
+      progress(
+        `${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`,
+      );
     }
     if (topo.lanSwitch === 'port-security') await lockPorts(topo, state, progress);
-    for (const h of topo.hosts) if (h.gateway !== undefined) await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
+    for (const h of topo.hosts)
+      if (h.gateway !== undefined)
+        await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
     const six = topo.networks.some((n) => n.subnet6);
-    for (const h of topo.hosts) if (h.forward) {
-      await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
-      await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
-      if (six) await nsSysctl(hostNs(name, h.name), 'net.ipv6.conf.all.forwarding', '1');
-    }
+    for (const h of topo.hosts)
+      if (h.forward) {
+        await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
+        await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
+        if (six) await nsSysctl(hostNs(name, h.name), 'net.ipv6.conf.all.forwarding', '1');
+      }
     if (opts.remote) await linkRemote(topo, state, progress);
     // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
     const serial = process.env.MVNET_LAB_SERIAL === '1';
@@ -159,7 +243,8 @@ Promise<UpResult> {
     };
     if (serial) for (const h of topo.hosts) await bringUp(h);
     else await Promise.all(topo.hosts.map(bringUp));
-    if (errors.length) throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
+    if (errors.length)
+      throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
     if (opts.remote) await startSshds(state, progress);
     if (topo.engine === 'swarm') await formSwarm(topo, state, progress);
     state.ready = true;
@@ -181,14 +266,16 @@ export async function labDown(topo: Topology, progress: Progress = () => {}): Pr
     progress(`lab ${name} is not up: no lab.json of it in ${dir}; nothing removed`);
     return { removed };
   }
-  await Promise.all(Object.values(state.hosts).map(async (h) => {
-    const procs = recordedProcs(h);
-    if (procs.some(sameProcess)) removed.push(`dockerd ${h.pid ?? procs[0].pid}`);
-    await stopProcesses(h.sshd ? [...procs, h.sshd] : procs);
-    // containerd and shims of that dockerd: Docker's executables whose command line names our folder
-    await stopProcesses(processesUnder(h.dir), 3000);
-  }));
-  removed.push(...await unlinkMgmt(state));
+  await Promise.all(
+    Object.values(state.hosts).map(async (h) => {
+      const procs = recordedProcs(h);
+      if (procs.some(sameProcess)) removed.push(`dockerd ${h.pid ?? procs[0].pid}`);
+      await stopProcesses(h.sshd ? [...procs, h.sshd] : procs);
+      // containerd and shims of that dockerd: Docker's executables whose command line names our folder
+      await stopProcesses(processesUnder(h.dir), 3000);
+    }),
+  );
+  removed.push(...(await unlinkMgmt(state)));
   await unmountUnder(dir);
   const nsList = await namespaces();
   for (const ns of state.namespaces) {
@@ -208,7 +295,11 @@ export async function labDown(topo: Topology, progress: Progress = () => {}): Pr
 function recordedProcs(h: LabHostState): Proc[] {
   const procs = [...(h.procs ?? [])];
   const fromFile = proc(daemonPid(h.dir));
-  if (fromFile && !procs.some((p) => p.pid === fromFile.pid) && processesUnder(h.dir).some((p) => p.pid === fromFile.pid)) {
+  if (
+    fromFile &&
+    !procs.some((p) => p.pid === fromFile.pid) &&
+    processesUnder(h.dir).some((p) => p.pid === fromFile.pid)
+  ) {
     procs.push(fromFile);
   }
   return procs;
@@ -222,15 +313,20 @@ async function startEngine(state: LabState, hs: LabHostState): Promise<void> {
   writeState(state);
   await waitReady(hs.socket, wrapper, hs.dir);
   const daemon = proc(daemonPid(hs.dir));
-  if (daemon) { hs.pid = daemon.pid; hs.procs.push(daemon); }
+  if (daemon) {
+    hs.pid = daemon.pid;
+    hs.procs.push(daemon);
+  }
   writeState(state);
 }
 
 /** Unmounts everything mounted below `dir`, deepest first. */
 async function unmountUnder(dir: string): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
-      .map((l) => l.split(' ')[4]).filter((m) => m && (m === dir || m.startsWith(dir + '/')))
+    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' ')[4])
+      .filter((m) => m && (m === dir || m.startsWith(dir + '/')))
       .sort((a, b) => b.length - a.length);
     if (mounts.length === 0) return;
     for (const m of mounts) await run('umount', ['-l', m]);
@@ -258,7 +354,8 @@ export async function labStatus(topo: Topology): Promise<HostStatus[]> {
     const r = await run('ip', ['-n', ns, '-j', '-4', 'addr', 'show']);
     if (r.code !== 0) return [];
     return (JSON.parse(r.stdout) as { ifname: string; addr_info: { local: string; prefixlen: number }[] }[])
-      .filter((i) => i.ifname !== 'lo').flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
+      .filter((i) => i.ifname !== 'lo')
+      .flatMap((i) => i.addr_info.map((a) => `${i.ifname} ${a.local}/${a.prefixlen}`));
   };
   const linkOf = async (port: string | undefined): Promise<HostStatus['link']> => {
     if (!state || !port || !nsList.includes(state.lanNs)) return 'absent';
@@ -271,16 +368,37 @@ export async function labStatus(topo: Topology): Promise<HostStatus[]> {
     const hs = state?.hosts[h.name];
     let daemon: HostStatus['daemon'] = 'down';
     if (hs?.pid && isAlive(hs.pid)) {
-      try { await new (dockerode())({ socketPath: hs.socket }).ping(); daemon = 'up'; } catch { daemon = 'not answering'; }
+      try {
+        await new (dockerode())({ socketPath: hs.socket }).ping();
+        daemon = 'up';
+      } catch {
+        daemon = 'not answering';
+      }
     }
     // a stopped engine has no pid (the recorded one is history)
-    return { host: h.name, kind: 'host', namespace: nsList.includes(ns), daemon, pid: daemon === 'down' ? null : hs?.pid ?? null,
-      socket: socketPath(topo.name, h.name), addresses: await addressesIn(ns), link: await linkOf(hs?.ports[0]) };
+    return {
+      host: h.name,
+      kind: 'host',
+      namespace: nsList.includes(ns),
+      daemon,
+      pid: daemon === 'down' ? null : (hs?.pid ?? null),
+      socket: socketPath(topo.name, h.name),
+      addresses: await addressesIn(ns),
+      link: await linkOf(hs?.ports[0]),
+    };
   });
   const devices = topo.devices.map(async (d, i): Promise<HostStatus> => {
     const ns = deviceNs(topo.name, d.name);
-    return { host: d.name, kind: d.kind, namespace: nsList.includes(ns), daemon: 'none', pid: null, socket: '',
-      addresses: await addressesIn(ns), link: await linkOf(state ? devicePort(i) : undefined) };
+    return {
+      host: d.name,
+      kind: d.kind,
+      namespace: nsList.includes(ns),
+      daemon: 'none',
+      pid: null,
+      socket: '',
+      addresses: await addressesIn(ns),
+      link: await linkOf(state ? devicePort(i) : undefined),
+    };
   });
   return Promise.all([...hosts, ...devices]);
 }
@@ -291,16 +409,19 @@ export async function labStatus(topo: Topology): Promise<HostStatus[]> {
  * macvlan container's, a shim's) are dropped where they enter the switch.
  */
 async function lockPorts(topo: Topology, state: LabState, progress: Progress): Promise<void> {
-  const macOf = async (ns: string, dev: string) => (JSON.parse(await ip(ns, '-j', 'link', 'show', 'dev', dev)) as { address: string }[])[0].address;
+  const macOf = async (ns: string, dev: string) =>
+    (JSON.parse(await ip(ns, '-j', 'link', 'show', 'dev', dev)) as { address: string }[])[0].address;
   const lock = async (port: string, mac: string) => {
     await ip(state.lanNs, 'link', 'set', 'dev', port, 'type', 'bridge_slave', 'learning', 'off', 'locked', 'on');
     await bridge(state.lanNs, 'fdb', 'replace', mac, 'dev', port, 'master', 'static');
   };
   for (const [i, h] of topo.hosts.entries()) {
-    for (const [j, parent] of hostParents(topo, h.name).entries()) await lock(bridgePort(i, j), await macOf(hostNs(topo.name, h.name), parent));
+    for (const [j, parent] of hostParents(topo, h.name).entries())
+      await lock(bridgePort(i, j), await macOf(hostNs(topo.name, h.name), parent));
   }
-  for (const [i, d] of topo.devices.entries()) await lock(devicePort(i), await macOf(deviceNs(topo.name, d.name), 'eth0'));
-  progress('LAN switch: port security (each port forwards only its own machine\'s MAC)');
+  for (const [i, d] of topo.devices.entries())
+    await lock(devicePort(i), await macOf(deviceNs(topo.name, d.name), 'eth0'));
+  progress("LAN switch: port security (each port forwards only its own machine's MAC)");
 }
 
 /** The LAN bridge's port of the i-th device. */
@@ -308,7 +429,12 @@ const devicePort = (i: number) => `d${i}`;
 
 function requireHost(topo: Topology, host: string): LabState {
   if (!topo.hosts.some((h) => h.name === host)) {
-    throw new MvnetError('usage', `no host "${host}" in ${topo.file}`, host, `hosts are: ${topo.hosts.map((h) => h.name).join(', ')}`);
+    throw new MvnetError(
+      'usage',
+      `no host "${host}" in ${topo.file}`,
+      host,
+      `hosts are: ${topo.hosts.map((h) => h.name).join(', ')}`,
+    );
   }
   const state = readState(topo.name);
   if (!state) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
@@ -320,7 +446,8 @@ export async function labLink(topo: Topology, host: string, up: boolean): Promis
   const d = topo.devices.findIndex((x) => x.name === host);
   if (d >= 0) {
     const state = readState(topo.name);
-    if (!state) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
+    if (!state)
+      throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
     await ip(state.lanNs, 'link', 'set', devicePort(d), up ? 'up' : 'down');
     return;
   }
@@ -329,18 +456,29 @@ export async function labLink(topo: Topology, host: string, up: boolean): Promis
 }
 
 /** Stops or starts a host's Docker engine. */
-export async function labEngine(topo: Topology, host: string, start: boolean, progress: Progress = () => {}): Promise<void> {
+export async function labEngine(
+  topo: Topology,
+  host: string,
+  start: boolean,
+  progress: Progress = () => {},
+): Promise<void> {
   const state = requireHost(topo, host);
   const hs = state.hosts[host];
   if (start) {
-    if (recordedProcs(hs).some(sameProcess)) { progress(`host ${host}: Docker engine already running (pid ${hs.pid})`); return; }
+    if (recordedProcs(hs).some(sameProcess)) {
+      progress(`host ${host}: Docker engine already running (pid ${hs.pid})`);
+      return;
+    }
     await stopProcesses(processesUnder(hs.dir), 3000);
     clearStaleContainerd(hs.dir);
     progress(`host ${host}: starting its Docker engine`);
     await startEngine(state, hs);
   } else {
     const running = recordedProcs(hs).filter(sameProcess);
-    if (running.length === 0) { progress(`host ${host}: Docker engine already stopped`); return; }
+    if (running.length === 0) {
+      progress(`host ${host}: Docker engine already stopped`);
+      return;
+    }
     // the engine stops its containers first (its shutdown-timeout), as a host's engine going down does
     progress(`host ${host}: stopping its Docker engine (pid ${hs.pid}) and with it its containers`);
     await stopProcesses(recordedProcs(hs));
@@ -351,7 +489,8 @@ export async function labEngine(topo: Topology, host: string, start: boolean, pr
 export function labNs(topo: Topology, host: string): string {
   const d = topo.devices.find((x) => x.name === host);
   if (d) {
-    if (!readState(topo.name)) throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
+    if (!readState(topo.name))
+      throw new MvnetError('lab', `lab ${topo.name} is not up`, topo.name, `run: mvnet lab up -f ${topo.file}`);
     return deviceNs(topo.name, d.name);
   }
   requireHost(topo, host);
@@ -366,7 +505,13 @@ async function nsSysctl(ns: string, key: string, value: string): Promise<void> {
 
 /** The management network and each host's credentials; the engines then also listen with TLS on it. */
 async function linkRemote(topo: Topology, state: LabState, progress: Progress): Promise<void> {
-  if (!hasSshd()) throw new MvnetError('lab', 'lab up --remote needs sshd, which is not installed', undefined, 'apt-get install openssh-server (see mvnet doctor)');
+  if (!hasSshd())
+    throw new MvnetError(
+      'lab',
+      'lab up --remote needs sshd, which is not installed',
+      undefined,
+      'apt-get install openssh-server (see mvnet doctor)',
+    );
   await checkMgmtFree(topo.name);
   state.remote = {};
   await makeLabCredentials(topo.name);
@@ -386,13 +531,15 @@ async function linkRemote(topo: Topology, state: LabState, progress: Progress): 
 /** A real sshd in every host's namespace, recorded like the engines. */
 async function startSshds(state: LabState, progress: Progress): Promise<void> {
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  await Promise.all(Object.entries(state.remote ?? {}).map(async ([host, r]) => {
-    const hs = state.hosts[host];
-    const pid = startDetached(sshdArgv(hs.ns, hs.dir), join(hs.dir, 'sshd.log'));
-    hs.sshd = proc(pid);
-    writeState(state);
-    await waitPort(r.hostIp, 22);
-    await waitPort(r.hostIp, 2376);
-  }));
+  await Promise.all(
+    Object.entries(state.remote ?? {}).map(async ([host, r]) => {
+      const hs = state.hosts[host];
+      const pid = startDetached(sshdArgv(hs.ns, hs.dir), join(hs.dir, 'sshd.log'));
+      hs.sshd = proc(pid);
+      writeState(state);
+      await waitPort(r.hostIp, 22);
+      await waitPort(r.hostIp, 2376);
+    }),
+  );
   progress(`sshd and TLS engines answer on the management network (mvnet lab env -f FILE HOST --ssh | --tls)`);
 }

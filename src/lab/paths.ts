@@ -7,8 +7,12 @@ export function labRoot(): string {
   const dir = process.env.MVNET_LAB_DIR;
   if (dir === undefined) return '/var/lib/mvnet/lab';
   if (!isAbsolute(dir) || normalize(dir) === '/') {
-    throw new MvnetError('usage', `MVNET_LAB_DIR must be an absolute path other than / (it is "${dir}")`, 'MVNET_LAB_DIR',
-      'unset it (default /var/lib/mvnet/lab) or set it to an absolute folder such as /var/lib/mvnet/lab');
+    throw new MvnetError(
+      'usage',
+      `MVNET_LAB_DIR must be an absolute path other than / (it is "${dir}")`,
+      'MVNET_LAB_DIR',
+      'unset it (default /var/lib/mvnet/lab) or set it to an absolute folder such as /var/lib/mvnet/lab',
+    );
   }
   return normalize(dir);
 }

@@ -15,7 +15,11 @@ import { ip, must, run } from './exec.ts';
 import { labDir } from './paths.ts';
 import type { LabState } from './state.ts';
 
-export interface RemoteHost { rootIf: string; rootIp: string; hostIp: string }
+export interface RemoteHost {
+  rootIf: string;
+  rootIp: string;
+  hostIp: string;
+}
 
 /** The lab's /24 in 198.18.0.0/15: derived from its name (checked free at lab up). */
 export function mgmtBlock(lab: string): string {
@@ -27,7 +31,8 @@ export function remoteHost(lab: string, host: string, index: number): RemoteHost
   const b = mgmtBlock(lab);
   return {
     rootIf: `mvm${createHash('sha256').update(`${lab}\0${host}`).digest('hex').slice(0, 12)}`,
-    rootIp: `${b}.${index * 4 + 1}`, hostIp: `${b}.${index * 4 + 2}`,
+    rootIp: `${b}.${index * 4 + 1}`,
+    hostIp: `${b}.${index * 4 + 2}`,
   };
 }
 
@@ -40,11 +45,20 @@ export const sshBinDir = (lab: string) => join(sshDir(lab), 'bin');
 /** Refuses when the lab's /24 is in use on this machine (by another lab, or anything else). */
 export async function checkMgmtFree(lab: string): Promise<void> {
   const b = mgmtBlock(lab);
-  const addrs = JSON.parse(await ip(null, '-j', '-4', 'addr', 'show')) as { ifname: string; addr_info: { local: string }[] }[];
-  const used = addrs.flatMap((i) => i.addr_info.filter((a) => a.local.startsWith(`${b}.`)).map((a) => `${a.local} on ${i.ifname}`));
+  const addrs = JSON.parse(await ip(null, '-j', '-4', 'addr', 'show')) as {
+    ifname: string;
+    addr_info: { local: string }[];
+  }[];
+  const used = addrs.flatMap((i) =>
+    i.addr_info.filter((a) => a.local.startsWith(`${b}.`)).map((a) => `${a.local} on ${i.ifname}`),
+  );
   if (used.length) {
-    throw new MvnetError('lab', `the management block ${b}.0/24 of lab ${lab} is in use here (${used.join(', ')})`, lab,
-      'bring that lab down, or give this topology another name');
+    throw new MvnetError(
+      'lab',
+      `the management block ${b}.0/24 of lab ${lab} is in use here (${used.join(', ')})`,
+      lab,
+      'bring that lab down, or give this topology another name',
+    );
   }
 }
 
@@ -58,28 +72,56 @@ export async function linkMgmt(ns: string, r: RemoteHost): Promise<void> {
 }
 
 const quote = (s: string) => {
-  if (s.includes("'")) throw new MvnetError('lab', `the lab folder ${s} contains a quote`, s, 'use another MVNET_LAB_DIR');
+  if (s.includes("'"))
+    throw new MvnetError('lab', `the lab folder ${s} contains a quote`, s, 'use another MVNET_LAB_DIR');
   return `'${s}'`;
 };
 
 /** The lab's client key, CA and client certificate, and the ssh wrapper (once per lab). */
 export async function makeLabCredentials(lab: string): Promise<void> {
-  const ssh = sshDir(lab), tls = tlsDir(lab), client = clientCertDir(lab);
+  const ssh = sshDir(lab),
+    tls = tlsDir(lab),
+    client = clientCertDir(lab);
   for (const d of [ssh, sshBinDir(lab), tls, client]) mkdirSync(d, { recursive: true, mode: 0o700 });
   await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `mvnet lab ${lab}`, '-f', join(ssh, 'id_ed25519')]);
   writeFileSync(join(ssh, 'authorized_keys'), readFileSync(join(ssh, 'id_ed25519.pub')), { mode: 0o600 });
   writeFileSync(join(ssh, 'known_hosts'), '', { mode: 0o600 });
-  writeFileSync(join(ssh, 'config'), [
-    `# ssh client configuration of mvnet lab ${lab}: its hosts' management addresses, then your own ~/.ssh/config`,
-    `Host ${mgmtBlock(lab)}.*`, '  User root', `  IdentityFile ${join(ssh, 'id_ed25519')}`, '  IdentitiesOnly yes',
-    `  UserKnownHostsFile ${join(ssh, 'known_hosts')}`, '  GlobalKnownHostsFile /dev/null', '  StrictHostKeyChecking yes',
-    'Host *', '  Include ~/.ssh/config', '',
-  ].join('\n'));
+  writeFileSync(
+    join(ssh, 'config'),
+    [
+      `# ssh client configuration of mvnet lab ${lab}: its hosts' management addresses, then your own ~/.ssh/config`,
+      `Host ${mgmtBlock(lab)}.*`,
+      '  User root',
+      `  IdentityFile ${join(ssh, 'id_ed25519')}`,
+      '  IdentitiesOnly yes',
+      `  UserKnownHostsFile ${join(ssh, 'known_hosts')}`,
+      '  GlobalKnownHostsFile /dev/null',
+      '  StrictHostKeyChecking yes',
+      'Host *',
+      '  Include ~/.ssh/config',
+      '',
+    ].join('\n'),
+  );
   const wrapper = join(sshBinDir(lab), 'ssh');
-  writeFileSync(wrapper, `#!/bin/sh\n# ssh with mvnet lab ${lab}'s client configuration\nexec /usr/bin/ssh -F ${quote(join(ssh, 'config'))} "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\n# ssh with mvnet lab ${lab}'s client configuration\nexec /usr/bin/ssh -F ${quote(join(ssh, 'config'))} "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await must('openssl', ['req', '-x509', ...ec, '-keyout', join(tls, 'ca-key.pem'), '-out', join(tls, 'ca.pem'), '-days', '30', '-subj', `/CN=mvnet lab ${lab} CA`]);
+  await must('openssl', [
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    join(tls, 'ca-key.pem'),
+    '-out',
+    join(tls, 'ca.pem'),
+    '-days',
+    '30',
+    '-subj',
+    `/CN=mvnet lab ${lab} CA`,
+  ]);
   await signed(tls, client, 'client', 'extendedKeyUsage=clientAuth');
   writeFileSync(join(client, 'ca.pem'), readFileSync(join(tls, 'ca.pem')));
 }
@@ -88,39 +130,107 @@ export async function makeLabCredentials(lab: string): Promise<void> {
 async function signed(tls: string, dir: string, cn: string, ext: string): Promise<void> {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   writeFileSync(join(dir, 'ext.cnf'), `${ext}\n`);
-  await must('openssl', ['req', ...ec, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'req.csr'), '-subj', `/CN=${cn}`]);
-  await must('openssl', ['x509', '-req', '-in', join(dir, 'req.csr'), '-CA', join(tls, 'ca.pem'), '-CAkey', join(tls, 'ca-key.pem'),
-    '-set_serial', String(Date.now()), '-days', '30', '-extfile', join(dir, 'ext.cnf'), '-out', join(dir, 'cert.pem')]);
+  await must('openssl', [
+    'req',
+    ...ec,
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'req.csr'),
+    '-subj',
+    `/CN=${cn}`,
+  ]);
+  await must('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    join(dir, 'req.csr'),
+    '-CA',
+    join(tls, 'ca.pem'),
+    '-CAkey',
+    join(tls, 'ca-key.pem'),
+    '-set_serial',
+    String(Date.now()),
+    '-days',
+    '30',
+    '-extfile',
+    join(dir, 'ext.cnf'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
 }
 
 /** A host's server certificate (its management address), sshd host key and configuration. */
 export async function makeHostCredentials(lab: string, dir: string, r: RemoteHost): Promise<void> {
-  const tls = join(dir, 'tls'), ssh = join(dir, 'ssh');
+  const tls = join(dir, 'tls'),
+    ssh = join(dir, 'ssh');
   mkdirSync(tls, { recursive: true, mode: 0o700 });
   mkdirSync(ssh, { recursive: true, mode: 0o700 });
   await signed(tlsDir(lab), tls, r.hostIp, `subjectAltName=IP:${r.hostIp}\nextendedKeyUsage=serverAuth`);
   // the CA beside the server's own files: an engine in its own root file system sees only the host's folder
   writeFileSync(join(tls, 'ca.pem'), readFileSync(join(tlsDir(lab), 'ca.pem')));
-  await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `mvnet lab ${lab} host`, '-f', join(ssh, 'host_ed25519')]);
+  await must('ssh-keygen', [
+    '-q',
+    '-t',
+    'ed25519',
+    '-N',
+    '',
+    '-C',
+    `mvnet lab ${lab} host`,
+    '-f',
+    join(ssh, 'host_ed25519'),
+  ]);
   const pub = readFileSync(join(ssh, 'host_ed25519.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
-  writeFileSync(join(sshDir(lab), 'known_hosts'), `${readFileSync(join(sshDir(lab), 'known_hosts'), 'utf8')}${r.hostIp} ${pub}\n`);
-  writeFileSync(join(ssh, 'sshd_config'), [
-    `ListenAddress ${r.hostIp}:22`, `HostKey ${join(ssh, 'host_ed25519')}`, `AuthorizedKeysFile ${join(sshDir(lab), 'authorized_keys')}`,
-    `PidFile ${join(ssh, 'sshd.pid')}`, 'PermitRootLogin prohibit-password', 'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no', 'UsePAM no', 'StrictModes no', `SetEnv DOCKER_HOST=unix://${join(dir, 'docker.sock')}`, '',
-  ].join('\n'));
+  writeFileSync(
+    join(sshDir(lab), 'known_hosts'),
+    `${readFileSync(join(sshDir(lab), 'known_hosts'), 'utf8')}${r.hostIp} ${pub}\n`,
+  );
+  writeFileSync(
+    join(ssh, 'sshd_config'),
+    [
+      `ListenAddress ${r.hostIp}:22`,
+      `HostKey ${join(ssh, 'host_ed25519')}`,
+      `AuthorizedKeysFile ${join(sshDir(lab), 'authorized_keys')}`,
+      `PidFile ${join(ssh, 'sshd.pid')}`,
+      'PermitRootLogin prohibit-password',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      `SetEnv DOCKER_HOST=unix://${join(dir, 'docker.sock')}`,
+      '',
+    ].join('\n'),
+  );
 }
 
 /** The dockerd options that serve the engine over TCP with TLS on the management address. */
 export function tlsDaemonArgs(dir: string, r: RemoteHost): string[] {
   const tls = join(dir, 'tls');
-  return ['-H', `tcp://${r.hostIp}:2376`, '--tlsverify', '--tlscacert', join(tls, 'ca.pem'),
-    '--tlscert', join(tls, 'cert.pem'), '--tlskey', join(tls, 'key.pem')];
+  return [
+    '-H',
+    `tcp://${r.hostIp}:2376`,
+    '--tlsverify',
+    '--tlscacert',
+    join(tls, 'ca.pem'),
+    '--tlscert',
+    join(tls, 'cert.pem'),
+    '--tlskey',
+    join(tls, 'key.pem'),
+  ];
 }
 
 /** The sshd command line for a host (run in its namespace, in the foreground, so its pid is the one recorded). */
 export function sshdArgv(ns: string, dir: string): string[] {
-  return ['nsenter', `--net=/run/netns/${ns}`, '--', '/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'ssh', 'sshd_config')];
+  return [
+    'nsenter',
+    `--net=/run/netns/${ns}`,
+    '--',
+    '/usr/sbin/sshd',
+    '-D',
+    '-e',
+    '-f',
+    join(dir, 'ssh', 'sshd_config'),
+  ];
 }
 
 /** Waits until a TCP port answers (from the root namespace, over the management network). */
@@ -128,7 +238,10 @@ export async function waitPort(host: string, port: number, ms = 10_000): Promise
   const until = Date.now() + ms;
   while (Date.now() < until) {
     const ok = await new Promise<boolean>((res) => {
-      const s = createConnection({ host, port }, () => { s.destroy(); res(true); });
+      const s = createConnection({ host, port }, () => {
+        s.destroy();
+        res(true);
+      });
       s.on('error', () => res(false));
     });
     if (ok) return;

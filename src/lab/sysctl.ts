@@ -37,7 +37,9 @@ export function raiseNeighbourLimits(endpoints: number): void {
 /** Restores the saved limits when no lab is left. */
 export function restoreNeighbourLimits(): void {
   if (!existsSync(saved())) return;
-  const others = existsSync(labRoot()) ? readdirSync(labRoot()).filter((d) => existsSync(join(labRoot(), d, 'lab.json'))) : [];
+  const others = existsSync(labRoot())
+    ? readdirSync(labRoot()).filter((d) => existsSync(join(labRoot(), d, 'lab.json')))
+    : [];
   if (others.length > 0) return;
   const orig = JSON.parse(readFileSync(saved(), 'utf8')) as Record<string, number>;
   for (const k of KEYS) writeFileSync(proc(k), String(orig[k]));

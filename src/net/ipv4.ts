@@ -35,10 +35,12 @@ export type CidrParse = { ok: true; cidr: Cidr } | { ok: false; error: string };
 /** Parses `a.b.c.d/n`. The address must be the network address of the prefix. */
 export function parseCidr(s: string): CidrParse {
   const parts = String(s).trim().split('/');
-  if (parts.length !== 2) return { ok: false, error: `"${s}" is not a CIDR (write it as a.b.c.d/n, e.g. 10.100.0.0/16)` };
+  if (parts.length !== 2)
+    return { ok: false, error: `"${s}" is not a CIDR (write it as a.b.c.d/n, e.g. 10.100.0.0/16)` };
   const ip = parseIp(parts[0]);
   if (ip === null) return { ok: false, error: `"${parts[0]}" is not an IPv4 address` };
-  if (!/^\d{1,2}$/.test(parts[1]) || Number(parts[1]) > 32) return { ok: false, error: `"/${parts[1]}" is not a prefix length between 0 and 32` };
+  if (!/^\d{1,2}$/.test(parts[1]) || Number(parts[1]) > 32)
+    return { ok: false, error: `"/${parts[1]}" is not a prefix length between 0 and 32` };
   const prefix = Number(parts[1]);
   const base = (ip & maskOf(prefix)) >>> 0;
   if (base !== ip) return { ok: false, error: `${s} has host bits set; the network is ${formatIp(base)}/${prefix}` };
@@ -61,7 +63,7 @@ export function lastIp(c: Cidr): Ip {
 export const broadcastOf = lastIp;
 
 export function contains(c: Cidr, ip: Ip): boolean {
-  return ((ip & maskOf(c.prefix)) >>> 0) === c.base;
+  return (ip & maskOf(c.prefix)) >>> 0 === c.base;
 }
 
 export function cidrWithin(inner: Cidr, outer: Cidr): boolean {

@@ -31,12 +31,19 @@ export function parseIp6(s: string): Ip6 | null {
 /** The RFC 5952 form: lower case, leading zeros dropped, the longest run of zero groups (2 or more) as `::`. */
 export function formatIp6(ip: Ip6): string {
   const g = Array.from({ length: 8 }, (_, i) => Number((ip >> BigInt(112 - 16 * i)) & 0xffffn));
-  let best = -1, len = 0;
+  let best = -1,
+    len = 0;
   for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
     let j = i;
     while (j < 8 && g[j] === 0) j++;
-    if (j - i > len && j - i >= 2) { best = i; len = j - i; }
+    if (j - i > len && j - i >= 2) {
+      best = i;
+      len = j - i;
+    }
     i = j;
   }
   const hex = g.map((x) => x.toString(16));
@@ -53,13 +60,18 @@ export type Cidr6Parse = { ok: true; cidr: Cidr6 } | { ok: false; error: string 
 /** Parses `addr/n`; the address must be the prefix's network address. */
 export function parseCidr6(s: string): Cidr6Parse {
   const parts = String(s).trim().split('/');
-  if (parts.length !== 2) return { ok: false, error: `"${s}" is not an IPv6 prefix (write it as addr/n, e.g. fd00:100::/64)` };
+  if (parts.length !== 2)
+    return { ok: false, error: `"${s}" is not an IPv6 prefix (write it as addr/n, e.g. fd00:100::/64)` };
   const ip = parseIp6(parts[0]);
   if (ip === null) return { ok: false, error: `"${parts[0]}" is not an IPv6 address` };
-  if (!/^\d{1,3}$/.test(parts[1]) || Number(parts[1]) > 128) return { ok: false, error: `"/${parts[1]}" is not a prefix length (0-128)` };
+  if (!/^\d{1,3}$/.test(parts[1]) || Number(parts[1]) > 128)
+    return { ok: false, error: `"/${parts[1]}" is not a prefix length (0-128)` };
   const prefix = Number(parts[1]);
   if ((ip & ~mask6(prefix) & ALL) !== 0n) {
-    return { ok: false, error: `${s} has host bits set (the prefix starts at ${formatIp6(ip & mask6(prefix))}/${prefix})` };
+    return {
+      ok: false,
+      error: `${s} has host bits set (the prefix starts at ${formatIp6(ip & mask6(prefix))}/${prefix})`,
+    };
   }
   return { ok: true, cidr: { base: ip, prefix } };
 }

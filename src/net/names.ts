@@ -3,7 +3,8 @@
 /** Linux interface names: 1-15 bytes, no '/', ':' or whitespace, not '.' or '..' (dev_valid_name). */
 export function interfaceNameProblem(name: string): string | null {
   if (name.length === 0) return 'an interface name cannot be empty';
-  if (Buffer.byteLength(name) > 15) return `interface name "${name}" is ${Buffer.byteLength(name)} characters; the kernel allows at most 15`;
+  if (Buffer.byteLength(name) > 15)
+    return `interface name "${name}" is ${Buffer.byteLength(name)} characters; the kernel allows at most 15`;
   if (name === '.' || name === '..') return `"${name}" is not a valid interface name`;
   if (/[/:\s]/.test(name)) return `interface name "${name}" contains '/', ':' or whitespace, which the kernel refuses`;
   return null;

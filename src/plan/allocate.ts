@@ -11,13 +11,30 @@
 import { createHash } from 'node:crypto';
 import { TopologyError, type Issue } from '../errors.ts';
 import {
-  blockIndexOf, broadcastOf, cidrSize, contains, formatCidr, formatIp, lastIp, overlaps, subBlock,
-  type Cidr, type Ip,
+  blockIndexOf,
+  broadcastOf,
+  cidrSize,
+  contains,
+  formatCidr,
+  formatIp,
+  lastIp,
+  overlaps,
+  subBlock,
+  type Cidr,
+  type Ip,
 } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import { mirror6, mirrorRange6 } from './mirror.ts';
 import { linkOf, parentOf, type NetworkSpec, type Topology } from '../topology/types.ts';
-import { containerId, type HostNetworkPlan, type HostPlan, type Pins, type Plan, type PlannedContainer, type Source } from './types.ts';
+import {
+  containerId,
+  type HostNetworkPlan,
+  type HostPlan,
+  type Pins,
+  type Plan,
+  type PlannedContainer,
+  type Source,
+} from './types.ts';
 
 /** Each host's automatic range size for a subnet: /24 for /16 and larger, else half the host bits. */
 export function defaultHostPrefix(net: NetworkSpec): number {
@@ -49,8 +66,13 @@ export function shimAddress(range: Cidr): Ip {
 function within<T extends { ip: Ip }>(sorted: T[], range: Cidr): T[] {
   const first = range.base;
   const last = lastIp(range);
-  let lo = 0, hi = sorted.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (sorted[mid].ip < first) lo = mid + 1; else hi = mid; }
+  let lo = 0,
+    hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid].ip < first) lo = mid + 1;
+    else hi = mid;
+  }
   const out: T[] = [];
   for (let i = lo; i < sorted.length && sorted[i].ip <= last; i++) out.push(sorted[i]);
   return out;
@@ -70,14 +92,20 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     // 1. live pins, 2. file
     for (const h of topo.hosts) {
       const pinned = pins.ranges?.get(`${h.name}/${net.name}`);
-      const pinOk = pinned && pinned.prefix >= net.subnet.prefix && contains(net.subnet, pinned.base) && !taken.some((t) => overlaps(t.range, pinned));
+      const pinOk =
+        pinned &&
+        pinned.prefix >= net.subnet.prefix &&
+        contains(net.subnet, pinned.base) &&
+        !taken.some((t) => overlaps(t.range, pinned));
       if (pinned && pinOk && !h.ranges[net.name]) claim(h.name, pinned, 'live');
       else if (h.ranges[net.name]) claim(h.name, h.ranges[net.name], 'file');
     }
     // 3. the block that holds a host's fixed addresses
     for (const h of topo.hosts) {
       if (ranges.has(`${h.name}/${net.name}`)) continue;
-      const fixed = h.containers.find((c) => c.network === net.name && (c.ip !== undefined || pins.ips?.has(containerId(h.name, c.name))));
+      const fixed = h.containers.find(
+        (c) => c.network === net.name && (c.ip !== undefined || pins.ips?.has(containerId(h.name, c.name))),
+      );
       if (!fixed) continue;
       const ip = fixed.ip ?? pins.ips!.get(containerId(h.name, fixed.name))!;
       const block = subBlock(net.subnet, hp, blockIndexOf(net.subnet, hp, ip));
@@ -100,7 +128,11 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       let found: Cidr | undefined;
       for (; next < blocks; next++) {
         const b = subBlock(net.subnet, hp, next);
-        if (!taken.some((t) => overlaps(t.range, b))) { found = b; next++; break; }
+        if (!taken.some((t) => overlaps(t.range, b))) {
+          found = b;
+          next++;
+          break;
+        }
       }
       if (!found) {
         issues.push({
@@ -121,74 +153,98 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   };
   const used = new Set<Ip>();
   // never a host's or device's address, a router's leg, or anyone's default gateway (flat networks share the LAN)
-  for (const h of topo.hosts) { used.add(h.address); if (h.gateway !== undefined) used.add(h.gateway); }
+  for (const h of topo.hosts) {
+    used.add(h.address);
+    if (h.gateway !== undefined) used.add(h.gateway);
+  }
   for (const d of topo.devices) {
     used.add(d.address);
     d.addresses.forEach((a) => used.add(a.ip));
     if (d.gateway !== undefined) used.add(d.gateway);
   }
-  for (const n of topo.networks) { used.add(n.gateway); n.reserved.forEach((r) => used.add(r)); }
+  for (const n of topo.networks) {
+    used.add(n.gateway);
+    n.reserved.forEach((r) => used.add(r));
+  }
   const chosen = new Map<string, { ip: Ip; from: Source }>();
   // fixed addresses first, then live pins that still fit
-  for (const h of topo.hosts) for (const c of h.containers) {
-    if (c.ip === undefined) continue;
-    chosen.set(containerId(h.name, c.name), { ip: c.ip, from: 'file' });
-    used.add(c.ip);
-  }
-  for (const h of topo.hosts) for (const c of h.containers) {
-    const id = containerId(h.name, c.name);
-    const pinned = pins.ips?.get(id);
-    if (c.ip !== undefined || pinned === undefined || used.has(pinned) || !livePinFits(pinned, h.name, c.network)) continue;
-    chosen.set(id, { ip: pinned, from: 'live' });
-    used.add(pinned);
-  }
+  for (const h of topo.hosts)
+    for (const c of h.containers) {
+      if (c.ip === undefined) continue;
+      chosen.set(containerId(h.name, c.name), { ip: c.ip, from: 'file' });
+      used.add(c.ip);
+    }
+  for (const h of topo.hosts)
+    for (const c of h.containers) {
+      const id = containerId(h.name, c.name);
+      const pinned = pins.ips?.get(id);
+      if (c.ip !== undefined || pinned === undefined || used.has(pinned) || !livePinFits(pinned, h.name, c.network))
+        continue;
+      chosen.set(id, { ip: pinned, from: 'live' });
+      used.add(pinned);
+    }
   // shims are reserved before automatic addresses are handed out
   const shims = new Map<string, Ip>();
-  for (const net of topo.networks.filter((n) => n.hostAccess)) for (const h of topo.hosts) {
-    const r = ranges.get(`${h.name}/${net.name}`);
-    if (!r) continue;
-    const s = shimAddress(r.range);
-    if (used.has(s)) {
-      issues.push({ path: `networks.${net.name}.hostAccess`, message: `the shim address ${formatIp(s)} of host ${h.name} is already in use`, hint: 'leave the last usable address of each host range free' });
-      continue;
+  for (const net of topo.networks.filter((n) => n.hostAccess))
+    for (const h of topo.hosts) {
+      const r = ranges.get(`${h.name}/${net.name}`);
+      if (!r) continue;
+      const s = shimAddress(r.range);
+      if (used.has(s)) {
+        issues.push({
+          path: `networks.${net.name}.hostAccess`,
+          message: `the shim address ${formatIp(s)} of host ${h.name} is already in use`,
+          hint: 'leave the last usable address of each host range free',
+        });
+        continue;
+      }
+      shims.set(`${h.name}/${net.name}`, s);
+      used.add(s);
     }
-    shims.set(`${h.name}/${net.name}`, s);
-    used.add(s);
-  }
   // a routed network's segment on each host: the host's own address there (its containers' gateway)
   const bridges = new Map<string, Ip>();
-  for (const net of topo.networks.filter((n) => n.driver === 'routed')) for (const h of topo.hosts) {
-    const r = ranges.get(`${h.name}/${net.name}`);
-    if (!r) continue;
-    const b = shimAddress(r.range);
-    if (used.has(b)) {
-      issues.push({ path: `networks.${net.name}`, message: `${formatIp(b)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`, hint: 'leave the last usable address of each host range free' });
-      continue;
+  for (const net of topo.networks.filter((n) => n.driver === 'routed'))
+    for (const h of topo.hosts) {
+      const r = ranges.get(`${h.name}/${net.name}`);
+      if (!r) continue;
+      const b = shimAddress(r.range);
+      if (used.has(b)) {
+        issues.push({
+          path: `networks.${net.name}`,
+          message: `${formatIp(b)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`,
+          hint: 'leave the last usable address of each host range free',
+        });
+        continue;
+      }
+      bridges.set(`${h.name}/${net.name}`, b);
+      used.add(b);
     }
-    bridges.set(`${h.name}/${net.name}`, b);
-    used.add(b);
-  }
   for (const t of pins.taken ?? []) used.add(t);
   const cursor = new Map<string, Ip>();
   const netByName = new Map(topo.networks.map((n) => [n.name, n]));
-  for (const h of topo.hosts) for (const c of h.containers) {
-    const id = containerId(h.name, c.name);
-    if (chosen.has(id)) continue;
-    const net = netByName.get(c.network)!;
-    const r = ranges.get(`${h.name}/${net.name}`);
-    if (!r) continue; // its range already failed
-    const key = `${h.name}/${net.name}`;
-    const last = (lastIp(r.range) - 1) >>> 0;
-    let ip = cursor.get(key) ?? (r.range.base + 1) >>> 0;
-    while (ip <= last && (used.has(ip) || ip === net.subnet.base || ip === broadcastOf(net.subnet))) ip++;
-    if (ip > last) {
-      issues.push({ path: `hosts.${h.name}.containers.${c.name}`, message: `host ${h.name}'s range ${formatCidr(r.range)} on ${net.name} is full`, hint: `set hosts.${h.name}.ranges.${net.name} to a larger range, or give the container an ip` });
-      continue;
+  for (const h of topo.hosts)
+    for (const c of h.containers) {
+      const id = containerId(h.name, c.name);
+      if (chosen.has(id)) continue;
+      const net = netByName.get(c.network)!;
+      const r = ranges.get(`${h.name}/${net.name}`);
+      if (!r) continue; // its range already failed
+      const key = `${h.name}/${net.name}`;
+      const last = (lastIp(r.range) - 1) >>> 0;
+      let ip = cursor.get(key) ?? (r.range.base + 1) >>> 0;
+      while (ip <= last && (used.has(ip) || ip === net.subnet.base || ip === broadcastOf(net.subnet))) ip++;
+      if (ip > last) {
+        issues.push({
+          path: `hosts.${h.name}.containers.${c.name}`,
+          message: `host ${h.name}'s range ${formatCidr(r.range)} on ${net.name} is full`,
+          hint: `set hosts.${h.name}.ranges.${net.name} to a larger range, or give the container an ip`,
+        });
+        continue;
+      }
+      chosen.set(id, { ip, from: 'auto' });
+      used.add(ip);
+      cursor.set(key, ip + 1);
     }
-    chosen.set(id, { ip, from: 'auto' });
-    used.add(ip);
-    cursor.set(key, ip + 1);
-  }
   if (issues.length > 0) throw new TopologyError(topo.file, issues);
 
   const hosts: HostPlan[] = topo.hosts.map((h) => {
@@ -196,22 +252,45 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       const id = containerId(h.name, c.name);
       const { ip, from } = chosen.get(id)!;
       const ip6 = mirror6(netByName.get(c.network)!, ip);
-      return { id, host: h.name, name: c.name, network: c.network, ip, ...(ip6 !== undefined ? { ip6 } : {}), mac: c.mac ?? macFromIp(ip),
-        image: c.image, command: c.command, ipFrom: from };
+      return {
+        id,
+        host: h.name,
+        name: c.name,
+        network: c.network,
+        ip,
+        ...(ip6 !== undefined ? { ip6 } : {}),
+        mac: c.mac ?? macFromIp(ip),
+        image: c.image,
+        command: c.command,
+        ipFrom: from,
+      };
     });
-    return { name: h.name, address: h.address, interface: h.interface, docker: h.docker, gateway: h.gateway, forward: h.forward, networks: [], containers };
+    return {
+      name: h.name,
+      address: h.address,
+      interface: h.interface,
+      docker: h.docker,
+      gateway: h.gateway,
+      forward: h.forward,
+      networks: [],
+      containers,
+    };
   });
   // every MAC once in the cluster: an explicit mac: may equal the one another container derives from its address
   const macOwner = new Map<string, string>();
-  for (const [hi, hp] of hosts.entries()) for (const [ci, c] of hp.containers.entries()) {
-    const fc = topo.hosts[hi].containers[ci];
-    const path = `hosts.${hp.name}.containers.${c.name}.${fc.mac ? 'mac' : 'ip'}`;
-    const prev = macOwner.get(c.mac);
-    if (prev) {
-      issues.push({ path, message: `MAC ${c.mac}${fc.mac ? '' : ` (derived from ${formatIp(c.ip)})`} is also the MAC of ${prev}`,
-        hint: 'give one of them another mac:, or another address' });
-    } else macOwner.set(c.mac, path);
-  }
+  for (const [hi, hp] of hosts.entries())
+    for (const [ci, c] of hp.containers.entries()) {
+      const fc = topo.hosts[hi].containers[ci];
+      const path = `hosts.${hp.name}.containers.${c.name}.${fc.mac ? 'mac' : 'ip'}`;
+      const prev = macOwner.get(c.mac);
+      if (prev) {
+        issues.push({
+          path,
+          message: `MAC ${c.mac}${fc.mac ? '' : ` (derived from ${formatIp(c.ip)})`} is also the MAC of ${prev}`,
+          hint: 'give one of them another mac:, or another address',
+        });
+      } else macOwner.set(c.mac, path);
+    }
   if (issues.length > 0) throw new TopologyError(topo.file, issues);
   // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
   const everyIp: { ip: Ip; name: string }[] = [];
@@ -220,12 +299,17 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
   for (const [key, ip] of shims) everyIp.push({ ip, name: `shim-${key.split('/')[0]}` });
   for (const [key, ip] of bridges) everyIp.push({ ip, name: `host-${key.split('/')[0]}` });
   // Swarm hands out addresses itself: keep each range's own first and last address out of its reach
-  if (topo.engine === 'swarm') for (const [key, r] of ranges) {
-    const net = topo.networks.find((n) => n.name === key.split('/')[1])!;
-    for (const [ip, tag] of [[r.range.base, 'first'], [lastIp(r.range), 'last']] as const) {
-      if (ip !== net.subnet.base && ip !== broadcastOf(net.subnet) && ip !== net.gateway) everyIp.push({ ip, name: `${key.split('/')[0]}-${tag}` });
+  if (topo.engine === 'swarm')
+    for (const [key, r] of ranges) {
+      const net = topo.networks.find((n) => n.name === key.split('/')[1])!;
+      for (const [ip, tag] of [
+        [r.range.base, 'first'],
+        [lastIp(r.range), 'last'],
+      ] as const) {
+        if (ip !== net.subnet.base && ip !== broadcastOf(net.subnet) && ip !== net.gateway)
+          everyIp.push({ ip, name: `${key.split('/')[0]}-${tag}` });
+      }
     }
-  }
   // sorted once; each range takes its slice by binary search (a cluster of 100,000 addresses and 1,000 ranges)
   const sorted = [...everyIp].sort((a, b) => a.ip - b.ip);
   for (const [hi, hp] of hosts.entries()) {
@@ -233,31 +317,55 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     for (const net of topo.networks) {
       const r = ranges.get(`${h.name}/${net.name}`)!;
       const shim = shims.get(`${h.name}/${net.name}`);
-      const routerAtGateway = topo.devices.some((d) => d.kind === 'router' && d.addresses.some((a) => a.ip === net.gateway));
+      const routerAtGateway = topo.devices.some(
+        (d) => d.kind === 'router' && d.addresses.some((a) => a.ip === net.gateway),
+      );
       // with host access and no router at the gateway, the host's shim is its containers' gateway
       const bridge = bridges.get(`${h.name}/${net.name}`);
       const gateway = bridge ?? (shim !== undefined && !routerAtGateway ? shim : net.gateway);
       const own = new Set(hp.containers.filter((c) => c.network === net.name).map((c) => c.ip));
-      const aux = within(sorted, r.range)
-        .filter((e) => contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway);
+      const aux = within(sorted, r.range).filter(
+        (e) => contains(net.subnet, e.ip) && !own.has(e.ip) && e.ip !== gateway,
+      );
       const routed = net.driver === 'routed';
-      const routes = routed ? topo.hosts.filter((o) => o !== h && ranges.has(`${o.name}/${net.name}`))
-        .map((o) => {
-          const to = ranges.get(`${o.name}/${net.name}`)!.range;
-          return { to, via: o.address, host: o.name, ...(net.subnet6 ? { to6: mirrorRange6(net, to) } : {}) };
-        }) : undefined;
+      const routes = routed
+        ? topo.hosts
+            .filter((o) => o !== h && ranges.has(`${o.name}/${net.name}`))
+            .map((o) => {
+              const to = ranges.get(`${o.name}/${net.name}`)!.range;
+              return { to, via: o.address, host: o.name, ...(net.subnet6 ? { to6: mirrorRange6(net, to) } : {}) };
+            })
+        : undefined;
       hp.networks.push({
-        network: net.name, parent: routed ? h.interface : parentOf(h, net), link: routed ? h.interface : linkOf(h, net),
-        range: r.range, rangeFrom: r.from, aux,
-        ...(net.subnet6 ? { range6: mirrorRange6(net, r.range), ...(shim !== undefined ? { shim6: mirror6(net, shim) } : {}) } : {}),
-        shim, shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
-        gateway, ...(routes ? { routes } : {}), ...(routed && net.subnet6 ? { gateway6: mirror6(net, gateway) } : {}),
+        network: net.name,
+        parent: routed ? h.interface : parentOf(h, net),
+        link: routed ? h.interface : linkOf(h, net),
+        range: r.range,
+        rangeFrom: r.from,
+        aux,
+        ...(net.subnet6
+          ? { range6: mirrorRange6(net, r.range), ...(shim !== undefined ? { shim6: mirror6(net, shim) } : {}) }
+          : {}),
+        shim,
+        shimName: shim !== undefined ? shimName(topo.name, net.name) : undefined,
+        gateway,
+        ...(routes ? { routes } : {}),
+        ...(routed && net.subnet6 ? { gateway6: mirror6(net, gateway) } : {}),
       });
     }
   }
   return {
-    name: topo.name, file: topo.file, lan: topo.lan, hairpin: topo.hairpin, lanSwitch: topo.lanSwitch, networks: topo.networks, hosts, devices: topo.devices,
+    name: topo.name,
+    file: topo.file,
+    lan: topo.lan,
+    hairpin: topo.hairpin,
+    lanSwitch: topo.lanSwitch,
+    networks: topo.networks,
+    hosts,
+    devices: topo.devices,
     containers: hosts.flatMap((h) => h.containers),
-    engine: topo.engine, manager: topo.manager, services: topo.services,
+    engine: topo.engine,
+    manager: topo.manager,
+    services: topo.services,
   };
 }

@@ -30,7 +30,11 @@ export interface Iface {
   label: string;
 }
 
-interface Route { to: Cidr; iface: Iface; via?: Ip }
+interface Route {
+  to: Cidr;
+  iface: Iface;
+  via?: Ip;
+}
 
 interface Node {
   label: string;
@@ -80,32 +84,78 @@ function containerNode(plan: Plan, host: string, network: string, ip: Ip): Node 
   const hn = plan.hosts.find((h) => h.name === host)!.networks.find((n) => n.network === network)!;
   if (net.driver === 'routed') {
     return {
-      label: `${host}/container`, gateway: hn.gateway, routes: [], forwards: false,
-      ifaces: [{ host, parent: `seg:${network}`, kind: 'segment', ip, subnet: hn.range, label: `${host} segment of ${network}` }],
+      label: `${host}/container`,
+      gateway: hn.gateway,
+      routes: [],
+      forwards: false,
+      ifaces: [
+        {
+          host,
+          parent: `seg:${network}`,
+          kind: 'segment',
+          ip,
+          subnet: hn.range,
+          label: `${host} segment of ${network}`,
+        },
+      ],
     };
   }
   return {
     label: `${host}/container`,
-    ifaces: [{ host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: net.mode, ip, subnet: net.subnet, label: `${host} macvlan on ${hn.link}` }],
-    gateway: hn.gateway, routes: [], forwards: false,
+    ifaces: [
+      {
+        host,
+        parent: hn.parent,
+        vlan: net.vlan,
+        kind: 'macvlan',
+        mode: net.mode,
+        ip,
+        subnet: net.subnet,
+        label: `${host} macvlan on ${hn.link}`,
+      },
+    ],
+    gateway: hn.gateway,
+    routes: [],
+    forwards: false,
   };
 }
 
 function hostNode(plan: Plan, host: string): Node {
   const h = plan.hosts.find((x) => x.name === host)!;
   const node: Node = {
-    label: host, forwards: h.forward, gateway: h.gateway, routes: [],
-    ifaces: [{ host, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${host} ${h.interface}` }],
+    label: host,
+    forwards: h.forward,
+    gateway: h.gateway,
+    routes: [],
+    ifaces: [
+      { host, parent: h.interface, kind: 'parent', ip: h.address, subnet: plan.lan, label: `${host} ${h.interface}` },
+    ],
   };
   for (const hn of h.networks) {
     if (hn.routes) {
-      node.ifaces.push({ host, parent: `seg:${hn.network}`, kind: 'segment', ip: hn.gateway, subnet: hn.range,
-        label: `${host} segment of ${hn.network}` });
+      node.ifaces.push({
+        host,
+        parent: `seg:${hn.network}`,
+        kind: 'segment',
+        ip: hn.gateway,
+        subnet: hn.range,
+        label: `${host} segment of ${hn.network}`,
+      });
       for (const r of hn.routes) node.routes.push({ to: r.to, iface: node.ifaces[0], via: r.via });
     }
     if (hn.shim === undefined) continue;
     const net = netOf(plan, hn.network);
-    const shim: Iface = { host, parent: hn.parent, vlan: net.vlan, kind: 'macvlan', mode: 'bridge', shim: true, ip: hn.shim, subnet: { base: hn.shim, prefix: 32 }, label: `${host} shim ${hn.shimName} on ${hn.link}` };
+    const shim: Iface = {
+      host,
+      parent: hn.parent,
+      vlan: net.vlan,
+      kind: 'macvlan',
+      mode: 'bridge',
+      shim: true,
+      ip: hn.shim,
+      subnet: { base: hn.shim, prefix: 32 },
+      label: `${host} shim ${hn.shimName} on ${hn.link}`,
+    };
     node.ifaces.push(shim);
     node.routes.push({ to: net.subnet, iface: shim });
   }
@@ -117,15 +167,23 @@ function deviceNode(plan: Plan, name: string): Node {
   const box = `dev:${name}`;
   const ifaces: Iface[] = [
     { host: box, parent: 'eth0', kind: 'parent', ip: d.address, subnet: plan.lan, label: `${d.kind} ${name}` },
-    ...d.addresses.map((a) => ({ host: box, parent: 'eth0', kind: 'parent' as const, ip: a.ip, subnet: { base: (a.ip & (a.prefix === 0 ? 0 : (0xffffffff << (32 - a.prefix)))) >>> 0, prefix: a.prefix }, label: `${d.kind} ${name}` })),
+    ...d.addresses.map((a) => ({
+      host: box,
+      parent: 'eth0',
+      kind: 'parent' as const,
+      ip: a.ip,
+      subnet: { base: (a.ip & (a.prefix === 0 ? 0 : 0xffffffff << (32 - a.prefix))) >>> 0, prefix: a.prefix },
+      label: `${d.kind} ${name}`,
+    })),
   ];
   return { label: `${d.kind} ${name}`, ifaces, gateway: d.gateway, routes: [], forwards: d.kind === 'router' };
 }
 
 /** A node's on-link subnets and routes, longest prefix first (the order a lookup wants), made once per node. */
 function table(node: Node): Route[] {
-  node.table ??= [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes]
-    .sort((x, y) => y.to.prefix - x.to.prefix);
+  node.table ??= [...node.ifaces.map((i) => ({ to: i.subnet, iface: i })), ...node.routes].sort(
+    (x, y) => y.to.prefix - x.to.prefix,
+  );
   return node.table;
 }
 
@@ -147,10 +205,11 @@ export function passthruSet(plan: Plan): Set<string> {
   let set = passthruParents.get(plan);
   if (!set) {
     set = new Set();
-    for (const h of plan.hosts) for (const n of h.networks) {
-      const net = netOf(plan, n.network);
-      if (!net.vlan && net.mode === 'passthru') set.add(`${h.name}\n${n.parent}`);
-    }
+    for (const h of plan.hosts)
+      for (const n of h.networks) {
+        const net = netOf(plan, n.network);
+        if (!net.vlan && net.mode === 'passthru') set.add(`${h.name}\n${n.parent}`);
+      }
     passthruParents.set(plan, set);
   }
   return set;
@@ -158,16 +217,24 @@ export function passthruSet(plan: Plan): Set<string> {
 
 const LINK = (ok: boolean, reason: Reason) => ({ ok, reason });
 const L2 = {
-  vlan: LINK(false, 'vlan-mismatch'), passthru: LINK(false, 'passthru-takes-parent'), lan: LINK(true, 'over-lan'),
-  parent: LINK(false, 'parent-isolation'), private: LINK(false, 'private-mode'), bridge: LINK(true, 'same-host-bridge'),
-  hairpin: LINK(true, 'vepa-hairpin'), noHairpin: LINK(false, 'vepa-no-hairpin'),
-  foreign: LINK(false, 'foreign-mac-dropped'), segment: LINK(true, 'routed-segment'), apart: LINK(false, 'no-route'),
+  vlan: LINK(false, 'vlan-mismatch'),
+  passthru: LINK(false, 'passthru-takes-parent'),
+  lan: LINK(true, 'over-lan'),
+  parent: LINK(false, 'parent-isolation'),
+  private: LINK(false, 'private-mode'),
+  bridge: LINK(true, 'same-host-bridge'),
+  hairpin: LINK(true, 'vepa-hairpin'),
+  noHairpin: LINK(false, 'vepa-no-hairpin'),
+  foreign: LINK(false, 'foreign-mac-dropped'),
+  segment: LINK(true, 'routed-segment'),
+  apart: LINK(false, 'no-route'),
 };
 
 /** Layer 2 between two interfaces: can a frame from a reach b? */
 export function l2(plan: Plan, passthru: Set<string>, a: Iface, b: Iface): { ok: boolean; reason: Reason } {
   // a routed network's segment holds one host's containers and that host, nothing else
-  if (a.kind === 'segment' || b.kind === 'segment') return a.host === b.host && a.parent === b.parent ? L2.segment : L2.apart;
+  if (a.kind === 'segment' || b.kind === 'segment')
+    return a.host === b.host && a.parent === b.parent ? L2.segment : L2.apart;
   if ((a.vlan ?? 0) !== (b.vlan ?? 0)) return L2.vlan;
   const passthruOn = (i: Iface) => i.kind === 'parent' && passthru.size > 0 && passthru.has(`${i.host}\n${i.parent}`);
   if (passthruOn(a) || passthruOn(b)) return L2.passthru;
@@ -187,7 +254,12 @@ type Owner = (ip: Ip) => { iface: Iface; node: Node } | undefined;
 type Way = { ok: true; iface: Iface; reason: Reason } | { ok: false; reason: Reason; detail: string };
 
 /** What one direction needs besides its ends. `explain` builds the sentences (only when a verdict is read). */
-interface World { plan: Plan; passthru: Set<string>; owner: Owner; explain: boolean }
+interface World {
+  plan: Plan;
+  passthru: Set<string>;
+  owner: Owner;
+  explain: boolean;
+}
 
 /** One direction: from `src` to address `dst`, hop by hop through forwarding nodes. */
 function oneWay(w: World, src: Node, dst: Ip): Way {
@@ -198,31 +270,53 @@ function oneWay(w: World, src: Node, dst: Ip): Way {
   for (let hop = 0; hop < 6; hop++) {
     const r = route(node, dst);
     if (!r) {
-      return { ok: false, reason: 'no-route', detail: say(() => `${node.label} has no route to ${formatIp(dst)} ` +
-        `(outside ${node.ifaces.map((i) => formatCidr(i.subnet)).join(', ')}, no gateway)`) };
+      return {
+        ok: false,
+        reason: 'no-route',
+        detail: say(
+          () =>
+            `${node.label} has no route to ${formatIp(dst)} ` +
+            `(outside ${node.ifaces.map((i) => formatCidr(i.subnet)).join(', ')}, no gateway)`,
+        ),
+      };
     }
     const o = w.owner(r.nextHop);
     if (!o) {
       if (r.nextHop !== dst) {
-        return { ok: false, reason: 'no-gateway', detail: say(() => `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; ` +
-          `it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)`) };
+        return {
+          ok: false,
+          reason: 'no-gateway',
+          detail: say(
+            () =>
+              `${formatIp(dst)} is outside ${formatCidr(r.iface.subnet)}; ` +
+              `it goes to the gateway ${formatIp(r.nextHop)}, where no device answers (Destination Host Unreachable)`,
+          ),
+        };
       }
       return { ok: false, reason: 'no-arp-reply', detail: say(() => `nothing owns ${formatIp(dst)}`) };
     }
     const link = l2(w.plan, w.passthru, r.iface, o.iface);
     if (!link.ok) {
-      return { ok: false, reason: link.reason, detail: say(() => `${r.iface.label} -> ${o.iface.label}: ${REASON_TEXT[link.reason]}`) };
+      return {
+        ok: false,
+        reason: link.reason,
+        detail: say(() => `${r.iface.label} -> ${o.iface.label}: ${REASON_TEXT[link.reason]}`),
+      };
     }
     first ??= r.iface;
     reason ??= r.iface.shim || o.iface.shim ? 'via-shim' : link.reason;
     if (o.node.ifaces.some((i) => i.ip === dst)) {
       // forwarded by hosts, into or out of a routed network's segment
-      if (reason === 'via-router' && (first.kind === 'segment' || o.iface.kind === 'segment')) reason = 'routed-by-host';
+      if (reason === 'via-router' && (first.kind === 'segment' || o.iface.kind === 'segment'))
+        reason = 'routed-by-host';
       return { ok: true, iface: first, reason };
     }
     if (!o.node.forwards) {
-      return { ok: false, reason: 'no-forwarding',
-        detail: say(() => `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it`) };
+      return {
+        ok: false,
+        reason: 'no-forwarding',
+        detail: say(() => `${o.node.label} receives the packet for ${formatIp(dst)} but does not forward it`),
+      };
     }
     node = o.node;
     reason = 'via-router';
@@ -234,14 +328,20 @@ function oneWay(w: World, src: Node, dst: Ip): Way {
 function groupsOf(plan: Plan, singletons: boolean): Group[] {
   const groups: Group[] = [];
   const byKey = new Map<string, Group>();
-  for (const h of plan.hosts) for (const c of h.containers) {
-    const key = singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
-    let g = byKey.get(key);
-    if (!g) { g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] }; byKey.set(key, g); groups.push(g); }
-    g.members.push(c.id);
-    g.ips.push(c.ip);
-  }
-  for (const h of plan.hosts) groups.push({ key: `h:${h.name}`, kind: 'host', host: h.name, members: [h.name], ips: [h.address] });
+  for (const h of plan.hosts)
+    for (const c of h.containers) {
+      const key = singletons ? `c:${c.id}` : `c:${h.name}:${c.network}`;
+      let g = byKey.get(key);
+      if (!g) {
+        g = { key, kind: 'container', host: h.name, network: c.network, members: [], ips: [] };
+        byKey.set(key, g);
+        groups.push(g);
+      }
+      g.members.push(c.id);
+      g.ips.push(c.ip);
+    }
+  for (const h of plan.hosts)
+    groups.push({ key: `h:${h.name}`, kind: 'host', host: h.name, members: [h.name], ips: [h.address] });
   for (const d of plan.devices.filter((x) => x.kind === 'machine')) {
     groups.push({ key: `d:${d.name}`, kind: 'device', host: d.name, members: [d.name], ips: [d.address] });
   }
@@ -274,7 +374,11 @@ function worldOf(plan: Plan, groups: Group[]): { owner: Owner; nodeOf: (g: Group
     return g ? containerAt(g, ip) : undefined;
   };
   const nodeOf = (g: Group, ip: Ip): Node =>
-    g.kind === 'container' ? containerAt(g, ip).node : g.kind === 'host' ? nodes.get(g.host)! : nodes.get(`dev:${g.host}`)!;
+    g.kind === 'container'
+      ? containerAt(g, ip).node
+      : g.kind === 'host'
+        ? nodes.get(g.host)!
+        : nodes.get(`dev:${g.host}`)!;
   return { owner, nodeOf };
 }
 
@@ -295,7 +399,8 @@ export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Predic
   const quick: World = { plan, passthru, owner, explain: false };
   const full: World = { ...quick, explain: true };
   const judge = (i: number, j: number, explain: boolean): Verdict | null => {
-    const a = groups[i], b = groups[j];
+    const a = groups[i],
+      b = groups[j];
     if (!paired(a, b)) return null;
     const w = explain ? full : quick;
     const aIp = a.ips[0];
@@ -305,7 +410,11 @@ export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Predic
     const back = oneWay(w, nodeOf(b, bIp), there.iface.ip);
     if (!back.ok) {
       const reason: Reason = back.reason === 'no-gateway' || back.reason === 'no-route' ? 'no-route-back' : back.reason;
-      return { expected: 'unreachable', reason, why: explain ? `the reply to ${formatIp(there.iface.ip)} fails: ${back.detail}` : '' };
+      return {
+        expected: 'unreachable',
+        reason,
+        why: explain ? `the reply to ${formatIp(there.iface.ip)} fails: ${back.detail}` : '',
+      };
     }
     return { expected: 'reachable', reason: there.reason, why: explain ? describe(there.reason, a, b) : '' };
   };
@@ -333,18 +442,31 @@ export function predict(plan: Plan, opts: { singletons?: boolean } = {}): Predic
     const code = codes[i * n + j];
     if (code === 0) return null;
     const { expected, reason } = kinds[code - 1];
-    return { expected, reason, get why() { return judge(i, j, true)!.why; } } as Verdict;
+    return {
+      expected,
+      reason,
+      get why() {
+        return judge(i, j, true)!.why;
+      },
+    } as Verdict;
   };
   return { groups, codes, kinds, verdict, pairCount };
 }
 
 function describe(reason: Reason, a: Group, b: Group): string {
   switch (reason) {
-    case 'same-host-bridge': return `same host ${a.host}, bridge mode: switched inside the macvlan driver`;
-    case 'over-lan': return a.host === b.host ? `same host ${a.host}, different parents: across the LAN` : `${a.host} -> ${b.host} across the LAN`;
-    case 'via-shim': return `through ${a.kind === 'host' ? a.host : b.kind === 'host' ? b.host : a.host}'s macvlan shim`;
-    case 'via-router': return 'forwarded by the router on the LAN';
-    default: return REASON_TEXT[reason];
+    case 'same-host-bridge':
+      return `same host ${a.host}, bridge mode: switched inside the macvlan driver`;
+    case 'over-lan':
+      return a.host === b.host
+        ? `same host ${a.host}, different parents: across the LAN`
+        : `${a.host} -> ${b.host} across the LAN`;
+    case 'via-shim':
+      return `through ${a.kind === 'host' ? a.host : b.kind === 'host' ? b.host : a.host}'s macvlan shim`;
+    case 'via-router':
+      return 'forwarded by the router on the LAN';
+    default:
+      return REASON_TEXT[reason];
   }
 }
 
@@ -358,10 +480,11 @@ export function* pairs(p: Prediction): Generator<PairVerdict & { device: boolean
       const v: Verdict = { expected: lazy.expected, reason: lazy.reason, why: lazy.why };
       const b = p.groups[j];
       const device = a.kind === 'device' || b.kind === 'device';
-      for (const from of a.members) for (const to of b.members) {
-        if (from === to) continue;
-        yield { from, to, ...v, device };
-      }
+      for (const from of a.members)
+        for (const to of b.members) {
+          if (from === to) continue;
+          yield { from, to, ...v, device };
+        }
     }
   }
 }

@@ -41,17 +41,20 @@ export const REASON_TEXT: Record<Reason, string> = {
   'vepa-hairpin': 'VEPA sends the frame to the LAN switch, which reflects it back (hairpin)',
   'via-shim': 'the host reaches the macvlan network through its shim interface',
   'via-router': 'the router on the LAN forwards between the networks',
-  'routed-segment': 'the host\'s own segment of the routed network (a bridge holding this host and its containers)',
-  'routed-by-host': 'routed network: the hosts forward, each host\'s range is routed through that host\'s LAN address; ' +
-    'the LAN only sees the hosts\' own MACs',
+  'routed-segment': "the host's own segment of the routed network (a bridge holding this host and its containers)",
+  'routed-by-host':
+    "routed network: the hosts forward, each host's range is routed through that host's LAN address; " +
+    "the LAN only sees the hosts' own MACs",
   'parent-isolation': 'a macvlan child and its own parent interface cannot talk directly (kernel rule)',
   'private-mode': 'private mode forbids macvlan children of one parent to talk to each other',
   'vepa-no-hairpin': 'VEPA sends the frame to the LAN switch, which does not reflect it back (no hairpin)',
   'vlan-mismatch': 'the two ends are on different VLANs',
   'passthru-takes-parent': 'a passthru macvlan takes over its parent: the host address on it no longer answers',
-  'foreign-mac-dropped': 'the LAN switch drops frames whose source MAC is not the host\'s own (port security, VMware ' +
+  'foreign-mac-dropped':
+    "the LAN switch drops frames whose source MAC is not the host's own (port security, VMware " +
     'forged transmits, cloud networks): a macvlan address cannot cross the LAN (mvnet check tests a real LAN)',
-  'no-gateway': 'the destination is outside the subnet and no device answers at the gateway (Destination Host Unreachable)',
+  'no-gateway':
+    'the destination is outside the subnet and no device answers at the gateway (Destination Host Unreachable)',
   'no-route': 'the sender has no route to the destination',
   'no-route-back': 'the reply has no route back to the sender',
   'no-forwarding': 'the packet reaches a host that does not forward it (a host is not a router)',
@@ -60,6 +63,6 @@ export const REASON_TEXT: Record<Reason, string> = {
   'no-arp-reply': 'no ARP answer: layer 2 does not reach the destination',
   'no-icmp-reply': 'ARP answered but no ICMP echo reply came back',
   'not-running': 'the container is not running',
-  'address-drift': 'the container\'s live address differs from the plan (changed by hand; mvnet apply repairs it)',
+  'address-drift': "the container's live address differs from the plan (changed by hand; mvnet apply repairs it)",
   'unexpected-reach': 'it answered although the prediction says it cannot',
 };

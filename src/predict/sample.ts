@@ -16,25 +16,32 @@ function generator(seed: number): () => number {
 export function samplePairs(p: Prediction, k: number, seed: number): (PairVerdict & { device: boolean })[] {
   const rand = generator(seed);
   const out: (PairVerdict & { device: boolean })[] = [];
-  p.groups.forEach((a, i) => p.groups.forEach((b, j) => {
-    const v = p.verdict(i, j);
-    if (!v) return;
-    const device = a.kind === 'device' || b.kind === 'device';
-    const total = a.members.length * b.members.length;
-    const chosen = new Set<number>();
-    const valid = (n: number) => a.members[Math.floor(n / b.members.length)] !== b.members[n % b.members.length];
-    const possible = i === j ? total - a.members.length : total;
-    if (possible <= k) {
-      for (let n = 0; n < total; n++) if (valid(n)) chosen.add(n);
-    } else {
-      while (chosen.size < k) {
-        const n = Math.floor(rand() * total);
-        if (valid(n)) chosen.add(n);
+  p.groups.forEach((a, i) =>
+    p.groups.forEach((b, j) => {
+      const v = p.verdict(i, j);
+      if (!v) return;
+      const device = a.kind === 'device' || b.kind === 'device';
+      const total = a.members.length * b.members.length;
+      const chosen = new Set<number>();
+      const valid = (n: number) => a.members[Math.floor(n / b.members.length)] !== b.members[n % b.members.length];
+      const possible = i === j ? total - a.members.length : total;
+      if (possible <= k) {
+        for (let n = 0; n < total; n++) if (valid(n)) chosen.add(n);
+      } else {
+        while (chosen.size < k) {
+          const n = Math.floor(rand() * total);
+          if (valid(n)) chosen.add(n);
+        }
       }
-    }
-    for (const n of [...chosen].sort((x, y) => x - y)) {
-      out.push({ from: a.members[Math.floor(n / b.members.length)], to: b.members[n % b.members.length], ...v, device });
-    }
-  }));
+      for (const n of [...chosen].sort((x, y) => x - y)) {
+        out.push({
+          from: a.members[Math.floor(n / b.members.length)],
+          to: b.members[n % b.members.length],
+          ...v,
+          device,
+        });
+      }
+    }),
+  );
   return out;
 }

@@ -43,13 +43,22 @@ rm -rf "$d"
 `;
 
 /** A source of the batch: the host itself, or a container by its process id on the host. */
-export interface BatchSource { pid: number | 'host'; targets: string[] }
+export interface BatchSource {
+  pid: number | 'host';
+  targets: string[];
+}
 
 /**
  * The batch's arguments. `atOnce` sources run at the same time (each pings all its targets at once): a full mesh
  * of hundreds of containers would otherwise start hundreds of thousands of processes together.
  */
-export function batchArgs(sources: BatchSource[], tries: number, wait: number, window: number, atOnce = sources.length): string[] {
+export function batchArgs(
+  sources: BatchSource[],
+  tries: number,
+  wait: number,
+  window: number,
+  atOnce = sources.length,
+): string[] {
   const args: string[] = [];
   for (const s of sources) {
     if (s.pid !== 'host' && !(Number.isInteger(s.pid) && s.pid > 0)) throw new Error(`not a process id: ${s.pid}`);
@@ -67,7 +76,10 @@ export function splitBatchOutput(out: string, count: number): string[] {
   let cur = -1;
   for (const line of out.split('\n')) {
     const m = /^S (\d+)$/.exec(line);
-    if (m) { cur = Number(m[1]); continue; }
+    if (m) {
+      cur = Number(m[1]);
+      continue;
+    }
     if (cur >= 0 && cur < count) parts[cur] += `${line}\n`;
   }
   return parts;

@@ -32,7 +32,12 @@ export interface Comparison {
   rechecked?: number;
 }
 
-const KIND: Record<FailKind, Reason> = { noarp: 'no-arp-reply', noicmp: 'no-icmp-reply', nogw: 'no-gateway', noroute: 'no-route' };
+const KIND: Record<FailKind, Reason> = {
+  noarp: 'no-arp-reply',
+  noicmp: 'no-icmp-reply',
+  nogw: 'no-gateway',
+  noroute: 'no-route',
+};
 
 function hostOf(id: string): string {
   return id.split('/')[0];
@@ -58,7 +63,18 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     const fam = p.family ? { family: p.family } : {};
     const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
     if (actual === p.expected) {
-      out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
+      out.push({
+        from: p.from,
+        to: p.to,
+        ...fam,
+        expected: p.expected,
+        actual,
+        reason: p.reason,
+        why: p.why,
+        match: true,
+        retries: line?.retries,
+        device: p.device,
+      });
       continue;
     }
     let reason: Reason, why: string, cutHost: string | undefined;
@@ -69,35 +85,56 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
       reason = src.error.reason;
       why = src.error.detail;
     } else if (probed.down.has(hostOf(p.to)) && p.to.includes('/')) {
-      reason = 'engine-down'; why = `${hostOf(p.to)}'s Docker engine does not answer: ${probed.down.get(hostOf(p.to))}`;
+      reason = 'engine-down';
+      why = `${hostOf(p.to)}'s Docker engine does not answer: ${probed.down.get(hostOf(p.to))}`;
     } else if (probed.stopped.has(p.to)) {
-      reason = 'not-running'; why = `${p.to} is not running`;
+      reason = 'not-running';
+      why = `${p.to} is not running`;
     } else if (probed.drifted.has(p.to) || probed.drifted.has(p.from)) {
       const id = probed.drifted.has(p.to) ? p.to : p.from;
       const planned = plan.containers.find((c) => c.id === id);
       reason = 'address-drift';
-      why = `${id}'s live address is ${probed.drifted.get(id)} where the plan says ${planned ? formatIp(planned.ip) : '?'} ` +
+      why =
+        `${id}'s live address is ${probed.drifted.get(id)} where the plan says ${planned ? formatIp(planned.ip) : '?'} ` +
         '(changed by hand; mvnet apply repairs it)';
     } else if (cut.has(hostOf(p.from)) || cut.has(hostOf(p.to))) {
       const h = cut.has(hostOf(p.from)) ? hostOf(p.from) : hostOf(p.to);
-      reason = 'link-down'; why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`; cutHost = h;
+      reason = 'link-down';
+      why = `${h}'s ${cut.get(h)} has no carrier: the host is cut off the LAN`;
+      cutHost = h;
     } else if (line?.kind) {
       reason = KIND[line.kind];
       why = `${REASON_TEXT[reason]}${line.hop && line.hop !== '-' ? ` (next hop ${line.hop})` : ''}`;
       if (reason === 'no-arp-reply' && p.reason === 'over-lan' && macvlanAcross(p.from, p.to)) {
-        why += '; the ARP request left a macvlan address across the LAN: a switch that drops frames from MACs that ' +
-          'are not the host\'s own (port security, VMware forged transmits, clouds, Wi-Fi) does exactly this — ' +
+        why +=
+          '; the ARP request left a macvlan address across the LAN: a switch that drops frames from MACs that ' +
+          "are not the host's own (port security, VMware forged transmits, clouds, Wi-Fi) does exactly this — " +
           `mvnet check -f ${plan.file} tests the LAN`;
       }
     } else {
-      reason = 'no-arp-reply'; why = 'no result came back from the probe';
+      reason = 'no-arp-reply';
+      why = 'no result came back from the probe';
     }
-    out.push({ from: p.from, to: p.to, ...fam, expected: p.expected, actual, reason, why, match: false, device: p.device,
-      ...(cutHost ? { cut: cutHost } : {}) });
+    out.push({
+      from: p.from,
+      to: p.to,
+      ...fam,
+      expected: p.expected,
+      actual,
+      reason,
+      why,
+      match: false,
+      device: p.device,
+      ...(cutHost ? { cut: cutHost } : {}),
+    });
   }
   const sources = [...probed.sources.values()];
   const twoPass = sources.some((x) => x.fastAgreed !== undefined);
   const fast = sources.reduce((n, x) => n + (x.fastAgreed ?? 0), 0);
   const probedPairs = sources.reduce((n, x) => n + (x.error ? 0 : x.results.size), 0);
-  return { pairs: out, mismatches: out.filter((x) => !x.match).length, rechecked: twoPass ? probedPairs - fast : undefined };
+  return {
+    pairs: out,
+    mismatches: out.filter((x) => !x.match).length,
+    rechecked: twoPass ? probedPairs - fast : undefined,
+  };
 }

@@ -21,29 +21,55 @@ export interface PingRun {
   code: number;
 }
 
-export async function pingOnce(plan: Plan, hosts: Map<string, Engine>, from: string, to: string, device?: DeviceRunner, count = 3):
-Promise<PingRun | null> {
+export async function pingOnce(
+  plan: Plan,
+  hosts: Map<string, Engine>,
+  from: string,
+  to: string,
+  device?: DeviceRunner,
+  count = 3,
+): Promise<PingRun | null> {
   const target = addresses(plan).get(to);
   if (!target) return null;
   const cmd = ['ping', '-c', String(count), '-W', '1', target];
   const [host, name] = from.split('/');
   const e = hosts.get(host);
-  const done = (via: string, r: { code: number; stdout: string; stderr: string }): PingRun =>
-    ({ command: cmd, via, output: `${r.stdout}${r.stderr}`.replace(/\s+$/, ''), code: r.code });
+  const done = (via: string, r: { code: number; stdout: string; stderr: string }): PingRun => ({
+    command: cmd,
+    via,
+    output: `${r.stdout}${r.stderr}`.replace(/\s+$/, ''),
+    code: r.code,
+  });
   try {
     if (!e) {
       if (!device || !plan.devices.some((d) => d.name === from)) return null;
       return done(`the machine's own ping in the lab namespace of LAN device ${from}`, await device(from, cmd));
     }
     if (!name) {
-      const r = await e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(plan.name, 'helper', host, 'ping') });
+      const r = await e.helper({
+        image: PROBE_IMAGE,
+        cmd,
+        network: 'host',
+        labels: labels(plan.name, 'helper', host, 'ping'),
+      });
       return done(`busybox ping in a helper container on ${host}'s host network`, r);
     }
-    const c = (await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container', [L.host]: host }))[0];
+    const c = (
+      await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container', [L.host]: host })
+    )[0];
     if (!c || c.state !== 'running') return null;
-    if (c.image === PROBE_IMAGE) return done(`docker exec ${name} (busybox ping of mvnet's probe image) on ${host}`, await e.exec(c.id, cmd));
-    const r = await e.helper({ image: PROBE_IMAGE, cmd, network: { container: c.id }, labels: labels(plan.name, 'helper', host, 'ping') });
-    return done(`busybox ping in a helper container sharing ${name}'s network namespace on ${host} (its image ${c.image} may have no ping)`, r);
+    if (c.image === PROBE_IMAGE)
+      return done(`docker exec ${name} (busybox ping of mvnet's probe image) on ${host}`, await e.exec(c.id, cmd));
+    const r = await e.helper({
+      image: PROBE_IMAGE,
+      cmd,
+      network: { container: c.id },
+      labels: labels(plan.name, 'helper', host, 'ping'),
+    });
+    return done(
+      `busybox ping in a helper container sharing ${name}'s network namespace on ${host} (its image ${c.image} may have no ping)`,
+      r,
+    );
   } catch {
     return null;
   }

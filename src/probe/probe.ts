@@ -22,7 +22,10 @@ export interface SourceResult {
   error?: { reason: 'engine-down' | 'not-running'; detail: string };
 }
 
-export interface ProbeJob { source: string; targets: string[] }
+export interface ProbeJob {
+  source: string;
+  targets: string[];
+}
 
 /** Addresses of every endpoint: containers and hosts. */
 export function addresses(plan: Plan): Map<string, string> {
@@ -47,7 +50,10 @@ export interface Probed {
 }
 
 /** Runs the probe program in a LAN device (only the lab can: devices have no Docker engine). */
-export type DeviceRunner = (device: string, args: string[]) => Promise<{ code: number; stdout: string; stderr: string }>;
+export type DeviceRunner = (
+  device: string,
+  args: string[],
+) => Promise<{ code: number; stdout: string; stderr: string }>;
 
 export interface ProbeOptions {
   /** attempts per pair in the slow pass (default 3, a second apart) */
@@ -66,7 +72,10 @@ export interface ProbeOptions {
  * source's output, in the order given. */
 type GroupRun = (items: { at: number; targets: string[] }[], tries: number, window: number) => Promise<string[]>;
 
-interface Unit { job: ProbeJob; res: SourceResult }
+interface Unit {
+  job: ProbeJob;
+  res: SourceResult;
+}
 
 const PINGS_AT_ONCE = 2000;
 
@@ -76,12 +85,23 @@ function hostRunner(e: Engine, topology: string, pids: (number | 'host')[], host
     // about PINGS_AT_ONCE ping processes at a time over the whole cluster
     const widest = Math.max(...items.map((x) => x.targets.length));
     const atOnce = Math.max(1, Math.floor(PINGS_AT_ONCE / (widest * hostCount)));
-    const args = batchArgs(items.map((x) => ({ pid: pids[x.at], targets: x.targets })), tries, 1, window, atOnce);
+    const args = batchArgs(
+      items.map((x) => ({ pid: pids[x.at], targets: x.targets })),
+      tries,
+      1,
+      window,
+      atOnce,
+    );
     const r = await e.helper({
-      image: PROBE_IMAGE, cmd: args, network: 'host', pidHost: true, capAdd: ['SYS_ADMIN', 'SYS_PTRACE'],
+      image: PROBE_IMAGE,
+      cmd: args,
+      network: 'host',
+      pidHost: true,
+      capAdd: ['SYS_ADMIN', 'SYS_PTRACE'],
       labels: labels(topology, 'helper', e.host, 'probe'),
     });
-    if (r.code !== 0) throw new Error(`the probe helper on ${e.host} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`);
+    if (r.code !== 0)
+      throw new Error(`the probe helper on ${e.host} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`);
     return splitBatchOutput(r.stdout, items.length);
   };
 }
@@ -90,13 +110,18 @@ function hostRunner(e: Engine, topology: string, pids: (number | 'host')[], host
 async function twoPass(run: GroupRun, units: Unit[], addr: Map<string, string>, opts: ProbeOptions): Promise<void> {
   const tries = opts.tries ?? 3;
   const pass = async (list: { at: number; unit: Unit; targets: string[] }[], window: number) => {
-    const outs = await run(list.map((x) => ({ at: x.at, targets: x.targets.map((t) => addr.get(t)!) })), tries, window);
+    const outs = await run(
+      list.map((x) => ({ at: x.at, targets: x.targets.map((t) => addr.get(t)!) })),
+      tries,
+      window,
+    );
     list.forEach(({ unit, targets }, i) => {
       const parsed = parseProbeOutput(outs[i] ?? '');
       const byIp = new Map(parsed.results.map((x) => [x.target, x]));
       for (const t of targets) {
         const x = byIp.get(addr.get(t)!);
-        if (x) unit.res.results.set(t, x); else unit.res.results.delete(t);
+        if (x) unit.res.results.set(t, x);
+        else unit.res.results.delete(t);
       }
       if (parsed.links.length > 0) unit.res.links = parsed.links;
     });
@@ -105,17 +130,22 @@ async function twoPass(run: GroupRun, units: Unit[], addr: Map<string, string>, 
   const expected = opts.expected;
   if (!expected) return pass(all, 0);
   await pass(all, opts.window ?? 0.3);
-  const again = all.map(({ at, unit, targets }) => {
-    const differ = targets.filter((t) => unit.res.results.get(t)?.ok !== expected(unit.job.source, t));
-    unit.res.fastAgreed = targets.length - differ.length;
-    return { at, unit, targets: differ };
-  }).filter((x) => x.targets.length > 0);
+  const again = all
+    .map(({ at, unit, targets }) => {
+      const differ = targets.filter((t) => unit.res.results.get(t)?.ok !== expected(unit.job.source, t));
+      unit.res.fastAgreed = targets.length - differ.length;
+      return { at, unit, targets: differ };
+    })
+    .filter((x) => x.targets.length > 0);
   if (again.length > 0) await pass(again, 0);
 }
 
 /** Why a source cannot probe, or the container whose network it probes from (null: the host itself). */
-function sourceContainer(plan: Plan, source: string, live: Map<string, Map<string, LiveContainer>>):
-{ id: string | null } | { error: NonNullable<SourceResult['error']> } {
+function sourceContainer(
+  plan: Plan,
+  source: string,
+  live: Map<string, Map<string, LiveContainer>>,
+): { id: string | null } | { error: NonNullable<SourceResult['error']> } {
   const [host, name] = source.split('/');
   if (!name) return { id: null };
   const planned = plan.containers.find((c) => c.id === source);
@@ -128,18 +158,39 @@ function sourceContainer(plan: Plan, source: string, live: Map<string, Map<strin
 }
 
 /** Probes a host's sources: their process ids, then one two-pass batch. */
-async function probeHost(e: Engine, plan: Plan, units: Unit[], live: Map<string, Map<string, LiveContainer>>,
-  addr: Map<string, string>, opts: ProbeOptions, hostCount: number): Promise<void> {
+async function probeHost(
+  e: Engine,
+  plan: Plan,
+  units: Unit[],
+  live: Map<string, Map<string, LiveContainer>>,
+  addr: Map<string, string>,
+  opts: ProbeOptions,
+  hostCount: number,
+): Promise<void> {
   const ready: Unit[] = [];
   const pids: (number | 'host')[] = [];
-  await Promise.all(units.map(async (u) => {
-    const c = sourceContainer(plan, u.job.source, live);
-    if ('error' in c) { u.res.error = c.error; return; }
-    const pid = c.id === null ? 'host' : await e.containerState(c.id).then((st) => st.pid).catch(() => 0);
-    if (pid === 0) { u.res.error = { reason: 'not-running', detail: `${u.job.source} is not running` }; return; }
-    ready.push(u);
-    pids.push(pid);
-  }));
+  await Promise.all(
+    units.map(async (u) => {
+      const c = sourceContainer(plan, u.job.source, live);
+      if ('error' in c) {
+        u.res.error = c.error;
+        return;
+      }
+      const pid =
+        c.id === null
+          ? 'host'
+          : await e
+              .containerState(c.id)
+              .then((st) => st.pid)
+              .catch(() => 0);
+      if (pid === 0) {
+        u.res.error = { reason: 'not-running', detail: `${u.job.source} is not running` };
+        return;
+      }
+      ready.push(u);
+      pids.push(pid);
+    }),
+  );
   if (ready.length === 0) return;
   try {
     await twoPass(hostRunner(e, plan.name, pids, hostCount), ready, addr, opts);
@@ -148,18 +199,25 @@ async function probeHost(e: Engine, plan: Plan, units: Unit[], live: Map<string,
   }
 }
 
-export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: ProbeJob[], opts: ProbeOptions = {}): Promise<Probed> {
+export async function runProbes(
+  plan: Plan,
+  hosts: Map<string, Engine>,
+  jobs: ProbeJob[],
+  opts: ProbeOptions = {},
+): Promise<Probed> {
   const addr = addresses(plan);
   const live = new Map<string, Map<string, LiveContainer>>();
   const down = new Map<string, string>();
-  await Promise.all([...hosts.values()].map(async (e) => {
-    try {
-      const cs = await e.containers({ [L.topology]: plan.name, [L.kind]: 'container' });
-      live.set(e.host, new Map(cs.map((c) => [c.labels[L.name], c])));
-    } catch (err) {
-      down.set(e.host, (err as Error).message);
-    }
-  }));
+  await Promise.all(
+    [...hosts.values()].map(async (e) => {
+      try {
+        const cs = await e.containers({ [L.topology]: plan.name, [L.kind]: 'container' });
+        live.set(e.host, new Map(cs.map((c) => [c.labels[L.name], c])));
+      } catch (err) {
+        down.set(e.host, (err as Error).message);
+      }
+    }),
+  );
   const stopped = new Set<string>();
   const drifted = new Map<string, string>();
   for (const c of plan.containers) {
@@ -167,7 +225,8 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
     const lc = live.get(c.host)?.get(c.name);
     if (!down.has(c.host) && (!lc || lc.state !== 'running')) stopped.add(c.id);
     const liveIp = lc?.networks[c.network]?.ip;
-    if (lc?.state === 'running' && liveIp !== undefined && liveIp !== formatIp(c.ip)) drifted.set(c.id, liveIp || 'none');
+    if (lc?.state === 'running' && liveIp !== undefined && liveIp !== formatIp(c.ip))
+      drifted.set(c.id, liveIp || 'none');
   }
   const out = new Map<string, SourceResult>();
   const byHost = new Map<string, Unit[]>();
@@ -184,14 +243,18 @@ export async function runProbes(plan: Plan, hosts: Map<string, Engine>, jobs: Pr
     } else {
       // a LAN device of the lab: the probe program in its namespace
       const device = opts.device;
-      const run: GroupRun = async (items, tries, window) =>
-        [(await device(job.source, probeArgs(items[0].targets, tries, 1, window))).stdout];
-      work.push(twoPass(run, [{ job, res }], addr, opts).catch((err) => {
-        res.error = { reason: 'engine-down', detail: (err as Error).message };
-      }));
+      const run: GroupRun = async (items, tries, window) => [
+        (await device(job.source, probeArgs(items[0].targets, tries, 1, window))).stdout,
+      ];
+      work.push(
+        twoPass(run, [{ job, res }], addr, opts).catch((err) => {
+          res.error = { reason: 'engine-down', detail: (err as Error).message };
+        }),
+      );
     }
   }
-  for (const [host, units] of byHost) work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts, byHost.size));
+  for (const [host, units] of byHost)
+    work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts, byHost.size));
   await Promise.all(work);
   return { sources: out, down, stopped, drifted };
 }

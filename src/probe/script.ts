@@ -80,7 +80,11 @@ export function windowMs(window: number): string {
   return String(Math.round(window * 1000));
 }
 
-interface Route { dest: string; via?: string; unreachable: boolean }
+interface Route {
+  dest: string;
+  via?: string;
+  unreachable: boolean;
+}
 
 const BAD_ROUTE = new Set(['unreachable', 'blackhole', 'prohibit', 'throw']);
 
@@ -90,7 +94,11 @@ function parseRoute(line: string): Route | null {
   const unreachable = BAD_ROUTE.has(w[0]);
   const dest = unreachable ? w[1] : w[0];
   const via = w.indexOf('via');
-  return { dest: dest === 'default' ? '0.0.0.0/0' : dest.includes('/') ? dest : `${dest}/32`, via: via >= 0 ? w[via + 1] : undefined, unreachable };
+  return {
+    dest: dest === 'default' ? '0.0.0.0/0' : dest.includes('/') ? dest : `${dest}/32`,
+    via: via >= 0 ? w[via + 1] : undefined,
+    unreachable,
+  };
 }
 
 /** Why a target did not answer, from the source's route table (longest prefix) and neighbour table. */
@@ -125,7 +133,10 @@ export function parseProbeOutput(out: string): { results: ProbeLine[]; links: Li
   let section = 'R';
   for (const raw of out.split('\n')) {
     const line = raw.trim();
-    if (line === 'T' || line === 'N' || line === 'L') { section = line; continue; }
+    if (line === 'T' || line === 'N' || line === 'L') {
+      section = line;
+      continue;
+    }
     if (section === 'T') routes.push(line);
     else if (section === 'N') neigh.push(line);
     else if (section === 'L') {
@@ -135,7 +146,11 @@ export function parseProbeOutput(out: string): { results: ProbeLine[]; links: Li
     } else {
       const p = line.split(/\s+/);
       if (p[0] !== 'R' || p.length < 3) continue;
-      results.push(p[2] === 'ok' ? { target: p[1], ok: true, retries: Number(p[3] ?? 0) } : { target: p[1], ok: false, retries: 0 });
+      results.push(
+        p[2] === 'ok'
+          ? { target: p[1], ok: true, retries: Number(p[3] ?? 0) }
+          : { target: p[1], ok: false, retries: 0 },
+      );
     }
   }
   for (const r of results) if (!r.ok) Object.assign(r, classifyFailure(r.target, routes, neigh));

@@ -6,7 +6,11 @@ import { columns, hang } from './columns.ts';
 export const MARK: Record<Reach, string> = { reachable: '✓', unreachable: '✗' };
 
 export function groupLabel(g: Group): string {
-  return g.kind === 'host' ? `${g.host} (host)` : g.kind === 'device' ? `${g.host} (LAN machine)` : `${g.host}/* on ${g.network}`;
+  return g.kind === 'host'
+    ? `${g.host} (host)`
+    : g.kind === 'device'
+      ? `${g.host} (LAN machine)`
+      : `${g.host}/* on ${g.network}`;
 }
 
 /** Beyond this many group pairs, the summary counts them by outcome instead of listing them. */
@@ -20,21 +24,34 @@ export function groupSummary(p: Prediction, width: number, wide = false): string
   const rows: string[][] = [];
   const used = new Map<Reason, number>();
   const n = p.groups.length;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    const code = p.codes[i * n + j];
-    if (code) used.set(p.kinds[code - 1].reason, (used.get(p.kinds[code - 1].reason) ?? 0) + 1);
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      const code = p.codes[i * n + j];
+      if (code) used.set(p.kinds[code - 1].reason, (used.get(p.kinds[code - 1].reason) ?? 0) + 1);
+    }
   let table: string;
-  if (n * n <= GROUP_ROWS || wide && n * n <= GROUP_ROWS * 50) {
-    p.groups.forEach((a, i) => p.groups.forEach((b, j) => {
-      const v = p.verdict(i, j);
-      if (!v) return;
-      rows.push([groupLabel(a), groupLabel(b), `${MARK[v.expected]} ${v.expected}`, v.reason, ...(wide ? [v.why] : [])]);
-    }));
+  if (n * n <= GROUP_ROWS || (wide && n * n <= GROUP_ROWS * 50)) {
+    p.groups.forEach((a, i) =>
+      p.groups.forEach((b, j) => {
+        const v = p.verdict(i, j);
+        if (!v) return;
+        rows.push([
+          groupLabel(a),
+          groupLabel(b),
+          `${MARK[v.expected]} ${v.expected}`,
+          v.reason,
+          ...(wide ? [v.why] : []),
+        ]);
+      }),
+    );
     table = columns(['from', 'to', 'result', 'reason', ...(wide ? ['why'] : [])], rows, width);
   } else {
-    table = columns(['result', 'reason', 'group pairs'], p.kinds.map((k, i) => [`${MARK[k.expected]} ${k.expected}`, k.reason,
-      String(countCode(p, i + 1))]), width) + `\n(${n} groups: one line per outcome; --json lists every group pair)`;
+    table =
+      columns(
+        ['result', 'reason', 'group pairs'],
+        p.kinds.map((k, i) => [`${MARK[k.expected]} ${k.expected}`, k.reason, String(countCode(p, i + 1))]),
+        width,
+      ) + `\n(${n} groups: one line per outcome; --json lists every group pair)`;
   }
   if (wide) return table;
   const legend = [...used.keys()].map((r) => [r, REASON_TEXT[r]]);

@@ -2,7 +2,6 @@
 import { hang } from './columns.ts';
 import type { PingRun } from '../probe/ping.ts';
 
-
 export function pingTranscript(r: PingRun, width = Infinity): string {
   return [hang('# ', `ran by ${r.via}:`, width), `$ ${r.command.join(' ')}`, r.output, `(exit ${r.code})`].join('\n');
 }

@@ -8,20 +8,26 @@ import Table from 'cli-table3';
 const STYLE = { head: [] as string[], border: [] as string[], 'padding-left': 1, 'padding-right': 1 };
 const widest = (s: string) => Math.max(...s.split('\n').map((l) => l.length));
 
-
 const ADDR_COLUMNS = ['interface', 'ipv4', 'brd', 'mac', 'scope', 'master'] as const;
 /** the columns given up first when the table is too wide, in order (an empty one goes before all) */
 const ADDR_OPTIONAL = ['master', 'scope', 'brd'] as const;
 
 /** `ip addr` as the seed draws it, narrower columns left out until it fits `width`. */
 export function ipAddrTable(rows: AddrRow[], width = Infinity): string {
-  const cell = (r: AddrRow, c: (typeof ADDR_COLUMNS)[number]) => (c === 'master' ? r.master + (r.drift ? ` ! ${r.drift}` : '') : r[c]);
+  const cell = (r: AddrRow, c: (typeof ADDR_COLUMNS)[number]) =>
+    c === 'master' ? r.master + (r.drift ? ` ! ${r.drift}` : '') : r[c];
   const draw = (cols: readonly (typeof ADDR_COLUMNS)[number][]) => {
-    const t = new Table({ head: [...cols], style: STYLE, chars: { mid: '-', 'left-mid': '+', 'mid-mid': '+', 'right-mid': '+' } });
+    const t = new Table({
+      head: [...cols],
+      style: STYLE,
+      chars: { mid: '-', 'left-mid': '+', 'mid-mid': '+', 'right-mid': '+' },
+    });
     for (const r of rows) t.push(cols.map((c) => cell(r, c)));
     return asciiBox(t.toString());
   };
-  let cols: (typeof ADDR_COLUMNS)[number][] = ADDR_COLUMNS.filter((c) => c !== 'master' || rows.some((r) => cell(r, c)));
+  let cols: (typeof ADDR_COLUMNS)[number][] = ADDR_COLUMNS.filter(
+    (c) => c !== 'master' || rows.some((r) => cell(r, c)),
+  );
   let out = draw(cols);
   for (const drop of ADDR_OPTIONAL) {
     if (widest(out) <= width) break;
@@ -33,12 +39,17 @@ export function ipAddrTable(rows: AddrRow[], width = Infinity): string {
   return [out, ...notes].join('\n');
 }
 
-
 /**
  * `docker network inspect` as the seed draws it, with the Network/Subnet/Gateway cells merged; where that is wider
  * than `width`, those three are said above a table of the containers.
  */
-export function networkInspectTable(network: string, subnet: string, gateway: string, rows: InspectRow[], width = Infinity): string {
+export function networkInspectTable(
+  network: string,
+  subnet: string,
+  gateway: string,
+  rows: InspectRow[],
+  width = Infinity,
+): string {
   const seedLook = mergedInspectTable(network, subnet, gateway, rows);
   if (widest(seedLook) <= width) return seedLook;
   const t = new Table({ head: ['container', 'IPv4Address', 'MacAddress'], style: STYLE });
@@ -48,7 +59,10 @@ export function networkInspectTable(network: string, subnet: string, gateway: st
 }
 
 function mergedInspectTable(network: string, subnet: string, gateway: string, rows: InspectRow[]): string {
-  const t = new Table({ head: ['Network', 'Subnet', 'Gateway', 'container', 'IPv4Address', 'MacAddress'], style: STYLE });
+  const t = new Table({
+    head: ['Network', 'Subnet', 'Gateway', 'container', 'IPv4Address', 'MacAddress'],
+    style: STYLE,
+  });
   if (rows.length === 0) {
     t.push([network, subnet, gateway, '(none)', '', '']);
   } else {
@@ -77,5 +91,8 @@ export function table(head: string[], rows: string[][]): string {
 
 /** cli-table3 draws with box characters; the seed uses plain + - |. */
 function asciiBox(s: string): string {
-  return s.replace(/[┌┬┐├┼┤└┴┘╔╗╚╝╟╢╤╧]/g, '+').replace(/[─═]/g, '-').replace(/[│║]/g, '|');
+  return s
+    .replace(/[┌┬┐├┼┤└┴┘╔╗╚╝╟╢╤╧]/g, '+')
+    .replace(/[─═]/g, '-')
+    .replace(/[│║]/g, '|');
 }

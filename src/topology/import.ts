@@ -39,7 +39,8 @@ export function words(line: string): string[] | null {
 /** Where a field path came from: its longest recorded prefix. */
 export function whereOf(origins: Record<string, Where>, path: string): Where | undefined {
   let best: string | undefined;
-  for (const k of Object.keys(origins)) if ((path === k || path.startsWith(`${k}.`)) && (!best || k.length > best.length)) best = k;
+  for (const k of Object.keys(origins))
+    if ((path === k || path.startsWith(`${k}.`)) && (!best || k.length > best.length)) best = k;
   return best ? origins[best] : undefined;
 }
 
@@ -48,32 +49,63 @@ export function ranked(notes: Note[]): Note[] {
   const flags = notes.filter((n) => n.rank === 2 && n.flag && n.flag !== 'compose');
   const counts = new Map<string, number>();
   for (const f of flags) counts.set(f.flag!, (counts.get(f.flag!) ?? 0) + 1);
-  const summary: Note[] = counts.size ? [{ where: flags[0].where, text: '', rank: 2, problem: 'not part of the network, ignored: ' +
-    [...counts].map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', ') }] : [];
+  const summary: Note[] = counts.size
+    ? [
+        {
+          where: flags[0].where,
+          text: '',
+          rank: 2,
+          problem:
+            'not part of the network, ignored: ' +
+            [...counts].map(([k, n]) => `${k}${n > 1 ? ` ×${n}` : ''}`).join(', '),
+        },
+      ]
+    : [];
   // lines that are no commands at all (a pasted session's output, other tools): one line per file
   const other = notes.filter((n) => n.problem === 'not a docker command');
   const files = [...new Set(other.map((n) => n.where.file))];
   for (const f of files) {
     const ls = other.filter((n) => n.where.file === f).map((n) => n.where.line);
-    summary.unshift({ where: { file: f, line: ls[0] }, text: '', rank: 1, problem: `${ls.length} line${ls.length > 1 ? 's' : ''} that ` +
-      `${ls.length > 1 ? 'are' : 'is'} no docker command (output, other tools) left out: line${ls.length > 1 ? 's' : ''} ${ls.join(', ')}` });
+    summary.unshift({
+      where: { file: f, line: ls[0] },
+      text: '',
+      rank: 1,
+      problem:
+        `${ls.length} line${ls.length > 1 ? 's' : ''} that ` +
+        `${ls.length > 1 ? 'are' : 'is'} no docker command (output, other tools) left out: line${ls.length > 1 ? 's' : ''} ${ls.join(', ')}`,
+    });
   }
-  const rest = notes.filter((n) => !(n.rank === 2 && n.flag && n.flag !== 'compose') && n.problem !== 'not a docker command');
-  return [...rest.filter((n) => n.rank === 0), ...rest.filter((n) => n.rank === 1), ...rest.filter((n) => n.rank === 2), ...summary];
+  const rest = notes.filter(
+    (n) => !(n.rank === 2 && n.flag && n.flag !== 'compose') && n.problem !== 'not a docker command',
+  );
+  return [
+    ...rest.filter((n) => n.rank === 0),
+    ...rest.filter((n) => n.rank === 1),
+    ...rest.filter((n) => n.rank === 2),
+    ...summary,
+  ];
 }
 
-export function importSources(sources: ImportSource[], opts: {
-  name?: string; lan?: string; vars?: Record<string, string>;
-  /** the further hosts one bare script splits into (after its own), by name and address */
-  more?: { name: string; address?: string }[];
-} = {}): ImportResult {
+export function importSources(
+  sources: ImportSource[],
+  opts: {
+    name?: string;
+    lan?: string;
+    vars?: Record<string, string>;
+    /** the further hosts one bare script splits into (after its own), by name and address */
+    more?: { name: string; address?: string }[];
+  } = {},
+): ImportResult {
   const c = emptyCollect();
-  const vars: Vars = new Map(Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { value: v, where: { file: '--var', line: 0 } }]));
+  const vars: Vars = new Map(
+    Object.entries(opts.vars ?? {}).map(([k, v]) => [k, { value: v, where: { file: '--var', line: 0 } }]),
+  );
   const named = new Set(sources.map((s) => s.host).filter(Boolean));
   let bare = 0;
   const nextBare = () => {
     let n: string;
-    do n = `host${++bare}`; while (named.has(n));
+    do n = `host${++bare}`;
+    while (named.has(n));
     return n;
   };
   const single = sources.length === 1 && !sources[0].host;
@@ -84,17 +116,31 @@ export function importSources(sources: ImportSource[], opts: {
   for (const s of order) {
     const host = hostOf.get(s)!;
     if (isCompose(s.text)) readCompose(s.text, s.file, c, { vars, host });
-    else readScript(s.text, s.file, c, { vars, host, split: single || (sources.length === 1 && !!opts.more?.length), more: [...opts.more ?? []] });
+    else
+      readScript(s.text, s.file, c, {
+        vars,
+        host,
+        split: single || (sources.length === 1 && !!opts.more?.length),
+        more: [...(opts.more ?? [])],
+      });
   }
   resolveConfigFrom(c);
   // a host with nothing of its own (a bare script split into hosts leaves none behind)
   c.hosts = c.hosts.filter((h) => h.nets.size > 0 || h.containers.size > 0 || sources.some((s) => s.host === h.name));
   const usable = c.networks.size > 0 && [...c.networks.values()].some((n) => !n.external);
   if (!usable && c.errors.length === 0 && ![...c.networks.values()].some((n) => n.external)) {
-    const seen = ranked(c.notes).slice(0, 3).map((n) => `${n.where.file}:${n.where.line}: ${n.problem}`).join('; ');
-    c.errors.push({ where: { file: sources.map((s) => s.file).join(', '), line: 0 }, text: '', rank: 0,
-      problem: 'no macvlan network in it: nothing a topology can be made of (no `docker network create -d macvlan`, ' +
-        `no compose network with driver: macvlan)${seen ? `; first lines not used: ${seen}` : ''}` });
+    const seen = ranked(c.notes)
+      .slice(0, 3)
+      .map((n) => `${n.where.file}:${n.where.line}: ${n.problem}`)
+      .join('; ');
+    c.errors.push({
+      where: { file: sources.map((s) => s.file).join(', '), line: 0 },
+      text: '',
+      rank: 0,
+      problem:
+        'no macvlan network in it: nothing a topology can be made of (no `docker network create -d macvlan`, ' +
+        `no compose network with driver: macvlan)${seen ? `; first lines not used: ${seen}` : ''}`,
+    });
   }
   const a = assemble(c, opts);
   return { doc: a.doc, notes: ranked(c.notes), errors: c.errors, origins: a.origins };

@@ -19,11 +19,19 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
     });
   }
   if (z.code === 'invalid_type' && z.received === 'undefined') return [{ path, message: 'is required but missing' }];
-  if (z.code === 'invalid_union' && z.unionErrors.every((u) => u.issues.some((i) => i.code === 'invalid_type' && i.received === 'undefined'))) {
+  if (
+    z.code === 'invalid_union' &&
+    z.unionErrors.every((u) => u.issues.some((i) => i.code === 'invalid_type' && i.received === 'undefined'))
+  ) {
     return [{ path, message: 'is required but missing' }];
   }
   if (z.code === 'invalid_union') {
-    return [{ path, message: `has the wrong type (${z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0] ?? 'see examples/'})` }];
+    return [
+      {
+        path,
+        message: `has the wrong type (${z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0] ?? 'see examples/'})`,
+      },
+    ];
   }
   return [{ path, message: z.message }];
 }
@@ -34,7 +42,11 @@ const FIELDS = new Set<string>();
   const def = (t as { _def?: Record<string, unknown> })?._def;
   if (!def) return;
   const shape = typeof def.shape === 'function' ? (def.shape as () => Record<string, unknown>)() : undefined;
-  if (shape) for (const [k, v] of Object.entries(shape)) { FIELDS.add(k); collect(v); }
+  if (shape)
+    for (const [k, v] of Object.entries(shape)) {
+      FIELDS.add(k);
+      collect(v);
+    }
   for (const key of ['innerType', 'type', 'valueType', 'schema', 'left', 'right']) collect(def[key]);
   for (const o of (def.options as unknown[] | undefined) ?? []) collect(o);
 })(TopologySchema);
@@ -42,19 +54,24 @@ const FIELDS = new Set<string>();
 function distance(a: string, b: string): number {
   const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)] as number[]);
   for (let j = 1; j <= b.length; j++) d[0][j] = j;
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) {
-    d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-  }
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
   return d[a.length][b.length];
 }
 
 /** The known field closest to a misspelled one (at most 2 edits, or a different case). */
 function nearest(key: string): string | null {
   if (key.length > 40) return null;
-  let best: string | null = null, bestD = 3;
+  let best: string | null = null,
+    bestD = 3;
   for (const f of FIELDS) {
     const dist = f.toLowerCase() === key.toLowerCase() ? 0 : distance(key, f);
-    if (dist < bestD) { best = f; bestD = dist; }
+    if (dist < bestD) {
+      best = f;
+      bestD = dist;
+    }
   }
   return best;
 }
@@ -89,7 +106,11 @@ function keyTokens(text: string): number {
 function fromJson(text: string): unknown {
   if (!/^\s*\{/.test(text)) return undefined;
   let raw: unknown;
-  try { raw = JSON.parse(text); } catch { return undefined; }
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   return keysIn(raw) === keyTokens(text) ? raw : undefined;
 }
 
@@ -111,8 +132,15 @@ function fromYaml(text: string, file: string): unknown {
           const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
           if (seen.has(key)) {
             const range = isScalar(pair.key) && pair.key.range ? pair.key.range : undefined;
-            const err = new YAMLParseError([range?.[0] ?? 0, range?.[1] ?? 0], 'DUPLICATE_KEY', `Map keys must be unique ("${key}" appears twice)`);
-            if (range) { const at = lines.linePos(range[0]); err.linePos = [at, at]; }
+            const err = new YAMLParseError(
+              [range?.[0] ?? 0, range?.[1] ?? 0],
+              'DUPLICATE_KEY',
+              `Map keys must be unique ("${key}" appears twice)`,
+            );
+            if (range) {
+              const at = lines.linePos(range[0]);
+              err.linePos = [at, at];
+            }
             doc.errors.push(err);
           }
           seen.add(key);
@@ -134,7 +162,9 @@ function fromYaml(text: string, file: string): unknown {
     raw = doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     // an alias bomb or nesting deeper than a topology ever needs
-    throw new TopologyError(file, [{ path: '(YAML)', message: `refused: ${(e as Error).message}`, hint: 'write the file out without alias chains' }]);
+    throw new TopologyError(file, [
+      { path: '(YAML)', message: `refused: ${(e as Error).message}`, hint: 'write the file out without alias chains' },
+    ]);
   }
   return raw;
 }
@@ -142,7 +172,13 @@ function fromYaml(text: string, file: string): unknown {
 /** Plain data to a Topology: shape, then value rules. */
 function checked(raw: unknown, file: string): Topology {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new TopologyError(file, [{ path: '(top level)', message: 'must be a mapping with name, lan, networks and hosts', hint: 'see examples/seed.yaml' }]);
+    throw new TopologyError(file, [
+      {
+        path: '(top level)',
+        message: 'must be a mapping with name, lan, networks and hosts',
+        hint: 'see examples/seed.yaml',
+      },
+    ]);
   }
   const shape = TopologySchema.safeParse(raw);
   if (!shape.success) throw new TopologyError(file, shape.error.issues.flatMap(zodIssueToIssue));

@@ -23,7 +23,11 @@ export const HostSchema = z
     ranges: z.record(str).optional(),
     gateway: addr.optional(),
     forward: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
-    engine: z.enum(['20.10', '26', '28'], { errorMap: () => ({ message: 'must be "20.10", "26" or "28" (the lab\'s Docker engines)' }) }).optional(),
+    engine: z
+      .enum(['20.10', '26', '28'], {
+        errorMap: () => ({ message: 'must be "20.10", "26" or "28" (the lab\'s Docker engines)' }),
+      })
+      .optional(),
     containers: z.record(ContainerSchema).nullish(),
   })
   .strict();
@@ -65,11 +69,15 @@ export const ServiceSchema = z
 
 export const LanSchema = z.union([
   str,
-  z.object({
-    subnet: str,
-    hairpin: z.boolean().optional(),
-    switch: z.enum(['learning', 'port-security'], { errorMap: () => ({ message: 'must be learning or port-security' }) }).optional(),
-  }).strict(),
+  z
+    .object({
+      subnet: str,
+      hairpin: z.boolean().optional(),
+      switch: z
+        .enum(['learning', 'port-security'], { errorMap: () => ({ message: 'must be learning or port-security' }) })
+        .optional(),
+    })
+    .strict(),
 ]);
 
 export const TopologySchema = z

@@ -1,15 +1,41 @@
 /** Value rules of a topology file. Collects every problem with its field path. Pure. */
 import type { Issue } from '../errors.ts';
 import {
-  broadcastOf, contains, cidrWithin, formatCidr, overlaps, parseCidr, parseIp,
-  formatIp, type Cidr, type Ip,
+  broadcastOf,
+  contains,
+  cidrWithin,
+  formatCidr,
+  overlaps,
+  parseCidr,
+  parseIp,
+  formatIp,
+  type Cidr,
+  type Ip,
 } from '../net/ipv4.ts';
 import { macProblem, parseMac } from '../net/mac.ts';
-import { contains6, formatCidr6, formatIp6, overlaps6, parseCidr6, parseIp6, type Cidr6, type Ip6 } from '../net/ipv6.ts';
+import {
+  contains6,
+  formatCidr6,
+  formatIp6,
+  overlaps6,
+  parseCidr6,
+  parseIp6,
+  type Cidr6,
+  type Ip6,
+} from '../net/ipv6.ts';
 import { splitWords } from './words.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
-import { MODES, type ContainerSpec, type DeviceSpec, type ServiceSpec, type HostSpec, type MacvlanMode, type NetworkSpec, type Topology } from './types.ts';
+import {
+  MODES,
+  type ContainerSpec,
+  type DeviceSpec,
+  type ServiceSpec,
+  type HostSpec,
+  type MacvlanMode,
+  type NetworkSpec,
+  type Topology,
+} from './types.ts';
 
 export const LIMITS = { hosts: 1000, containers: 100_000, networks: 64 };
 const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
@@ -18,7 +44,7 @@ const ENDPOINT = /^(unix|tcp|ssh):\/\/./;
 const ROUTED_HAS = {
   gateway: "each host's own address on its segment is its containers' gateway",
   parent: "it uses no parent: the host's LAN interface carries the routes",
-  mode: 'modes are macvlan\'s',
+  mode: "modes are macvlan's",
   vlan: 'it has no VLAN sub-interface',
   hostAccess: 'containers reach their own host anyway',
 };
@@ -29,20 +55,35 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
   const checkPrefix = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null) => {
     if (n.hostPrefix === undefined || !subnet) return;
     if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
-      bad(`${p}.hostPrefix`, `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`);
+      bad(
+        `${p}.hostPrefix`,
+        `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`,
+      );
     }
   };
   /** subnet6 and gateway6: IPv6 addresses mirror IPv4 offsets, so the IPv6 subnet needs as many host bits. */
-  const dualStack = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null, gateway: Ip): { subnet6?: Cidr6; gateway6?: Ip6 } => {
+  const dualStack = (
+    n: RawTopology['networks'][string],
+    p: string,
+    subnet: Cidr | null,
+    gateway: Ip,
+  ): { subnet6?: Cidr6; gateway6?: Ip6 } => {
     if (n.subnet6 === undefined) {
-      if (n.gateway6 !== undefined) bad(`${p}.gateway6`, 'an IPv6 gateway without subnet6', 'add subnet6 (e.g. fd00:100::/64)');
+      if (n.gateway6 !== undefined)
+        bad(`${p}.gateway6`, 'an IPv6 gateway without subnet6', 'add subnet6 (e.g. fd00:100::/64)');
       return {};
     }
     const c = parseCidr6(n.subnet6);
-    if (!c.ok) { bad(`${p}.subnet6`, c.error); return {}; }
+    if (!c.ok) {
+      bad(`${p}.subnet6`, c.error);
+      return {};
+    }
     if (subnet && 128 - c.cidr.prefix < 32 - subnet.prefix) {
-      bad(`${p}.subnet6`, `${n.subnet6} has fewer addresses than ${n.subnet}: each IPv6 address mirrors an IPv4 one`,
-        `use a /${96 + subnet.prefix} or larger, e.g. /64`);
+      bad(
+        `${p}.subnet6`,
+        `${n.subnet6} has fewer addresses than ${n.subnet}: each IPv6 address mirrors an IPv4 one`,
+        `use a /${96 + subnet.prefix} or larger, e.g. /64`,
+      );
       return {};
     }
     const mirror = subnet ? c.cidr.base + BigInt(gateway - subnet.base) : c.cidr.base + 1n;
@@ -51,8 +92,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     if (g === null) bad(`${p}.gateway6`, `"${n.gateway6}" is not an IPv6 address`);
     else if (!contains6(c.cidr, g)) bad(`${p}.gateway6`, `${n.gateway6} is outside subnet6 ${n.subnet6}`);
     else if (subnet && g - c.cidr.base < BigInt(2 ** (32 - subnet.prefix)) && g !== mirror) {
-      bad(`${p}.gateway6`, `${n.gateway6} mirrors an IPv4 address a container may get`,
-        `leave gateway6 out (it mirrors the IPv4 gateway: ${formatIp6(mirror)}) or pick one beyond the mirrored part`);
+      bad(
+        `${p}.gateway6`,
+        `${n.gateway6} mirrors an IPv4 address a container may get`,
+        `leave gateway6 out (it mirrors the IPv4 gateway: ${formatIp6(mirror)}) or pick one beyond the mirrored part`,
+      );
     } else return { subnet6: c.cidr, gateway6: g };
     return {};
   };
@@ -80,10 +124,13 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
   const netNames = Object.keys(raw.networks);
   const hostNames = Object.keys(raw.hosts);
   if (hostNames.length > LIMITS.hosts) bad('hosts', `${hostNames.length} hosts; mvnet handles at most ${LIMITS.hosts}`);
-  if (netNames.length > LIMITS.networks) bad('networks', `${netNames.length} networks; mvnet handles at most ${LIMITS.networks}`);
+  if (netNames.length > LIMITS.networks)
+    bad('networks', `${netNames.length} networks; mvnet handles at most ${LIMITS.networks}`);
   const totalContainers = hostNames.reduce((n, h) => n + Object.keys(raw.hosts[h].containers ?? {}).length, 0);
-  if (totalContainers > LIMITS.containers) bad('hosts', `${totalContainers} containers; mvnet handles at most ${LIMITS.containers}`);
-  if (issues.some((i) => i.path === 'hosts' || i.path === 'networks')) return { topology: empty(file, raw.name, lan), issues };
+  if (totalContainers > LIMITS.containers)
+    bad('hosts', `${totalContainers} containers; mvnet handles at most ${LIMITS.containers}`);
+  if (issues.some((i) => i.path === 'hosts' || i.path === 'networks'))
+    return { topology: empty(file, raw.name, lan), issues };
 
   // networks
   const networks: NetworkSpec[] = [];
@@ -101,7 +148,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const g = parseIp(n.gateway);
       if (g === null) bad(`${p}.gateway`, `"${n.gateway}" is not an IPv4 address`);
       else if (sp.ok && !contains(subnet, g)) bad(`${p}.gateway`, `${n.gateway} is outside the subnet ${n.subnet}`);
-      else if (sp.ok && (g === subnet.base || g === broadcastOf(subnet))) bad(`${p}.gateway`, `${n.gateway} is the subnet's network or broadcast address`);
+      else if (sp.ok && (g === subnet.base || g === broadcastOf(subnet)))
+        bad(`${p}.gateway`, `${n.gateway} is the subnet's network or broadcast address`);
       else gateway = g;
     }
     const driver = n.driver ?? 'macvlan';
@@ -110,23 +158,53 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
       }
       const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
-      networks.push({ ...six, name, driver, subnet, gateway, parent: '', mode: 'bridge', hostPrefix: n.hostPrefix, reserved: [], hostAccess: false });
+      networks.push({
+        ...six,
+        name,
+        driver,
+        subnet,
+        gateway,
+        parent: '',
+        mode: 'bridge',
+        hostPrefix: n.hostPrefix,
+        reserved: [],
+        hostAccess: false,
+      });
       checkPrefix(n, p, sp.ok ? subnet : null);
       reservedOf(n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
       continue;
     }
-    if (n.parent === undefined) { bad(`${p}.parent`, 'a macvlan network needs the host interface it hangs on', 'add parent: (e.g. ens33 or eth0), or driver: routed'); continue; }
+    if (n.parent === undefined) {
+      bad(
+        `${p}.parent`,
+        'a macvlan network needs the host interface it hangs on',
+        'add parent: (e.g. ens33 or eth0), or driver: routed',
+      );
+      continue;
+    }
     const pp = interfaceNameProblem(n.parent);
     if (pp) bad(`${p}.parent`, pp);
-    else if (n.parent === 'lo') bad(`${p}.parent`, 'loopback interface is not a valid macvlan parent link', 'name the host interface on the LAN, e.g. ens33 or eth0');
-    else if (n.parent.includes('.')) bad(`${p}.parent`, `"${n.parent}" looks like a VLAN sub-interface`, `write parent: ${n.parent.split('.')[0]} and vlan: ${n.parent.split('.')[1]}`);
+    else if (n.parent === 'lo')
+      bad(
+        `${p}.parent`,
+        'loopback interface is not a valid macvlan parent link',
+        'name the host interface on the LAN, e.g. ens33 or eth0',
+      );
+    else if (n.parent.includes('.'))
+      bad(
+        `${p}.parent`,
+        `"${n.parent}" looks like a VLAN sub-interface`,
+        `write parent: ${n.parent.split('.')[0]} and vlan: ${n.parent.split('.')[1]}`,
+      );
     let mode: MacvlanMode = 'bridge';
     if (n.mode !== undefined) {
-      if (!(MODES as readonly string[]).includes(n.mode)) bad(`${p}.mode`, `unknown macvlan mode "${n.mode}"`, `use one of ${MODES.join(', ')}`);
+      if (!(MODES as readonly string[]).includes(n.mode))
+        bad(`${p}.mode`, `unknown macvlan mode "${n.mode}"`, `use one of ${MODES.join(', ')}`);
       else mode = n.mode as MacvlanMode;
     }
     if (n.vlan !== undefined) {
-      if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094) bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
+      if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094)
+        bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
       else if (!pp) {
         const ip = interfaceNameProblem(`${n.parent}.${n.vlan}`);
         if (ip) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${ip}`);
@@ -135,17 +213,38 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     checkPrefix(n, p, sp.ok ? subnet : null);
     const reserved = reservedOf(n, p, sp.ok ? subnet : null);
     const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
-    networks.push({ ...six, name, driver, subnet, gateway, parent: n.parent, mode, vlan: n.vlan, hostPrefix: n.hostPrefix, reserved, hostAccess: n.hostAccess ?? false });
+    networks.push({
+      ...six,
+      name,
+      driver,
+      subnet,
+      gateway,
+      parent: n.parent,
+      mode,
+      vlan: n.vlan,
+      hostPrefix: n.hostPrefix,
+      reserved,
+      hostAccess: n.hostAccess ?? false,
+    });
   }
   const netByName = new Map(networks.map((n) => [n.name, n]));
   for (let i = 0; i < networks.length; i++) {
     for (let j = i + 1; j < networks.length; j++) {
-      const a = networks[i], b = networks[j];
+      const a = networks[i],
+        b = networks[j];
       if (a.subnet.prefix < 32 && b.subnet.prefix < 32 && overlaps(a.subnet, b.subnet) && a.vlan === b.vlan) {
-        bad(`networks.${b.name}.subnet`, `${formatCidr(b.subnet)} overlaps network ${a.name}'s ${formatCidr(a.subnet)} on the same LAN`, 'give each network its own subnet');
+        bad(
+          `networks.${b.name}.subnet`,
+          `${formatCidr(b.subnet)} overlaps network ${a.name}'s ${formatCidr(a.subnet)} on the same LAN`,
+          'give each network its own subnet',
+        );
       }
       if (a.subnet6 && b.subnet6 && overlaps6(a.subnet6, b.subnet6)) {
-        bad(`networks.${b.name}.subnet6`, `${formatCidr6(b.subnet6)} overlaps network ${a.name}'s ${formatCidr6(a.subnet6)}`, 'give each network its own subnet6');
+        bad(
+          `networks.${b.name}.subnet6`,
+          `${formatCidr6(b.subnet6)} overlaps network ${a.name}'s ${formatCidr6(a.subnet6)}`,
+          'give each network its own subnet6',
+        );
       }
     }
   }
@@ -162,20 +261,33 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const hp = simpleNameProblem(hname, 'host name');
     if (hp) bad(p, hp);
     const address = parseIp(h.address);
-    if (address === null) bad(`${p}.address`, `"${h.address}" is not an IPv4 address`, 'give the host\'s LAN address, e.g. 192.168.140.200');
+    if (address === null)
+      bad(`${p}.address`, `"${h.address}" is not an IPv4 address`, "give the host's LAN address, e.g. 192.168.140.200");
     else if (lanParse.ok && !contains(lan, address)) bad(`${p}.address`, `${h.address} is outside the LAN ${lanText}`);
-    else if (lanParse.ok && (address === lan.base || address === broadcastOf(lan))) bad(`${p}.address`, `${h.address} is the LAN's network or broadcast address`);
-    else if (hostAddr.has(address)) bad(`${p}.address`, `${h.address} is already the address of host ${hostAddr.get(address)}`);
+    else if (lanParse.ok && (address === lan.base || address === broadcastOf(lan)))
+      bad(`${p}.address`, `${h.address} is the LAN's network or broadcast address`);
+    else if (hostAddr.has(address))
+      bad(`${p}.address`, `${h.address} is already the address of host ${hostAddr.get(address)}`);
     else hostAddr.set(address, hname);
     if (h.docker !== undefined && !ENDPOINT.test(h.docker)) {
-      bad(`${p}.docker`, `"${h.docker}" is not a Docker endpoint mvnet knows`, 'use unix:///path/docker.sock, tcp://host:2376 or ssh://user@host; leave it out to use the lab');
+      bad(
+        `${p}.docker`,
+        `"${h.docker}" is not a Docker endpoint mvnet knows`,
+        'use unix:///path/docker.sock, tcp://host:2376 or ssh://user@host; leave it out to use the lab',
+      );
     } else if (h.docker !== undefined && endpoints.has(h.docker)) {
-      bad(`${p}.docker`, `${h.docker} is already the engine of host ${endpoints.get(h.docker)}`, 'give each host its own Docker engine');
+      bad(
+        `${p}.docker`,
+        `${h.docker} is already the engine of host ${endpoints.get(h.docker)}`,
+        'give each host its own Docker engine',
+      );
     } else if (h.docker !== undefined) endpoints.set(h.docker, hname);
     const parents: Record<string, string> = {};
     for (const [net, par] of Object.entries(h.parents ?? {})) {
-      if (!netByName.has(net)) bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
-      else if (netByName.get(net)!.driver === 'routed') bad(`${p}.parents.${net}`, `network ${net} is routed: it has no parent`, 'remove this entry');
+      if (!netByName.has(net))
+        bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
+      else if (netByName.get(net)!.driver === 'routed')
+        bad(`${p}.parents.${net}`, `network ${net} is routed: it has no parent`, 'remove this entry');
       const pr = interfaceNameProblem(par);
       if (pr) bad(`${p}.parents.${net}`, pr);
       else if (par === 'lo') bad(`${p}.parents.${net}`, 'loopback interface is not a valid macvlan parent link');
@@ -184,13 +296,27 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const ranges: Record<string, Cidr> = {};
     for (const [net, r] of Object.entries(h.ranges ?? {})) {
       const n = netByName.get(net);
-      if (!n) { bad(`${p}.ranges.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`); continue; }
+      if (!n) {
+        bad(`${p}.ranges.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
+        continue;
+      }
       const rp = parseCidr(r);
-      if (!rp.ok) { bad(`${p}.ranges.${net}`, rp.error); continue; }
-      if (!cidrWithin(rp.cidr, n.subnet)) { bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`); continue; }
+      if (!rp.ok) {
+        bad(`${p}.ranges.${net}`, rp.error);
+        continue;
+      }
+      if (!cidrWithin(rp.cidr, n.subnet)) {
+        bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`);
+        continue;
+      }
       const others = rangesByNet.get(net) ?? [];
       const clash = others.find((o) => overlaps(o.range, rp.cidr));
-      if (clash) bad(`${p}.ranges.${net}`, `${r} overlaps hosts.${clash.host}.ranges.${net} (${formatCidr(clash.range)})`, 'per-host ranges must be disjoint');
+      if (clash)
+        bad(
+          `${p}.ranges.${net}`,
+          `${r} overlaps hosts.${clash.host}.ranges.${net} (${formatCidr(clash.range)})`,
+          'per-host ranges must be disjoint',
+        );
       others.push({ host: hname, range: rp.cidr });
       rangesByNet.set(net, others);
       ranges[net] = rp.cidr;
@@ -201,19 +327,34 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const dp = dockerNameProblem(cname, 'container');
       if (dp) bad(cp, dp);
       const n = netByName.get(c.network);
-      if (!n) bad(`${cp}.network`, `unknown network "${c.network}"`, netNames.length ? `networks are: ${netNames.join(', ')}` : 'declare it under networks:');
+      if (!n)
+        bad(
+          `${cp}.network`,
+          `unknown network "${c.network}"`,
+          netNames.length ? `networks are: ${netNames.join(', ')}` : 'declare it under networks:',
+        );
       let ip: Ip | undefined;
       if (c.ip !== undefined) {
         const v = parseIp(c.ip);
         if (v === null) bad(`${cp}.ip`, `"${c.ip}" is not an IPv4 address`);
-        else if (n && !contains(n.subnet, v)) bad(`${cp}.ip`, `${c.ip} is outside the subnet ${formatCidr(n.subnet)} of network ${n.name}`);
+        else if (n && !contains(n.subnet, v))
+          bad(`${cp}.ip`, `${c.ip} is outside the subnet ${formatCidr(n.subnet)} of network ${n.name}`);
         else if (n && v === n.subnet.base) bad(`${cp}.ip`, `${c.ip} is the network address of ${formatCidr(n.subnet)}`);
-        else if (n && v === broadcastOf(n.subnet)) bad(`${cp}.ip`, `${c.ip} is the broadcast address of ${formatCidr(n.subnet)}`);
+        else if (n && v === broadcastOf(n.subnet))
+          bad(`${cp}.ip`, `${c.ip} is the broadcast address of ${formatCidr(n.subnet)}`);
         else if (n && v === n.gateway) bad(`${cp}.ip`, `${c.ip} is the gateway of network ${n.name}`);
         else if (n && n.reserved.includes(v)) bad(`${cp}.ip`, `${c.ip} is reserved in networks.${n.name}.reserved`);
-        else if (ipOwner.has(v)) bad(`${cp}.ip`, `${c.ip} is already used by ${ipOwner.get(v)}`, 'every address must be unique across the cluster: the hosts share one LAN');
+        else if (ipOwner.has(v))
+          bad(
+            `${cp}.ip`,
+            `${c.ip} is already used by ${ipOwner.get(v)}`,
+            'every address must be unique across the cluster: the hosts share one LAN',
+          );
         else if (hostAddr.has(v)) bad(`${cp}.ip`, `${c.ip} is the LAN address of host ${hostAddr.get(v)}`);
-        else { ip = v; ipOwner.set(v, cp); }
+        else {
+          ip = v;
+          ipOwner.set(v, cp);
+        }
       }
       let mac: string | undefined;
       if (c.mac !== undefined) {
@@ -222,13 +363,14 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         else if (macProblem(m)) bad(`${cp}.mac`, macProblem(m)!);
         else mac = m;
       }
-      if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image)) bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
+      if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image))
+        bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
       const command = commandOf(c.command, `${cp}.command`, bad);
       containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
     }
     const macvlan = (x?: NetworkSpec) => x?.driver === 'macvlan';
     const firstNet = containers.map((c) => netByName.get(c.network)).find(macvlan) ?? networks.find(macvlan);
-    const iface = h.interface ?? (firstNet ? parents[firstNet.name] ?? firstNet.parent : 'eth0');
+    const iface = h.interface ?? (firstNet ? (parents[firstNet.name] ?? firstNet.parent) : 'eth0');
     if (h.interface !== undefined) {
       const ip = interfaceNameProblem(h.interface);
       if (ip) bad(`${p}.interface`, ip);
@@ -236,31 +378,62 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     // passthru: one container per host
     for (const n of networks.filter((x) => x.mode === 'passthru')) {
       const count = containers.filter((c) => c.network === n.name).length;
-      if (count > 1) bad(`${p}.containers`, `${count} containers on passthru network ${n.name}; passthru allows one per host`, 'use mode: bridge for several containers');
+      if (count > 1)
+        bad(
+          `${p}.containers`,
+          `${count} containers on passthru network ${n.name}; passthru allows one per host`,
+          'use mode: bridge for several containers',
+        );
     }
     let gateway: Ip | undefined;
     if (h.gateway !== undefined) {
       const g = parseIp(h.gateway);
       if (g === null) bad(`${p}.gateway`, `"${h.gateway}" is not an IPv4 address`);
-      else if (lanParse.ok && !contains(lan, g)) bad(`${p}.gateway`, `${h.gateway} is not on the LAN ${lanText}`, 'a host\'s default route goes to a LAN address, e.g. a router\'s');
+      else if (lanParse.ok && !contains(lan, g))
+        bad(
+          `${p}.gateway`,
+          `${h.gateway} is not on the LAN ${lanText}`,
+          "a host's default route goes to a LAN address, e.g. a router's",
+        );
       else gateway = g;
     }
     if (h.engine !== undefined && h.docker !== undefined) {
-      bad(`${p}.engine`, 'engine: picks the lab\'s Docker engine; a host with docker: runs whatever its engine is', `remove ${p}.engine or ${p}.docker`);
+      bad(
+        `${p}.engine`,
+        "engine: picks the lab's Docker engine; a host with docker: runs whatever its engine is",
+        `remove ${p}.engine or ${p}.docker`,
+      );
     }
     const routed = networks.filter((n) => n.driver === 'routed').map((n) => n.name);
     if (h.forward === false && routed.length) {
-      bad(`${p}.forward`, `the host routes for network ${routed[0]} (driver: routed), so it must forward`, 'remove forward: false');
+      bad(
+        `${p}.forward`,
+        `the host routes for network ${routed[0]} (driver: routed), so it must forward`,
+        'remove forward: false',
+      );
     }
-    hosts.push({ name: hname, address: address ?? 0, docker: h.docker, interface: iface, parents, ranges, gateway, forward: h.forward ?? routed.length > 0, engine: h.engine, containers });
+    hosts.push({
+      name: hname,
+      address: address ?? 0,
+      docker: h.docker,
+      interface: iface,
+      parents,
+      ranges,
+      gateway,
+      forward: h.forward ?? routed.length > 0,
+      engine: h.engine,
+      containers,
+    });
   }
   // MACs unique across the cluster (explicit ones)
   const macs = new Map<string, string>();
-  for (const h of hosts) for (const c of h.containers) if (c.mac) {
-    const prev = macs.get(c.mac);
-    if (prev) bad(`hosts.${h.name}.containers.${c.name}.mac`, `${c.mac} is already used by ${prev}`);
-    else macs.set(c.mac, `hosts.${h.name}.containers.${c.name}`);
-  }
+  for (const h of hosts)
+    for (const c of h.containers)
+      if (c.mac) {
+        const prev = macs.get(c.mac);
+        if (prev) bad(`hosts.${h.name}.containers.${c.name}.mac`, `${c.mac} is already used by ${prev}`);
+        else macs.set(c.mac, `hosts.${h.name}.containers.${c.name}`);
+      }
   // passthru networks may not share their parent with another network on any host
   for (const h of hosts) {
     const links = new Map<string, string[]>();
@@ -271,7 +444,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     for (const [par, nets] of links) {
       const pt = nets.map((x) => netByName.get(x)!).filter((n) => n.mode === 'passthru');
       if (pt.length > 0 && nets.length > 1) {
-        bad(`networks.${pt[0].name}.parent`, `passthru network ${pt[0].name} shares parent ${par} with ${nets.filter((x) => x !== pt[0].name).join(', ')} on host ${h.name}`, 'a passthru network takes its parent whole: give it its own parent');
+        bad(
+          `networks.${pt[0].name}.parent`,
+          `passthru network ${pt[0].name} shares parent ${par} with ${nets.filter((x) => x !== pt[0].name).join(', ')} on host ${h.name}`,
+          'a passthru network takes its parent whole: give it its own parent',
+        );
       }
     }
   }
@@ -285,7 +462,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const address = parseIp(d.address);
     if (address === null) bad(`${p}.address`, `"${d.address}" is not an IPv4 address`);
     else if (lanParse.ok && !contains(lan, address)) bad(`${p}.address`, `${d.address} is outside the LAN ${lanText}`);
-    else if (hostAddr.has(address)) bad(`${p}.address`, `${d.address} is already the address of ${hostAddr.get(address)}`);
+    else if (hostAddr.has(address))
+      bad(`${p}.address`, `${d.address} is already the address of ${hostAddr.get(address)}`);
     else if (ipOwner.has(address)) bad(`${p}.address`, `${d.address} is already used by ${ipOwner.get(address)}`);
     else hostAddr.set(address, `device ${dname}`);
     const addresses: { ip: Ip; prefix: number }[] = [];
@@ -293,8 +471,14 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       const [ipText, pre] = a.split('/');
       const ip = parseIp(ipText);
       const prefix = Number(pre);
-      if (ip === null || !/^\d{1,2}$/.test(pre ?? '') || prefix > 32) { bad(`${p}.addresses.${i}`, `"${a}" is not an address with a prefix (write it as 10.100.0.1/16)`); return; }
-      if (ipOwner.has(ip)) { bad(`${p}.addresses.${i}`, `${ipText} is already used by ${ipOwner.get(ip)}`); return; }
+      if (ip === null || !/^\d{1,2}$/.test(pre ?? '') || prefix > 32) {
+        bad(`${p}.addresses.${i}`, `"${a}" is not an address with a prefix (write it as 10.100.0.1/16)`);
+        return;
+      }
+      if (ipOwner.has(ip)) {
+        bad(`${p}.addresses.${i}`, `${ipText} is already used by ${ipOwner.get(ip)}`);
+        return;
+      }
       ipOwner.set(ip, `${p}.addresses.${i}`);
       addresses.push({ ip, prefix });
     });
@@ -304,7 +488,12 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       if (g === null) bad(`${p}.gateway`, `"${d.gateway}" is not an IPv4 address`);
       else gateway = g;
     }
-    if (d.kind === 'machine' && addresses.length > 0) bad(`${p}.addresses`, 'a machine has only its LAN address', 'use kind: router for a device with legs on other networks');
+    if (d.kind === 'machine' && addresses.length > 0)
+      bad(
+        `${p}.addresses`,
+        'a machine has only its LAN address',
+        'use kind: router for a device with legs on other networks',
+      );
     devices.push({ name: dname, kind: d.kind, address: address ?? 0, addresses, gateway });
   }
   // a container's fixed address may not be a device's, a router leg's, or a host's or device's default gateway
@@ -314,61 +503,139 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     for (const a of d.addresses) taken.set(a.ip, `an address of router ${d.name}`);
     if (d.gateway !== undefined && !taken.has(d.gateway)) taken.set(d.gateway, `the gateway of device ${d.name}`);
   }
-  for (const h of hosts) if (h.gateway !== undefined && !taken.has(h.gateway)) taken.set(h.gateway, `the gateway of host ${h.name}`);
-  for (const h of hosts) for (const c of h.containers) {
-    if (c.ip !== undefined && taken.has(c.ip)) bad(`hosts.${h.name}.containers.${c.name}.ip`, `${formatIp(c.ip)} is ${taken.get(c.ip)}`, 'give the container a free address, or leave ip: out');
-  }
+  for (const h of hosts)
+    if (h.gateway !== undefined && !taken.has(h.gateway)) taken.set(h.gateway, `the gateway of host ${h.name}`);
+  for (const h of hosts)
+    for (const c of h.containers) {
+      if (c.ip !== undefined && taken.has(c.ip))
+        bad(
+          `hosts.${h.name}.containers.${c.name}.ip`,
+          `${formatIp(c.ip)} is ${taken.get(c.ip)}`,
+          'give the container a free address, or leave ip: out',
+        );
+    }
   // Swarm
   const engine = raw.engine ?? 'docker';
   let manager: string | undefined;
   const services: ServiceSpec[] = [];
   if (engine === 'swarm') {
-    if (!raw.manager) bad('manager', 'is required with engine: swarm', `name the manager host, e.g. manager: ${hostNames[0] ?? 'node1'}`);
-    else if (!raw.hosts[raw.manager]) bad('manager', `unknown host "${raw.manager}"`, `hosts are: ${hostNames.join(', ')}`);
+    if (!raw.manager)
+      bad(
+        'manager',
+        'is required with engine: swarm',
+        `name the manager host, e.g. manager: ${hostNames[0] ?? 'node1'}`,
+      );
+    else if (!raw.hosts[raw.manager])
+      bad('manager', `unknown host "${raw.manager}"`, `hosts are: ${hostNames.join(', ')}`);
     else manager = raw.manager;
-    for (const n of networks) if (n.mode === 'passthru') bad(`networks.${n.name}.mode`, 'passthru cannot be a swarm network (one container per node)');
-    for (const n of networks) if (n.hostAccess) bad(`networks.${n.name}.hostAccess`, 'host access is not built for swarm networks yet');
-    for (const n of networks) if (n.subnet6) bad(`networks.${n.name}.subnet6`, 'IPv6 on swarm networks is not built yet', 'remove subnet6');
-    for (const n of networks) if (n.driver === 'routed') bad(`networks.${n.name}.driver`, 'routed networks are not built for swarm yet', 'use driver: macvlan (the default)');
-    for (const h of hosts) if (h.containers.length) bad(`hosts.${h.name}.containers`, 'with engine: swarm, declare services (Swarm schedules their tasks)', 'move these to services:');
+    for (const n of networks)
+      if (n.mode === 'passthru')
+        bad(`networks.${n.name}.mode`, 'passthru cannot be a swarm network (one container per node)');
+    for (const n of networks)
+      if (n.hostAccess) bad(`networks.${n.name}.hostAccess`, 'host access is not built for swarm networks yet');
+    for (const n of networks)
+      if (n.subnet6) bad(`networks.${n.name}.subnet6`, 'IPv6 on swarm networks is not built yet', 'remove subnet6');
+    for (const n of networks)
+      if (n.driver === 'routed')
+        bad(
+          `networks.${n.name}.driver`,
+          'routed networks are not built for swarm yet',
+          'use driver: macvlan (the default)',
+        );
+    for (const h of hosts)
+      if (h.containers.length)
+        bad(
+          `hosts.${h.name}.containers`,
+          'with engine: swarm, declare services (Swarm schedules their tasks)',
+          'move these to services:',
+        );
   } else {
     if (raw.manager) bad('manager', 'only with engine: swarm');
-    if (raw.services && Object.keys(raw.services).length) bad('services', 'services need engine: swarm', 'add engine: swarm and manager: HOST, or declare containers under hosts');
+    if (raw.services && Object.keys(raw.services).length)
+      bad(
+        'services',
+        'services need engine: swarm',
+        'add engine: swarm and manager: HOST, or declare containers under hosts',
+      );
   }
   for (const [sname, sv] of Object.entries(raw.services ?? {})) {
     const p = `services.${sname}`;
     const np = dockerNameProblem(sname, 'service');
     if (np) bad(p, np);
-    if (!netByName.has(sv.network)) bad(`${p}.network`, `unknown network "${sv.network}"`, `networks are: ${netNames.join(', ')}`);
+    if (!netByName.has(sv.network))
+      bad(`${p}.network`, `unknown network "${sv.network}"`, `networks are: ${netNames.join(', ')}`);
     const replicas = sv.replicas ?? 1;
-    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000) bad(`${p}.replicas`, 'must be a whole number from 0 to 1000');
-    const placement = sv.placement === undefined ? undefined : Array.isArray(sv.placement) ? sv.placement : [sv.placement];
-    for (const h of placement ?? []) if (!raw.hosts[h]) bad(`${p}.placement`, `unknown host "${h}"`, `hosts are: ${hostNames.join(', ')}`);
-    if (sv.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(sv.image)) bad(`${p}.image`, `"${sv.image}" is not a valid image reference`);
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > 1000)
+      bad(`${p}.replicas`, 'must be a whole number from 0 to 1000');
+    const placement =
+      sv.placement === undefined ? undefined : Array.isArray(sv.placement) ? sv.placement : [sv.placement];
+    for (const h of placement ?? [])
+      if (!raw.hosts[h]) bad(`${p}.placement`, `unknown host "${h}"`, `hosts are: ${hostNames.join(', ')}`);
+    if (sv.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(sv.image))
+      bad(`${p}.image`, `"${sv.image}" is not a valid image reference`);
     const command = commandOf(sv.command, `${p}.command`, bad);
     services.push({ name: sname, network: sv.network, replicas, image: sv.image, command, placement });
   }
   const lock = raw.lock ?? 'engine';
-  if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.\-]+:\d{1,5}$/.test(lock)) bad('lock', `"${lock}" is not a lock mvnet knows`, 'use engine (the default: a lock object on the first host) or etcd://HOST:PORT');
-  const hairpin = typeof raw.lan === 'object' ? raw.lan.hairpin ?? false : false;
-  const lanSwitch = typeof raw.lan === 'object' ? raw.lan.switch ?? 'learning' : 'learning';
-  return { topology: { file, name: raw.name, lan, hairpin, lanSwitch, networks, hosts, devices, engine, manager, services, lock }, issues };
+  if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.-]+:\d{1,5}$/.test(lock))
+    bad(
+      'lock',
+      `"${lock}" is not a lock mvnet knows`,
+      'use engine (the default: a lock object on the first host) or etcd://HOST:PORT',
+    );
+  const hairpin = typeof raw.lan === 'object' ? (raw.lan.hairpin ?? false) : false;
+  const lanSwitch = typeof raw.lan === 'object' ? (raw.lan.switch ?? 'learning') : 'learning';
+  return {
+    topology: {
+      file,
+      name: raw.name,
+      lan,
+      hairpin,
+      lanSwitch,
+      networks,
+      hosts,
+      devices,
+      engine,
+      manager,
+      services,
+      lock,
+    },
+    issues,
+  };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {
-  return { file, name, lan, hairpin: false, lanSwitch: 'learning', networks: [], hosts: [], devices: [], engine: 'docker', services: [], lock: 'engine' };
+  return {
+    file,
+    name,
+    lan,
+    hairpin: false,
+    lanSwitch: 'learning',
+    networks: [],
+    hosts: [],
+    devices: [],
+    engine: 'docker',
+    services: [],
+    lock: 'engine',
+  };
 }
 
-
 /** A command: an array as given, or a string split into words as a POSIX shell would (nothing expanded). */
-function commandOf(c: string | string[] | undefined, path: string, bad: (path: string, message: string, hint?: string) => void):
-string[] | undefined {
+function commandOf(
+  c: string | string[] | undefined,
+  path: string,
+  bad: (path: string, message: string, hint?: string) => void,
+): string[] | undefined {
   if (typeof c !== 'string') return c;
   const w = splitWords(c);
   if (!w.ok) {
-    bad(path, `${w.problem} in "${c.length > 80 ? `${c.slice(0, 80)}…` : c}"`, 'close the quote, or give the command as a list: [sh, -c, "sleep 1000"]');
+    bad(
+      path,
+      `${w.problem} in "${c.length > 80 ? `${c.slice(0, 80)}…` : c}"`,
+      'close the quote, or give the command as a list: [sh, -c, "sleep 1000"]',
+    );
     return undefined;
   }
-  if (w.words.length === 0) bad(path, 'is empty', 'leave command: out to use the image\'s own');
+  if (w.words.length === 0) bad(path, 'is empty', "leave command: out to use the image's own");
   return w.words;
 }

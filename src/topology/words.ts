@@ -17,7 +17,11 @@ export function splitWords(text: string, opts: { comments?: boolean } = {}): Wor
     const ch = text[i];
     if (opts.comments && ch === '#' && !inWord) break; // a script line's comment
     if (ch === ' ' || ch === '\t' || ch === '\n') {
-      if (inWord) { words.push(cur); cur = ''; inWord = false; }
+      if (inWord) {
+        words.push(cur);
+        cur = '';
+        inWord = false;
+      }
       i++;
     } else if (ch === "'") {
       const end = text.indexOf("'", i + 1);
@@ -28,14 +32,20 @@ export function splitWords(text: string, opts: { comments?: boolean } = {}): Wor
     } else if (ch === '"') {
       let j = i + 1;
       for (; j < text.length && text[j] !== '"'; j++) {
-        if (text[j] === '\\' && j + 1 < text.length && '"\\$`'.includes(text[j + 1])) { cur += text[j + 1]; j++; } else cur += text[j];
+        if (text[j] === '\\' && j + 1 < text.length && '"\\$`'.includes(text[j + 1])) {
+          cur += text[j + 1];
+          j++;
+        } else cur += text[j];
       }
       if (j >= text.length) return { ok: false, problem: `unterminated double quote at character ${i + 1}` };
       inWord = true;
       i = j + 1;
     } else if (ch === '\\') {
       if (i + 1 >= text.length) return { ok: false, problem: 'a backslash at the end escapes nothing' };
-      if (text[i + 1] !== '\n') { cur += text[i + 1]; inWord = true; }
+      if (text[i + 1] !== '\n') {
+        cur += text[i + 1];
+        inWord = true;
+      }
       i += 2;
     } else {
       cur += ch;

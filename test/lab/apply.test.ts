@@ -6,26 +6,39 @@ import { docker, labTopology, mv, mvJson } from './helpers.ts';
 
 async function live(lab: string, host: string) {
   const cs = await docker(lab, host).listContainers({ all: true });
-  return new Map(cs.map((c) => {
-    const n = Object.values(c.NetworkSettings.Networks)[0];
-    return [c.Names[0].slice(1), { id: c.Id, state: c.State, ip: n?.IPAddress, mac: n?.MacAddress, labels: c.Labels }];
-  }));
+  return new Map(
+    cs.map((c) => {
+      const n = Object.values(c.NetworkSettings.Networks)[0];
+      return [
+        c.Names[0].slice(1),
+        { id: c.Id, state: c.State, ip: n?.IPAddress, mac: n?.MacAddress, labels: c.Labels },
+      ];
+    }),
+  );
 }
 
 test('apply realizes the seed exactly, is idempotent, converges minimally, repairs drift, and destroy spares foreign objects', async (t) => {
   const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'tapply');
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
-  t.after(() => { mv('destroy', '-f', file); });
+  t.after(() => {
+    mv('destroy', '-f', file);
+  });
   const d1 = docker(name, 'host1');
-  const foreign = await d1.createContainer({ name: 'not-mvnet', Image: PROBE_IMAGE, HostConfig: { NetworkMode: 'none' } });
+  const foreign = await d1.createContainer({
+    name: 'not-mvnet',
+    Image: PROBE_IMAGE,
+    HostConfig: { NetworkMode: 'none' },
+  });
   await foreign.start();
 
   const first = mvJson('apply', '-f', file);
   assert.equal(first.status, 0, first.stderr);
-  assert.equal(first.json.changed, 8, "4 containers, 2 networks, 2 membership records");
+  assert.equal(first.json.changed, 8, '4 containers, 2 networks, 2 membership records');
   const seed: Record<string, [string, string, string]> = {
-    'host1/centos1': ['host1', '10.100.1.1', '02:42:0a:64:01:01'], 'host1/centos2': ['host1', '10.100.1.2', '02:42:0a:64:01:02'],
-    'host2/centos1': ['host2', '10.100.2.1', '02:42:0a:64:02:01'], 'host2/centos2': ['host2', '10.100.2.2', '02:42:0a:64:02:02'],
+    'host1/centos1': ['host1', '10.100.1.1', '02:42:0a:64:01:01'],
+    'host1/centos2': ['host1', '10.100.1.2', '02:42:0a:64:01:02'],
+    'host2/centos1': ['host2', '10.100.2.1', '02:42:0a:64:02:01'],
+    'host2/centos2': ['host2', '10.100.2.2', '02:42:0a:64:02:02'],
   };
   for (const [id, [host, ip, mac]] of Object.entries(seed)) {
     const c = (await live(name, host)).get(id.split('/')[1])!;
@@ -54,18 +67,31 @@ test('apply realizes the seed exactly, is idempotent, converges minimally, repai
   const third = mvJson('apply', '-f', file);
   assert.equal(third.status, 0, third.stderr);
   const got = third.json.changes.map((c: any) => `${c.host} ${c.action} ${c.kind} ${c.name}`).sort();
-  assert.deepEqual(got, ['host1 create container centos3', 'host1 recreate container centos2', 'host2 remove container centos2']);
+  assert.deepEqual(got, [
+    'host1 create container centos3',
+    'host1 recreate container centos2',
+    'host2 remove container centos2',
+  ]);
   const after = await live(name, 'host1');
   assert.equal(after.get('centos1')!.id, before.get('centos1')!.id, 'an unchanged container is not touched');
   assert.equal(after.get('centos2')!.ip, '10.100.1.20');
-  assert.equal(after.get('centos3')!.ip, '10.100.1.2', 'the new container takes the lowest free address (freed by centos2)');
+  assert.equal(
+    after.get('centos3')!.ip,
+    '10.100.1.2',
+    'the new container takes the lowest free address (freed by centos2)',
+  );
   assert.ok(!(await live(name, 'host2')).has('centos2'));
 
   // drift by hand: a container stopped, another disconnected from its network
-  await docker(name, 'host2').getContainer((await live(name, 'host2')).get('centos1')!.id).stop({ t: 0 });
+  await docker(name, 'host2')
+    .getContainer((await live(name, 'host2')).get('centos1')!.id)
+    .stop({ t: 0 });
   await d1.getNetwork('macvlan').disconnect({ Container: after.get('centos1')!.id, Force: true });
   const planned = mvJson('plan', '-f', file);
-  const drift = planned.json.live.changes.filter((c: any) => c.drift).map((c: any) => `${c.host} ${c.action} ${c.name}`).sort();
+  const drift = planned.json.live.changes
+    .filter((c: any) => c.drift)
+    .map((c: any) => `${c.host} ${c.action} ${c.name}`)
+    .sort();
   assert.deepEqual(drift, ['host1 recreate centos1', 'host2 start centos1']);
   assert.equal(mvJson('apply', '-f', file).status, 0);
   assert.equal((await live(name, 'host2')).get('centos1')!.state, 'running');
@@ -104,7 +130,10 @@ test('preflight: a stopped engine fails apply before any change; the re-run afte
   assert.match(r.stderr, /host2/);
   assert.match(r.stderr, /does not answer/);
   assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), [], 'nothing created on host1');
-  assert.deepEqual((await docker(name, 'host1').listNetworks()).filter((n) => n.Driver === 'macvlan'), []);
+  assert.deepEqual(
+    (await docker(name, 'host1').listNetworks()).filter((n) => n.Driver === 'macvlan'),
+    [],
+  );
   assert.equal(mv('lab', 'start', '-f', file, 'host2').status, 0);
   const ok = mvJson('apply', '-f', file);
   assert.equal(ok.status, 0, ok.stderr);

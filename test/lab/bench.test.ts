@@ -10,9 +10,20 @@ test('bench/speed.ts --short runs every row and writes its results', () => {
   assert.equal(r.status, 0, r.stderr);
   const res = JSON.parse(readFileSync(join('test-output', 'results.json'), 'utf8'));
   const works = res.rows.map((x: { work: string }) => x.work).join('\n');
-  for (const w of [/mvnet --version/, /plan --offline/, /apply the seed/, /verify the seed/, /lab up, 2 hosts/, /verify --sample/, /plan \+ predict/]) {
+  for (const w of [
+    /mvnet --version/,
+    /plan --offline/,
+    /apply the seed/,
+    /verify the seed/,
+    /lab up, 2 hosts/,
+    /verify --sample/,
+    /plan \+ predict/,
+  ]) {
     assert.match(works, w);
   }
-  assert.match(readFileSync(join('test-output', 'RESULTS.md'), 'utf8'), /^\| work \| mvnet \| yardstick in the same run/m);
+  assert.match(
+    readFileSync(join('test-output', 'RESULTS.md'), 'utf8'),
+    /^\| work \| mvnet \| yardstick in the same run/m,
+  );
   assert.match(r.stdout, /false answers/);
 });

@@ -22,11 +22,13 @@ function terminal(t: TestContext, width: number) {
   t.after(() => tmux('kill-server'));
   let n = 0;
   return {
-    /** Runs argv in a fresh window of `width` columns; returns the screen with wrapped lines joined, and the exit code. */
+    /** Runs argv in a window of `width` columns; returns the screen, wrapped lines joined, and the exit code */
     async run(argv: string[], opts: { env?: Record<string, string>; keys?: string[]; cwd?: string } = {}) {
       const done = join(tmpdir(), `${sock}-${++n}.rc`);
       rmSync(done, { force: true });
-      const env = Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ');
+      const env = Object.entries(opts.env ?? {})
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(' ');
       const cmd = `${opts.cwd ? `cd ${JSON.stringify(opts.cwd)} && ` : ''}${env} ${argv.map((a) => JSON.stringify(a)).join(' ')}; echo $? > ${done}; sleep 600`;
       const r = tmux('new-session', '-d', '-s', `w${n}`, '-x', String(width), '-y', '50', 'bash', '-c', cmd);
       assert.equal(r.status, 0, r.stderr);
@@ -37,7 +39,12 @@ function terminal(t: TestContext, width: number) {
         tmux('send-keys', '-t', `w${n}`, k, 'Enter');
       }
       while (Date.now() < until) {
-        try { readFileSync(done); break; } catch { await new Promise((res) => setTimeout(res, 100)); }
+        try {
+          readFileSync(done);
+          break;
+        } catch {
+          await new Promise((res) => setTimeout(res, 100));
+        }
       }
       const screen = tmux('capture-pane', '-p', '-J', '-S', '-', '-E', '-', '-t', `w${n}`).stdout;
       const raw = tmux('capture-pane', '-p', '-e', '-S', '-', '-E', '-', '-t', `w${n}`).stdout;
@@ -67,10 +74,20 @@ test('in a real terminal at 80 and 120 columns nothing is wider than the termina
     const apply = await term.run([MV, 'apply', '-f', file]);
     assert.equal(apply.code, 0);
     assert.ok(widest(apply.screen) <= width);
-    for (const cmd of [['verify', '-f', file], ['inspect', '-f', file], ['lab', 'status', '-f', file], ['doctor'],
-      ['verify', '-f', file, '--pair', 'host1/centos1', 'host1'], ['lab', 'up', '-f', file], ['ls']]) {
+    for (const cmd of [
+      ['verify', '-f', file],
+      ['inspect', '-f', file],
+      ['lab', 'status', '-f', file],
+      ['doctor'],
+      ['verify', '-f', file, '--pair', 'host1/centos1', 'host1'],
+      ['lab', 'up', '-f', file],
+      ['ls'],
+    ]) {
       const r = await term.run([MV, ...cmd]);
-      assert.ok(widest(r.screen) <= width, `${cmd.join(' ')} at ${width}: a line of ${widest(r.screen)} columns:\n${r.screen}`);
+      assert.ok(
+        widest(r.screen) <= width,
+        `${cmd.join(' ')} at ${width}: a line of ${widest(r.screen)} columns:\n${r.screen}`,
+      );
     }
     const verify = await term.run([MV, 'verify', '-f', file]);
     assert.equal(verify.code, 0);
@@ -102,21 +119,42 @@ test('plan --detailed-exitcode, plan -o FILE and apply FILE, which refuses when 
   const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'csave');
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   assert.equal(mv('plan', '-f', file, '--detailed-exitcode').status, 2, 'changes pending');
-  assert.equal(mv('plan', '-f', '/nonexistent.yaml', '--detailed-exitcode').status, 1, 'an error is 1 under --detailed-exitcode');
+  assert.equal(
+    mv('plan', '-f', '/nonexistent.yaml', '--detailed-exitcode').status,
+    1,
+    'an error is 1 under --detailed-exitcode',
+  );
   assert.equal(mv('plan', '-f', '/nonexistent.yaml').status, 2, 'and 2 without it');
   const saved = join(file, '..', 'plan.json');
   const p = mv('plan', '-f', file, '-o', saved);
   assert.equal(p.status, 0, p.stderr);
   assert.match(p.stdout, /Saved to .*plan\.json/);
   // the file changes after the plan was saved: apply FILE still applies what was planned
-  write({ ...doc, hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, containers: { centos1: doc.hosts.host1.containers.centos1 } } } });
+  write({
+    ...doc,
+    hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, containers: { centos1: doc.hosts.host1.containers.centos1 } } },
+  });
   const a = mv('apply', saved);
   assert.equal(a.status, 0, a.stderr);
-  assert.deepEqual((await docker(name, 'host1').listContainers()).map((c) => c.Names[0]).sort(), ['/centos1', '/centos2']);
+  assert.deepEqual((await docker(name, 'host1').listContainers()).map((c) => c.Names[0]).sort(), [
+    '/centos1',
+    '/centos2',
+  ]);
   assert.equal(mv('plan', '-f', saved.replace('plan.json', 'none.yaml'), '--detailed-exitcode').status, 1);
   // the file moves an address: plan shows the field-level difference
-  write({ ...doc, hosts: { ...doc.hosts, host2: { ...doc.hosts.host2, containers: { ...doc.hosts.host2.containers,
-    centos2: { ...doc.hosts.host2.containers.centos2, ip: '10.100.2.9' } } } } });
+  write({
+    ...doc,
+    hosts: {
+      ...doc.hosts,
+      host2: {
+        ...doc.hosts.host2,
+        containers: {
+          ...doc.hosts.host2.containers,
+          centos2: { ...doc.hosts.host2.containers.centos2, ip: '10.100.2.9' },
+        },
+      },
+    },
+  });
   const diff = mv('plan', '-f', file, '-o', saved);
   assert.match(diff.stdout, /~ container centos2 +recreated: changed in the file\n +ip: 10\.100\.2\.2 → 10\.100\.2\.9/);
   assert.match(diff.stdout, /Plan: 0 to add, 1 to change, 0 to destroy\./);
@@ -138,12 +176,19 @@ test('the default file, --quiet, ls, lab load, a quick lab stop, devices in stat
   const { file, name } = labTopology(t, 'seed-router.yaml', 'chab');
   const dir = join(file, '..');
   // no file anywhere: said, exit 2; mvnet.yaml in the folder, or MVNET_FILE
-  const none = spawnSync(MV, ['plan', '--offline'], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, MVNET_FILE: '' } });
+  const none = spawnSync(MV, ['plan', '--offline'], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { ...process.env, MVNET_FILE: '' },
+  });
   assert.equal(none.status, 2);
   assert.match(none.stderr, /no topology file: -f FILE not given, MVNET_FILE not set, and no mvnet.yaml here/);
   writeFileSync(join(dir, 'mvnet.yaml'), readFileSync(file));
   assert.equal(spawnSync(MV, ['plan', '--offline'], { cwd: dir, encoding: 'utf8' }).status, 0);
-  assert.equal(spawnSync(MV, ['lab', 'up'], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, MVNET_FILE: file } }).status, 0);
+  assert.equal(
+    spawnSync(MV, ['lab', 'up'], { cwd: tmpdir(), encoding: 'utf8', env: { ...process.env, MVNET_FILE: file } }).status,
+    0,
+  );
   const quiet = mv('apply', '-f', file, '--quiet');
   assert.equal(quiet.status, 0);
   assert.equal(quiet.stderr, '', 'no progress with --quiet');
@@ -152,12 +197,17 @@ test('the default file, --quiet, ls, lab load, a quick lab stop, devices in stat
   const lab = ls.json.labs.find((l: any) => l.lab === name);
   assert.equal(lab.state, 'up');
   const onHost1 = ls.json.topologies.find((x: any) => x.topology === name && x.host === 'host1');
-  const api = (await docker(name, 'host1').listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`, 'mvnet.kind=container'] } })).length;
+  const api = (
+    await docker(name, 'host1').listContainers({
+      all: true,
+      filters: { label: [`mvnet.topology=${name}`, 'mvnet.kind=container'] },
+    })
+  ).length;
   assert.equal(onHost1.containers, api);
   // lab load: an image saved from host1's engine under a new tag, loaded into host2
   await docker(name, 'host1').getImage('mvnet/probe:2').tag({ repo: 'mvnet-test/loaded', tag: '1' });
   const tar = join(dir, 'loaded.tar');
-  await pipeline(await docker(name, 'host1').getImage('mvnet-test/loaded:1').get() as any, createWriteStream(tar));
+  await pipeline((await docker(name, 'host1').getImage('mvnet-test/loaded:1').get()) as any, createWriteStream(tar));
   const load = mv('lab', 'load', '-f', file, tar, 'host2');
   assert.equal(load.status, 0, load.stderr);
   assert.match(load.stdout, /host2: mvnet-test\/loaded:1/);
@@ -180,7 +230,7 @@ test('the default file, --quiet, ls, lab load, a quick lab stop, devices in stat
   assert.equal(router.link, 'up');
   assert.equal(mv('lab', 'link', 'down', '-f', file, router.host).status, 0);
   const port = ipJson(`mv_${name}_lan`, 'link', 'show').find((l: any) => l.ifname === 'd0');
-  assert.ok(!port.flags.includes('UP'), 'the device\'s bridge port is down');
+  assert.ok(!port.flags.includes('UP'), "the device's bridge port is down");
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts.find((h: any) => h.kind === 'router').link, 'down');
   assert.equal(mv('lab', 'link', 'up', '-f', file, router.host).status, 0);
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts.find((h: any) => h.kind === 'router').link, 'up');

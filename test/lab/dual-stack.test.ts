@@ -30,7 +30,9 @@ test('dual-stack seed: IPv6 mirrors IPv4, both families verified = oracle, addre
   }
   // the shim carries its IPv6 twin and the route (seen in the host's namespace)
   const shim = plan.hosts[0].networks[0];
-  const a6 = ipJson(`mv_${name}_h_host1`, '-6', 'addr', 'show', 'dev', shim.shimName).flatMap((l: any) => l.addr_info.map((x: any) => x.local));
+  const a6 = ipJson(`mv_${name}_h_host1`, '-6', 'addr', 'show', 'dev', shim.shimName).flatMap((l: any) =>
+    l.addr_info.map((x: any) => x.local),
+  );
   assert.ok(a6.includes(shim.shim6), `${shim.shim6} on the shim: ${a6.join(' ')}`);
   // verify: both families, every pair as predicted, and the oracle agrees pair by pair (IPv6 pinged at IPv6)
   const ver = mvJson('verify', '-f', file);
@@ -47,8 +49,16 @@ test('dual-stack seed: IPv6 mirrors IPv4, both families verified = oracle, addre
   assert.equal(mv('apply', '-f', file).status, 0);
   const v2 = mvJson('verify', '-f', file);
   assert.equal(v2.status, 0, JSON.stringify(v2.json.pairs.filter((p: any) => !p.match)));
-  assert.ok(v2.json.pairs.filter((p: any) => p.family === 6 && !p.from.includes('/')).every((p: any) => p.actual === 'unreachable'));
-  await agreeWithOracle(file, name, v2.json.pairs.filter((p: any) => p.family === 6));
+  assert.ok(
+    v2.json.pairs
+      .filter((p: any) => p.family === 6 && !p.from.includes('/'))
+      .every((p: any) => p.actual === 'unreachable'),
+  );
+  await agreeWithOracle(
+    file,
+    name,
+    v2.json.pairs.filter((p: any) => p.family === 6),
+  );
   // more containers: nothing moves, nothing is recreated
   const more = structuredClone(noShim);
   more.hosts.host1.containers.web = { network: 'macvlan' };
@@ -56,8 +66,13 @@ test('dual-stack seed: IPv6 mirrors IPv4, both families verified = oracle, addre
   write(more);
   const ap3 = mvJson('apply', '-f', file);
   assert.equal(ap3.status, 0, ap3.stderr);
-  assert.deepEqual(ap3.json.changes.filter((c: any) => c.kind === 'container').map((c: any) => `${c.action} ${c.name}`).sort(),
-    ['create db', 'create web']);
+  assert.deepEqual(
+    ap3.json.changes
+      .filter((c: any) => c.kind === 'container')
+      .map((c: any) => `${c.action} ${c.name}`)
+      .sort(),
+    ['create db', 'create web'],
+  );
   const after = mvJson('plan', '-f', file).json;
   for (const c of plan.containers) {
     const now = after.containers.find((x: any) => x.id === c.id);

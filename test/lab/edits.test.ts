@@ -16,7 +16,8 @@ import { PROBE_CMD, PROBE_IMAGE } from '../../src/engine/image.ts';
 import { docker, LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
 
 // a fixed default keeps CI reproducible (interrupt timing still varies run to run); MVNET_EDIT_SEED=random explores
-const SEED = process.env.MVNET_EDIT_SEED === 'random' ? Date.now() % 1_000_000 : Number(process.env.MVNET_EDIT_SEED ?? 4628);
+const SEED =
+  process.env.MVNET_EDIT_SEED === 'random' ? Date.now() % 1_000_000 : Number(process.env.MVNET_EDIT_SEED ?? 4628);
 const STEPS = Number(process.env.MVNET_EDIT_STEPS ?? 30);
 const ENGINES = [1, 2, 3];
 const LAB = 'oedit';
@@ -33,21 +34,42 @@ function rng(seed: number): () => number {
   };
 }
 
-interface Host { name: string; engine: number; containers: { name: string; last?: number }[] }
-interface Doc { net: string; sub: number; mode: string; hosts: Host[] }
+interface Host {
+  name: string;
+  engine: number;
+  containers: { name: string; last?: number }[];
+}
+interface Doc {
+  net: string;
+  sub: number;
+  mode: string;
+  hosts: Host[];
+}
 
 function yamlOf(d: Doc): string {
   const hosts: Record<string, unknown> = {};
   for (const h of d.hosts) {
     hosts[h.name] = {
-      address: `192.168.140.${199 + h.engine}`, docker: `unix://${LAB_ROOT}/${LAB}/n${h.engine}/docker.sock`,
+      address: `192.168.140.${199 + h.engine}`,
+      docker: `unix://${LAB_ROOT}/${LAB}/n${h.engine}/docker.sock`,
       ranges: { [d.net]: `10.${d.sub}.${h.engine}.0/24` },
-      containers: Object.fromEntries(h.containers.map((c) => [c.name, {
-        network: d.net, ...(c.last ? { ip: `10.${d.sub}.${h.engine}.${c.last}` } : {}),
-      }])),
+      containers: Object.fromEntries(
+        h.containers.map((c) => [
+          c.name,
+          {
+            network: d.net,
+            ...(c.last ? { ip: `10.${d.sub}.${h.engine}.${c.last}` } : {}),
+          },
+        ]),
+      ),
     };
   }
-  return stringify({ name: TOPO, lan: '192.168.140.0/24', networks: { [d.net]: { subnet: `10.${d.sub}.0.0/16`, parent: 'ens33', mode: d.mode } }, hosts });
+  return stringify({
+    name: TOPO,
+    lan: '192.168.140.0/24',
+    networks: { [d.net]: { subnet: `10.${d.sub}.0.0/16`, parent: 'ens33', mode: d.mode } },
+    hosts,
+  });
 }
 
 function editor(r: () => number) {
@@ -57,41 +79,117 @@ function editor(r: () => number) {
   const freeLast = (h: Host) => {
     const used = new Set(h.containers.map((c) => c.last));
     let x: number;
-    do x = 50 + Math.floor(r() * 150); while (used.has(x));
+    do x = 50 + Math.floor(r() * 150);
+    while (used.has(x));
     return x;
   };
   const edits: [string, (d: Doc) => string | null][] = [
-    ['add a container', (d) => { const h = pick(d.hosts); const c = fresh(); h.containers.push({ name: c }); return `${h.name}/${c}`; }],
-    ['remove a container', (d) => {
-      const h = pick(d.hosts.filter((x) => x.containers.length > 0));
-      if (!h) return null;
-      const c = h.containers.splice(Math.floor(r() * h.containers.length), 1)[0];
-      return `${h.name}/${c.name}`;
-    }],
-    ['rename a container', (d) => { const h = pick(d.hosts); const c = pick(h.containers); if (!c) return null; const o = c.name; c.name = fresh(); return `${h.name}/${o} -> ${c.name}`; }],
-    ['move a container', (d) => {
-      if (d.hosts.length < 2) return null;
-      const from = pick(d.hosts.filter((x) => x.containers.length > 0));
-      if (!from) return null;
-      const to = pick(d.hosts.filter((x) => x !== from));
-      const c = from.containers.splice(Math.floor(r() * from.containers.length), 1)[0];
-      to.containers.push({ name: c.name });
-      return `${c.name}: ${from.name} -> ${to.name}`;
-    }],
-    ['change an address', (d) => { const h = pick(d.hosts); const c = pick(h.containers); if (!c) return null; c.last = freeLast(h); return `${h.name}/${c.name} .${c.last}`; }],
-    ['rename the network', (d) => { d.net = d.net === 'lan-a' ? 'lan-b' : 'lan-a'; return d.net; }],
-    ['change the subnet', (d) => { d.sub = d.sub === 100 ? 101 : 100; return `10.${d.sub}.0.0/16`; }],
-    ['change the mode', (d) => { d.mode = pick(['bridge', 'private', 'vepa'].filter((m) => m !== d.mode)); return d.mode; }],
-    ['add a host', (d) => {
-      const free = ENGINES.filter((e) => !d.hosts.some((h) => h.engine === e));
-      if (!free.length) return null;
-      const e = pick(free);
-      d.hosts.push({ name: `h${e}-${++n}`, engine: e, containers: [{ name: fresh() }] });
-      return `engine n${e}`;
-    }],
-    ['remove a host', (d) => { if (d.hosts.length < 2) return null; const h = d.hosts.splice(Math.floor(r() * d.hosts.length), 1)[0]; return h.name; }],
-    ['rename a host', (d) => { const h = pick(d.hosts); const o = h.name; h.name = `h${h.engine}-${++n}`; return `${o} -> ${h.name}`; }],
-    ['reorder the hosts', (d) => { d.hosts.reverse(); return d.hosts.map((h) => h.name).join(','); }],
+    [
+      'add a container',
+      (d) => {
+        const h = pick(d.hosts);
+        const c = fresh();
+        h.containers.push({ name: c });
+        return `${h.name}/${c}`;
+      },
+    ],
+    [
+      'remove a container',
+      (d) => {
+        const h = pick(d.hosts.filter((x) => x.containers.length > 0));
+        if (!h) return null;
+        const c = h.containers.splice(Math.floor(r() * h.containers.length), 1)[0];
+        return `${h.name}/${c.name}`;
+      },
+    ],
+    [
+      'rename a container',
+      (d) => {
+        const h = pick(d.hosts);
+        const c = pick(h.containers);
+        if (!c) return null;
+        const o = c.name;
+        c.name = fresh();
+        return `${h.name}/${o} -> ${c.name}`;
+      },
+    ],
+    [
+      'move a container',
+      (d) => {
+        if (d.hosts.length < 2) return null;
+        const from = pick(d.hosts.filter((x) => x.containers.length > 0));
+        if (!from) return null;
+        const to = pick(d.hosts.filter((x) => x !== from));
+        const c = from.containers.splice(Math.floor(r() * from.containers.length), 1)[0];
+        to.containers.push({ name: c.name });
+        return `${c.name}: ${from.name} -> ${to.name}`;
+      },
+    ],
+    [
+      'change an address',
+      (d) => {
+        const h = pick(d.hosts);
+        const c = pick(h.containers);
+        if (!c) return null;
+        c.last = freeLast(h);
+        return `${h.name}/${c.name} .${c.last}`;
+      },
+    ],
+    [
+      'rename the network',
+      (d) => {
+        d.net = d.net === 'lan-a' ? 'lan-b' : 'lan-a';
+        return d.net;
+      },
+    ],
+    [
+      'change the subnet',
+      (d) => {
+        d.sub = d.sub === 100 ? 101 : 100;
+        return `10.${d.sub}.0.0/16`;
+      },
+    ],
+    [
+      'change the mode',
+      (d) => {
+        d.mode = pick(['bridge', 'private', 'vepa'].filter((m) => m !== d.mode));
+        return d.mode;
+      },
+    ],
+    [
+      'add a host',
+      (d) => {
+        const free = ENGINES.filter((e) => !d.hosts.some((h) => h.engine === e));
+        if (!free.length) return null;
+        const e = pick(free);
+        d.hosts.push({ name: `h${e}-${++n}`, engine: e, containers: [{ name: fresh() }] });
+        return `engine n${e}`;
+      },
+    ],
+    [
+      'remove a host',
+      (d) => {
+        if (d.hosts.length < 2) return null;
+        const h = d.hosts.splice(Math.floor(r() * d.hosts.length), 1)[0];
+        return h.name;
+      },
+    ],
+    [
+      'rename a host',
+      (d) => {
+        const h = pick(d.hosts);
+        const o = h.name;
+        h.name = `h${h.engine}-${++n}`;
+        return `${o} -> ${h.name}`;
+      },
+    ],
+    [
+      'reorder the hosts',
+      (d) => {
+        d.hosts.reverse();
+        return d.hosts.map((h) => h.name).join(',');
+      },
+    ],
   ];
   return { edits, pick, fresh };
 }
@@ -99,7 +197,10 @@ function editor(r: () => number) {
 async function ourContainers(): Promise<string[]> {
   const out: string[] = [];
   for (const e of ENGINES) {
-    const cs = await docker(LAB, `n${e}`).listContainers({ all: true, filters: { label: [`mvnet.topology=${TOPO}`, 'mvnet.kind=container'] } });
+    const cs = await docker(LAB, `n${e}`).listContainers({
+      all: true,
+      filters: { label: [`mvnet.topology=${TOPO}`, 'mvnet.kind=container'] },
+    });
     for (const c of cs) out.push(`n${e} ${c.Labels['mvnet.host']}/${c.Names[0].slice(1)}`);
   }
   return out.sort();
@@ -119,7 +220,10 @@ function interrupted(args: string[], afterMs: number, signal: NodeJS.Signals): P
   return new Promise((res) => {
     const p = spawn(join(ROOT, 'bin/mvnet'), args, { stdio: 'ignore' });
     const timer = setTimeout(() => p.kill(signal), afterMs);
-    p.on('close', (code, sig) => { clearTimeout(timer); res(code ?? (sig ? -1 : 0)); });
+    p.on('close', (code, sig) => {
+      clearTimeout(timer);
+      res(code ?? (sig ? -1 : 0));
+    });
   });
 }
 
@@ -135,17 +239,34 @@ test(`randomized edits and interrupts converge (seed ${SEED}, ${STEPS} steps)`, 
   // foreign neighbours: one per engine, never to be touched
   const foreign = new Map<number, string>();
   for (const e of ENGINES) {
-    const c = await docker(LAB, `n${e}`).createContainer({ name: `foreign-${e}`, Image: PROBE_IMAGE, Cmd: PROBE_CMD, HostConfig: { NetworkMode: 'none' } });
+    const c = await docker(LAB, `n${e}`).createContainer({
+      name: `foreign-${e}`,
+      Image: PROBE_IMAGE,
+      Cmd: PROBE_CMD,
+      HostConfig: { NetworkMode: 'none' },
+    });
     await c.start();
     foreign.set(e, c.id);
   }
-  const doc: Doc = { net: 'lan-a', sub: 100, mode: 'bridge', hosts: [{ name: 'h1-0', engine: 1, containers: [{ name: fresh() }, { name: fresh() }] }, { name: 'h2-0', engine: 2, containers: [{ name: fresh() }] }] };
+  const doc: Doc = {
+    net: 'lan-a',
+    sub: 100,
+    mode: 'bridge',
+    hosts: [
+      { name: 'h1-0', engine: 1, containers: [{ name: fresh() }, { name: fresh() }] },
+      { name: 'h2-0', engine: 2, containers: [{ name: fresh() }] },
+    ],
+  };
   const log: string[] = [];
-  const fail = (msg: string) => `${msg}\n  seed ${SEED} (replay: MVNET_EDIT_SEED=${SEED}); steps:\n    ${log.join('\n    ')}`;
+  const fail = (msg: string) =>
+    `${msg}\n  seed ${SEED} (replay: MVNET_EDIT_SEED=${SEED}); steps:\n    ${log.join('\n    ')}`;
   for (let step = 0; step < STEPS; step++) {
     const [what, fn] = pick(edits);
     const said = fn(doc);
-    if (said === null) { step--; continue; }
+    if (said === null) {
+      step--;
+      continue;
+    }
     writeFileSync(file, yamlOf(doc));
     const roll = r();
     let how = 'apply';
@@ -164,7 +285,7 @@ test(`randomized edits and interrupts converge (seed ${SEED}, ${STEPS} steps)`, 
     const ips = await addresses();
     assert.equal(new Set(ips).size, ips.length, fail(`duplicate address: ${ips.sort().join(' ')}`));
     const want = doc.hosts.flatMap((h) => h.containers.map((c) => `n${h.engine} ${h.name}/${c.name}`)).sort();
-    assert.deepEqual(await ourContainers(), want, fail('the topology\'s containers are not exactly the planned ones'));
+    assert.deepEqual(await ourContainers(), want, fail("the topology's containers are not exactly the planned ones"));
     for (const [e, id] of foreign) {
       const f = await docker(LAB, `n${e}`).getContainer(id).inspect();
       assert.equal(f.State.Running, true, fail(`foreign container on n${e} touched`));

@@ -13,15 +13,37 @@ const URL = `http://127.0.0.1:${PORT}`;
 async function startEtcd(t: import('node:test').TestContext): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mvnet-etcd-'));
   const peer = `http://127.0.0.1:${PORT + 1000}`;
-  const p: ChildProcess = spawn('etcd', ['--data-dir', dir, '--name', 'mv', '--listen-client-urls', URL, '--advertise-client-urls', URL,
-    '--listen-peer-urls', peer, '--initial-advertise-peer-urls', peer, '--initial-cluster', `mv=${peer}`], { stdio: 'ignore' });
+  const p: ChildProcess = spawn(
+    'etcd',
+    [
+      '--data-dir',
+      dir,
+      '--name',
+      'mv',
+      '--listen-client-urls',
+      URL,
+      '--advertise-client-urls',
+      URL,
+      '--listen-peer-urls',
+      peer,
+      '--initial-advertise-peer-urls',
+      peer,
+      '--initial-cluster',
+      `mv=${peer}`,
+    ],
+    { stdio: 'ignore' },
+  );
   t.after(async () => {
     p.kill('SIGTERM');
     await new Promise((r) => p.once('close', r));
     rmSync(dir, { recursive: true, force: true });
   });
   for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(`${URL}/health`)).ok) return; } catch { /* not yet */ }
+    try {
+      if ((await fetch(`${URL}/health`)).ok) return;
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('etcd did not start');
@@ -29,19 +51,27 @@ async function startEtcd(t: import('node:test').TestContext): Promise<void> {
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stderr: string }> {
   return new Promise((res) => {
-    const p = spawn(join(ROOT, 'bin/mvnet'), args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn(join(ROOT, 'bin/mvnet'), args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     let stderr = '';
-    p.stderr!.on('data', (d) => { stderr += d; });
+    p.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     p.on('close', (code) => res({ code: code ?? -1, stderr }));
   });
 }
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
-const post = async (path: string, body: unknown) => (await fetch(`${URL}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<any>;
+const post = async (path: string, body: unknown) =>
+  (await fetch(`${URL}${path}`, { method: 'POST', body: JSON.stringify(body) })).json() as Promise<any>;
 
 test('lock: etcd — one apply at a time, the holder named, a dead holder expires', async (t) => {
   await startEtcd(t);
-  const { file, name } = labTopology(t, 'seed.yaml', 'tetcd', (d) => { d.lock = `etcd://127.0.0.1:${PORT}`; });
+  const { file, name } = labTopology(t, 'seed.yaml', 'tetcd', (d) => {
+    d.lock = `etcd://127.0.0.1:${PORT}`;
+  });
   assert.equal((await run(['lab', 'up', '-f', file])).code, 0);
   t.after(() => run(['destroy', '-f', file]));
   // two at once: one applies, the other is refused with the holder's name
@@ -50,13 +80,30 @@ test('lock: etcd — one apply at a time, the holder named, a dead holder expire
   assert.match((a.code === 2 ? a : b).stderr, /topology tetcd is locked by mvnet apply \(pid \d+ on /);
   // five at once with --wait: all succeed, one after the other, and nothing is made twice
   const five = await Promise.all(Array.from({ length: 5 }, () => run(['apply', '-f', file, '--wait', '60'])));
-  assert.deepEqual(five.map((x) => x.code), [0, 0, 0, 0, 0]);
+  assert.deepEqual(
+    five.map((x) => x.code),
+    [0, 0, 0, 0, 0],
+  );
   for (const h of ['host1', 'host2']) {
-    assert.equal((await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=container'] } })).length, 2);
+    assert.equal(
+      (await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=container'] } })).length,
+      2,
+    );
   }
   // a holder that died: its lease is not renewed, etcd drops the key, the next run goes through
   const lease = (await post('/v3/lease/grant', { TTL: 2 })).ID;
-  await post('/v3/kv/put', { key: b64(`/mvnet/lock/${name}`), value: b64(JSON.stringify({ 'mvnet.lock.pid': '999999', 'mvnet.lock.machine': 'elsewhere', 'mvnet.lock.command': 'mvnet apply', 'mvnet.lock.since': 'then' })), lease });
+  await post('/v3/kv/put', {
+    key: b64(`/mvnet/lock/${name}`),
+    value: b64(
+      JSON.stringify({
+        'mvnet.lock.pid': '999999',
+        'mvnet.lock.machine': 'elsewhere',
+        'mvnet.lock.command': 'mvnet apply',
+        'mvnet.lock.since': 'then',
+      }),
+    ),
+    lease,
+  });
   const refused = await run(['destroy', '-f', file]);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /locked by mvnet apply \(pid 999999 on elsewhere/);

@@ -13,7 +13,14 @@ async function snapshot(lab: string): Promise<string> {
   const out: string[] = [];
   for (const h of ['host1', 'host2']) {
     const cs = await docker(lab, h).listContainers({ all: true });
-    out.push(...cs.map((c) => `${h} ${c.Id} ${c.State} ${Object.values(c.NetworkSettings.Networks).map((n) => n.IPAddress).join()}`));
+    out.push(
+      ...cs.map(
+        (c) =>
+          `${h} ${c.Id} ${c.State} ${Object.values(c.NetworkSettings.Networks)
+            .map((n) => n.IPAddress)
+            .join()}`,
+      ),
+    );
     const ns = await docker(lab, h).listNetworks();
     out.push(...ns.map((n) => `${h} net ${n.Id}`));
   }
@@ -36,19 +43,29 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
       assert.equal(r.status, 2, `${label}: ${cmd} exit ${r.status}`);
       assert.match(r.stderr, /error: /, label);
       const first = r.stderr.split('\n').slice(1).join('\n');
-      assert.ok(path.test(first.trim().split(':')[0]) || r.stderr.includes('(file)') || /line \d+/.test(r.stderr), `${label}: no field path in ${r.stderr.slice(0, 300)}`);
+      assert.ok(
+        path.test(first.trim().split(':')[0]) || r.stderr.includes('(file)') || /line \d+/.test(r.stderr),
+        `${label}: no field path in ${r.stderr.slice(0, 300)}`,
+      );
     }
     assert.equal(await snapshot(name), before, `${label} changed a host`);
   }
   // CLI calls and endpoints
   const noLab = join(dir, 'nolab.yaml');
-  writeFileSync(noLab, caseText(() => {}, 'tnolab'));
+  writeFileSync(
+    noLab,
+    caseText(() => {}, 'tnolab'),
+  );
   const calls: [string, string[], RegExp][] = [
     ['verify with no engine up', ['verify', '-f', noLab], /no Docker engine of the topology answers/],
     ['apply with no engine up', ['apply', '-f', noLab], /does not answer/],
     ['no file', ['apply'], /no topology file: -f FILE not given, MVNET_FILE not set, and no mvnet.yaml here/],
     ['unknown command', ['aply', '-f', file], /unknown command/],
-    ['verify --pair with unknown ids', ['verify', '-f', file, '--pair', 'host1/nope', 'host1'], /not a pair mvnet predicts/],
+    [
+      'verify --pair with unknown ids',
+      ['verify', '-f', file, '--pair', 'host1/nope', 'host1'],
+      /not a pair mvnet predicts/,
+    ],
     ['lab exec on an unknown host', ['lab', 'exec', '-f', file, 'host9', '--', 'true'], /no host "host9"/],
     ['lab link with a bad state', ['lab', 'link', 'sideways', '-f', file, 'host1'], /up or down/],
     ['--wait that is not a number', ['apply', '-f', file, '--wait', 'soon'], /--wait takes a number/],
@@ -56,11 +73,27 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
     ['import of a missing file', ['import', join(dir, 'none.sh')], /cannot read/],
     ['verify --tries 0', ['verify', '-f', file, '--tries', '0'], /--tries takes a whole number from 1 to 10/],
     ['verify --tries abc', ['verify', '-f', file, '--tries', 'abc'], /--tries takes a whole number from 1 to 10/],
-    ['verify --html into a missing folder', ['verify', '-f', file, '--html', '/nonexistent/r.html'], /the folder \/nonexistent does not exist/],
-    ['verify --pair with one id', ['verify', '-f', file, '--pair', 'host1/centos1'], /--pair takes two ids, FROM and TO \(got 1\)/],
+    [
+      'verify --html into a missing folder',
+      ['verify', '-f', file, '--html', '/nonexistent/r.html'],
+      /the folder \/nonexistent does not exist/,
+    ],
+    [
+      'verify --pair with one id',
+      ['verify', '-f', file, '--pair', 'host1/centos1'],
+      /--pair takes two ids, FROM and TO \(got 1\)/,
+    ],
     ['apply --wait -1', ['apply', '-f', file, '--wait', '-1'], /--wait takes a number of seconds/],
-    ['import --lan that is not a CIDR', ['import', '--lan', 'nope', join(ROOT, 'test/fixtures/seed-commands.txt')], /--lan nope is not a network in CIDR form/],
-    ['import --host with a bad name', ['import', '--host', 'BAD NAME', join(ROOT, 'test/fixtures/seed-commands.txt')], /--host BAD NAME: host name/],
+    [
+      'import --lan that is not a CIDR',
+      ['import', '--lan', 'nope', join(ROOT, 'test/fixtures/seed-commands.txt')],
+      /--lan nope is not a network in CIDR form/,
+    ],
+    [
+      'import --host with a bad name',
+      ['import', '--host', 'BAD NAME', join(ROOT, 'test/fixtures/seed-commands.txt')],
+      /--host BAD NAME: host name/,
+    ],
   ];
   for (const [label, args, msg] of calls) {
     const r = mv(...args);
@@ -88,18 +121,25 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
 
 test('an engine killed in the middle of apply: clear error; after lab start the re-run converges exactly', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tkill', (d) => {
-    for (let i = 3; i <= 12; i++) { d.hosts.host1.containers[`c${i}`] = { network: 'macvlan' }; d.hosts.host2.containers[`c${i}`] = { network: 'macvlan' }; }
+    for (let i = 3; i <= 12; i++) {
+      d.hosts.host1.containers[`c${i}`] = { network: 'macvlan' };
+      d.hosts.host2.containers[`c${i}`] = { network: 'macvlan' };
+    }
   });
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   const pid = mvJson('lab', 'status', '-f', file).json.hosts[1].pid;
   const p = spawn(join(ROOT, 'bin/mvnet'), ['apply', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
-  p.stderr.on('data', (d) => { stderr += d; });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exit = new Promise<number>((r) => p.on('close', (c) => r(c ?? -1)));
   // kill host2's engine as soon as its first container exists
   const until = Date.now() + 60_000;
   while (Date.now() < until) {
-    const cs = await docker(name, 'host2').listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`, 'mvnet.kind=container'] } }).catch(() => []);
+    const cs = await docker(name, 'host2')
+      .listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`, 'mvnet.kind=container'] } })
+      .catch(() => []);
     if (cs.length > 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -112,7 +152,10 @@ test('an engine killed in the middle of apply: clear error; after lab start the 
   const plan = mvJson('plan', '-f', file).json;
   assert.deepEqual(plan.live.changes, [], 'converged');
   for (const h of ['host1', 'host2']) {
-    const cs = await docker(name, h).listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`, "mvnet.kind=container"] } });
+    const cs = await docker(name, h).listContainers({
+      all: true,
+      filters: { label: [`mvnet.topology=${name}`, 'mvnet.kind=container'] },
+    });
     const want = plan.containers.filter((c: any) => c.host === h);
     assert.equal(cs.length, want.length, `${h}: exactly the planned containers`);
     for (const c of want) {
@@ -134,7 +177,11 @@ test('issue 14 on the lab: drift named, exiting containers reported, commands sp
   write(doc);
   assert.equal(mv('apply', '-f', file).status, 0);
   const d1 = docker(name, 'host1');
-  assert.deepEqual((await d1.getContainer('centos2').inspect()).Config.Cmd, ['sh', '-c', 'sleep 1000'], 'split as a shell would');
+  assert.deepEqual(
+    (await d1.getContainer('centos2').inspect()).Config.Cmd,
+    ['sh', '-c', 'sleep 1000'],
+    'split as a shell would',
+  );
   // options are checked before anything runs: no helper is started, nothing is left behind
   for (const bad of ['0', 'abc', '-1', '1e9']) {
     const r = mv('verify', '-f', file, '--tries', bad);
@@ -144,7 +191,11 @@ test('issue 14 on the lab: drift named, exiting containers reported, commands sp
   const html = mv('verify', '-f', file, '--html', '/nonexistent/r.html');
   assert.equal(html.status, 2);
   assert.match(html.stderr, /the folder \/nonexistent does not exist/);
-  assert.deepEqual(await d1.listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }), [], 'no helper left');
+  assert.deepEqual(
+    await d1.listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }),
+    [],
+    'no helper left',
+  );
   // an address changed by hand: verify names the drift, not a network fault
   const net = d1.getNetwork('macvlan');
   await net.disconnect({ Container: 'centos1', Force: true });
@@ -169,20 +220,35 @@ test('issue 14 on the lab: drift named, exiting containers reported, commands sp
   // verify interrupted while it probes: what is in flight finishes, no helper container is left behind
   const vi = spawn(join(ROOT, 'bin/mvnet'), ['verify', '-f', file], { stdio: 'ignore' });
   let closed = false;
-  const done = new Promise((r) => vi.on('close', () => { closed = true; r(null); }));
+  const done = new Promise((r) =>
+    vi.on('close', () => {
+      closed = true;
+      r(null);
+    }),
+  );
   // SIGINT once a probe helper runs (verify of the seed takes about a second)
   for (let i = 0; i < 250 && !closed; i++) {
-    const helpers = await docker(name, 'host1').listContainers({ filters: { label: ['mvnet.kind=helper'] } }).catch(() => []);
+    const helpers = await docker(name, 'host1')
+      .listContainers({ filters: { label: ['mvnet.kind=helper'] } })
+      .catch(() => []);
     if (helpers.length > 0) break;
     await new Promise((r) => setTimeout(r, 20));
   }
   if (!closed) vi.kill('SIGINT');
   await done;
   for (const h of ['host1', 'host2']) {
-    assert.deepEqual(await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }), [], `${h}: no helper left`);
+    assert.deepEqual(
+      await docker(name, h).listContainers({ all: true, filters: { label: ['mvnet.kind=helper'] } }),
+      [],
+      `${h}: no helper left`,
+    );
   }
   // a reader that closes early: no EPIPE stack, exit 0
-  const head = spawnSync('bash', ['-c', `${join(ROOT, 'bin/mvnet')} plan -f ${file} --offline | head -1; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  const head = spawnSync(
+    'bash',
+    ['-c', `${join(ROOT, 'bin/mvnet')} plan -f ${file} --offline | head -1; exit \${PIPESTATUS[0]}`],
+    { encoding: 'utf8' },
+  );
   assert.equal(head.status, 0, head.stderr);
   assert.doesNotMatch(head.stderr, /EPIPE/);
 });

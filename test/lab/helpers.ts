@@ -12,7 +12,11 @@ import { labNsPrefix } from '../../src/lab/paths.ts';
 export const ROOT = process.cwd();
 export const LAB_ROOT = process.env.MVNET_LAB_DIR ?? '/var/lib/mvnet/lab';
 
-export interface Cli { status: number; stdout: string; stderr: string }
+export interface Cli {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
 
 export function mv(...args: string[]): Cli {
   const r = spawnSync(join(ROOT, 'bin/mvnet'), args, { encoding: 'utf8', timeout: 300_000 });
@@ -22,12 +26,21 @@ export function mv(...args: string[]): Cli {
 export function mvJson<T = any>(...args: string[]): { status: number; json: T; stderr: string } {
   const r = mv(...args, '--json');
   let json: T;
-  try { json = JSON.parse(r.stdout); } catch { throw new Error(`not JSON (exit ${r.status}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 500)}`); }
+  try {
+    json = JSON.parse(r.stdout);
+  } catch {
+    throw new Error(`not JSON (exit ${r.status}): ${r.stdout.slice(0, 300)} ${r.stderr.slice(0, 500)}`);
+  }
   return { status: r.status, json, stderr: r.stderr };
 }
 
 /** A copy of an example under a fresh name, torn down (destroy + lab down) when the test ends. */
-export function labTopology(t: TestContext, example: string, name: string, mutate?: (d: any) => void): { file: string; name: string; doc: any; write: (d: any) => void } {
+export function labTopology(
+  t: TestContext,
+  example: string,
+  name: string,
+  mutate?: (d: any) => void,
+): { file: string; name: string; doc: any; write: (d: any) => void } {
   const dir = mkdtempSync(join(tmpdir(), `mvnet-${name}-`));
   const doc = parse(readFileSync(join(ROOT, 'examples', example), 'utf8'));
   doc.name = name;
@@ -48,7 +61,10 @@ export function docker(lab: string, host: string): Docker {
 
 export function namespaces(): string[] {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean);
+  return r.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter(Boolean);
 }
 
 export function ipJson(ns: string, ...args: string[]): any[] {
@@ -67,13 +83,18 @@ export function processesUnder(dir: string): number[] {
       const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
       if (/^\d+ \(.*\) Z/.test(stat)) continue;
       if (cmd.includes(dir + '/')) out.push(Number(e));
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
 
 export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((m) => m && m.startsWith(dir));
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((m) => m && m.startsWith(dir));
 }
 
 /** Nothing of a lab is left: namespaces, processes, mounts, folder. */
@@ -88,19 +109,32 @@ export function assertNothingLeft(name: string): string[] {
 }
 
 function run(cmd: string, args: string[]): Promise<number> {
-  return new Promise((res) => { const p = spawn(cmd, args, { stdio: 'ignore' }); p.on('close', (c) => res(c ?? 1)); });
+  return new Promise((res) => {
+    const p = spawn(cmd, args, { stdio: 'ignore' });
+    p.on('close', (c) => res(c ?? 1));
+  });
 }
 
 /** Plain `docker exec ping` (or ping in the host namespace), with two retries against ARP warm-up. */
-export async function oracle(file: string, lab: string, plan: any, from: string, to: string, family?: number): Promise<string> {
+export async function oracle(
+  file: string,
+  lab: string,
+  plan: any,
+  from: string,
+  to: string,
+  family?: number,
+): Promise<string> {
   const c = plan.containers.find((x: any) => x.id === to);
   // an IPv6 pair pings the container's IPv6 address (from the plan), never mvnet's probe
-  const addr = family === 6 ? c.ip6 : c?.ip ?? plan.hosts.find((h: any) => h.name === to).address;
+  const addr = family === 6 ? c.ip6 : (c?.ip ?? plan.hosts.find((h: any) => h.name === to).address);
   const [host, name] = from.split('/');
   const argv: [string, string[]] = name
-    ? ['docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
+    ? [
+        'docker',
+        ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr],
+      ]
     : [join(ROOT, 'bin/mvnet'), ['lab', 'exec', '-f', file, host, '--', 'ping', '-c', '1', '-W', '1', addr]];
-  for (let i = 0; i < 3; i++) if (await run(...argv) === 0) return 'reachable';
+  for (let i = 0; i < 3; i++) if ((await run(...argv)) === 0) return 'reachable';
   return 'unreachable';
 }
 
@@ -108,11 +142,13 @@ export async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
   const plan = mvJson('plan', '-f', file, '--offline').json;
   const wrong: string[] = [];
   for (let i = 0; i < pairs.length; i += 12) {
-    await Promise.all(pairs.slice(i, i + 12).map(async (p) => {
-      const truth = await oracle(file, lab, plan, p.from, p.to, p.family);
-      if (truth !== p.actual) wrong.push(`${p.from}->${p.to}${p.family ? ' (IPv6)' : ''} truth=${truth} actual=${p.actual}`);
-    }));
+    await Promise.all(
+      pairs.slice(i, i + 12).map(async (p) => {
+        const truth = await oracle(file, lab, plan, p.from, p.to, p.family);
+        if (truth !== p.actual)
+          wrong.push(`${p.from}->${p.to}${p.family ? ' (IPv6)' : ''} truth=${truth} actual=${p.actual}`);
+      }),
+    );
   }
   assert.deepEqual(wrong, []);
 }
-

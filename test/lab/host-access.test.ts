@@ -6,13 +6,16 @@ import { spawnSync } from 'node:child_process';
 import { docker, ipJson, labTopology, mv, mvJson } from './helpers.ts';
 
 function ping(file: string, from: string, ip: string): boolean {
-  for (let i = 0; i < 3; i++) if (mv('lab', 'exec', '-f', file, from, '--', 'ping', '-c', '1', '-W', '1', ip).status === 0) return true;
+  for (let i = 0; i < 3; i++)
+    if (mv('lab', 'exec', '-f', file, from, '--', 'ping', '-c', '1', '-W', '1', ip).status === 0) return true;
   return false;
 }
 
 function dockerPing(lab: string, host: string, container: string, ip: string): boolean {
   const sock = `unix:///var/lib/mvnet/lab/${lab}/${host}/docker.sock`;
-  for (let i = 0; i < 3; i++) if (spawnSync('docker', ['-H', sock, 'exec', container, 'ping', '-c', '1', '-W', '1', ip]).status === 0) return true;
+  for (let i = 0; i < 3; i++)
+    if (spawnSync('docker', ['-H', sock, 'exec', container, 'ping', '-c', '1', '-W', '1', ip]).status === 0)
+      return true;
   return false;
 }
 
@@ -29,7 +32,9 @@ test('hostAccess: a bridge-mode shim per host; container <-> own host works; des
     const link = ipJson(hostNs(name, h.name), '-d', 'link', 'show', n.shimName)[0];
     assert.equal(link.linkinfo.info_kind, 'macvlan');
     assert.equal(link.linkinfo.info_data.mode, 'bridge');
-    const addr = ipJson(hostNs(name, h.name), 'addr', 'show', n.shimName)[0].addr_info.find((a: any) => a.family === 'inet');
+    const addr = ipJson(hostNs(name, h.name), 'addr', 'show', n.shimName)[0].addr_info.find(
+      (a: any) => a.family === 'inet',
+    );
     assert.equal(`${addr.local}/${addr.prefixlen}`, `${n.shim}/32`);
     const routes = ipJson(hostNs(name, h.name), 'route', 'show', 'dev', n.shimName);
     assert.ok(routes.some((r: any) => r.dst === '10.100.0.0/16'));
@@ -52,15 +57,24 @@ test('hostAccess: a bridge-mode shim per host; container <-> own host works; des
   const shimName = plan.hosts[0].networks[0].shimName;
   spawnSync('ip', ['-n', hostNs(name, 'host1'), 'link', 'del', shimName]);
   const drift = mvJson('plan', '-f', file).json.live.changes;
-  assert.deepEqual(drift.map((c: any) => `${c.host} ${c.action} ${c.kind}`), ['host1 create shim']);
+  assert.deepEqual(
+    drift.map((c: any) => `${c.host} ${c.action} ${c.kind}`),
+    ['host1 create shim'],
+  );
   assert.equal(mvJson('apply', '-f', file).status, 0);
   assert.ok(ping(file, 'host1', '10.100.1.1'));
   // destroy: no shim, no route, no helper container, nothing labelled
   assert.equal(mv('destroy', '-f', file).status, 0);
   for (const h of ['host1', 'host2']) {
     const links = ipJson(hostNs(name, h), 'link', 'show').map((l: any) => l.ifname);
-    assert.deepEqual(links.filter((l: string) => l.startsWith('mv')), []);
-    assert.deepEqual(ipJson(hostNs(name, h), 'route', 'show').filter((r: any) => r.dst === '10.100.0.0/16'), []);
+    assert.deepEqual(
+      links.filter((l: string) => l.startsWith('mv')),
+      [],
+    );
+    assert.deepEqual(
+      ipJson(hostNs(name, h), 'route', 'show').filter((r: any) => r.dst === '10.100.0.0/16'),
+      [],
+    );
     assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
   }
   // the unit that keeps a shim across reboots
@@ -80,7 +94,10 @@ test('a LAN router at the gateway: container -> own host works without a shim; w
   assert.ok(ping(file, 'pc', '10.100.2.2'));
   assert.ok(v.json.lanPairs.every((p: any) => p.actual === 'reachable'));
   const plan = mvJson('plan', '-f', file).json;
-  assert.deepEqual(plan.lanRoutes.map((r: any) => `${r.to} via ${r.via}`), ['10.100.0.0/16 via 192.168.140.1']);
+  assert.deepEqual(
+    plan.lanRoutes.map((r: any) => `${r.to} via ${r.via}`),
+    ['10.100.0.0/16 via 192.168.140.1'],
+  );
   // the hosts lose their route through the router: the prediction and the network agree it breaks
   mv('lab', 'down', '-f', file);
   delete doc.hosts.host1.gateway;
@@ -97,7 +114,9 @@ test('a LAN router at the gateway: container -> own host works without a shim; w
 });
 
 test('hosts as routers: with host access and forwarding hosts, a LAN machine reaches every container', async (t) => {
-  const { file, name, doc, write } = labTopology(t, 'seed-outside.yaml', 'toutside', (d) => { d.hosts.host2.forward = false; });
+  const { file, name, doc, write } = labTopology(t, 'seed-outside.yaml', 'toutside', (d) => {
+    d.hosts.host2.forward = false;
+  });
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   // the file now says host2 forwards, but the host does not: preflight names it and changes nothing
   doc.hosts.host2.forward = true;
@@ -106,7 +125,14 @@ test('hosts as routers: with host access and forwarding hosts, a LAN machine rea
   assert.equal(refused.status, 2);
   assert.match(refused.stderr, /host2: the file says host2 forwards, but its net.ipv4.ip_forward is 0/);
   assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), []);
-  spawnSync('nsenter', [`--net=/run/netns/${hostNs(name, 'host2')}`, '--', 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  spawnSync('nsenter', [
+    `--net=/run/netns/${hostNs(name, 'host2')}`,
+    '--',
+    'sysctl',
+    '-q',
+    '-w',
+    'net.ipv4.ip_forward=1',
+  ]);
   assert.equal(mv('apply', '-f', file).status, 0);
   const v = mvJson('verify', '-f', file);
   assert.equal(v.status, 0, JSON.stringify([...v.json.pairs, ...v.json.lanPairs].filter((p: any) => !p.match)));

@@ -38,11 +38,21 @@ test('inspect shows the seed tables with the live numbers, and marks drift', asy
     assert.deepEqual(h.drift, []);
   }
   // the seed's merged Network/Subnet/Gateway cells where they fit (COLUMNS=120); at 80 columns they are said above
-  const wide = spawnSync(join(ROOT, 'bin/mvnet'), ['inspect', '-f', file, 'host1'], { encoding: 'utf8', env: { ...process.env, COLUMNS: '120' } }).stdout;
-  assert.match(wide, /\|\s+macvlan\s+\|\s+10\.100\.0\.0\/16\s+\|\s+10\.100\.0\.1\s+\+/, 'merged Network/Subnet/Gateway cells');
+  const wide = spawnSync(join(ROOT, 'bin/mvnet'), ['inspect', '-f', file, 'host1'], {
+    encoding: 'utf8',
+    env: { ...process.env, COLUMNS: '120' },
+  }).stdout;
+  assert.match(
+    wide,
+    /\|\s+macvlan\s+\|\s+10\.100\.0\.0\/16\s+\|\s+10\.100\.0\.1\s+\+/,
+    'merged Network/Subnet/Gateway cells',
+  );
   const text = mv('inspect', '-f', file, 'host1').stdout;
   assert.match(text, /^Network macvlan {2}Subnet 10\.100\.0\.0\/16 {2}Gateway 10\.100\.0\.1\n\+-/m);
-  assert.ok(text.split('\n').every((l) => displayWidth(l) <= 80), 'fits 80 columns');
+  assert.ok(
+    text.split('\n').every((l) => displayWidth(l) <= 80),
+    'fits 80 columns',
+  );
   // drift: a container stopped by hand
   const id = (await docker(name, 'host2').listContainers()).find((c) => c.Names[0] === '/centos2')!.Id;
   await docker(name, 'host2').getContainer(id).stop({ t: 0 });
@@ -60,7 +70,10 @@ test('export compose: docker-compose on each host yields the same containers, ad
   const plan = mvJson('plan', '-f', file, '--offline').json;
   for (const h of ['host1', 'host2']) {
     const env = { ...process.env, DOCKER_HOST: `unix://${join(LAB_ROOT, name, h, 'docker.sock')}` };
-    const up = spawnSync('docker-compose', ['-p', name, '-f', join(dir, `${name}-${h}.compose.yaml`), 'up', '-d'], { encoding: 'utf8', env });
+    const up = spawnSync('docker-compose', ['-p', name, '-f', join(dir, `${name}-${h}.compose.yaml`), 'up', '-d'], {
+      encoding: 'utf8',
+      env,
+    });
     assert.equal(up.status, 0, up.stderr);
     const live = await docker(name, h).listContainers();
     for (const c of plan.containers.filter((x: any) => x.host === h)) {
@@ -69,7 +82,10 @@ test('export compose: docker-compose on each host yields the same containers, ad
       assert.equal(n.IPAddress, c.ip);
       assert.equal(n.MacAddress, c.mac);
     }
-    const down = spawnSync('docker-compose', ['-p', name, '-f', join(dir, `${name}-${h}.compose.yaml`), 'down'], { encoding: 'utf8', env });
+    const down = spawnSync('docker-compose', ['-p', name, '-f', join(dir, `${name}-${h}.compose.yaml`), 'down'], {
+      encoding: 'utf8',
+      env,
+    });
     assert.equal(down.status, 0, down.stderr);
   }
 });

@@ -13,7 +13,8 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   assert.equal(up.status, 0, up.stderr);
   // namespaces and addresses, seen by ip itself
   const ns = namespaces();
-  for (const n of [lanNs(name), hostNs(name, 'host1'), hostNs(name, 'host2')]) assert.ok(ns.includes(n), `${n} missing`);
+  for (const n of [lanNs(name), hostNs(name, 'host1'), hostNs(name, 'host2')])
+    assert.ok(ns.includes(n), `${n} missing`);
   const addr = ipJson(hostNs(name, 'host1'), 'addr', 'show', 'ens33');
   assert.equal(addr[0].addr_info.find((a: any) => a.family === 'inet').local, '192.168.140.200');
   // the engine answers on the Docker API, and has the probe image
@@ -34,7 +35,10 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   assert.equal(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '2', '192.168.140.201').status, 0);
   // status
   const st = mvJson('lab', 'status', '-f', file);
-  assert.deepEqual(st.json.hosts.map((h: any) => h.daemon), ['up', 'up']);
+  assert.deepEqual(
+    st.json.hosts.map((h: any) => h.daemon),
+    ['up', 'up'],
+  );
   // up again: already up, still working
   const again = mvJson('lab', 'up', '-f', file);
   assert.equal(again.json.already, true);
@@ -42,7 +46,10 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);
   const port = ipJson(lanNs(name), 'link', 'show', 'h1p0')[0];
   assert.ok(!port.flags.includes('UP'));
-  assert.notEqual(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '1', '192.168.140.201').status, 0);
+  assert.notEqual(
+    mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '1', '192.168.140.201').status,
+    0,
+  );
   assert.equal(mvJson('lab', 'status', '-f', file).json.hosts[1].link, 'down');
   assert.equal(mv('lab', 'link', 'up', '-f', file, 'host2').status, 0);
   assert.equal(mv('lab', 'exec', '-f', file, 'host1', '--', 'ping', '-c', '1', '-W', '2', '192.168.140.201').status, 0);
@@ -66,7 +73,8 @@ test('a lab up killed halfway is cleaned by the next down, and by the next up', 
     const p = spawn(join(ROOT, 'bin/mvnet'), ['lab', 'up', '-f', file], { stdio: 'ignore' });
     // wait until the namespaces exist, then kill it before the engines are ready
     const until = Date.now() + 20_000;
-    while (!namespaces().includes(hostNs(name, 'beta')) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (!namespaces().includes(hostNs(name, 'beta')) && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
     p.kill('SIGKILL');
     await new Promise((r) => p.on('close', r));
     if (next === 'down') {
@@ -83,7 +91,9 @@ test('a lab up killed halfway is cleaned by the next down, and by the next up', 
 });
 
 test('a topology with a VLAN is refused up front on a kernel without 802.1q (and works where it has it)', (t) => {
-  const { file, name } = labTopology(t, 'seed.yaml', 'tvlan', (d) => { d.networks.macvlan.vlan = 10; });
+  const { file, name } = labTopology(t, 'seed.yaml', 'tvlan', (d) => {
+    d.networks.macvlan.vlan = 10;
+  });
   const doctor = mvJson('doctor');
   const vlan = doctor.json.checks.find((c: any) => /802\.1q/.test(c.name));
   const up = mv('lab', 'up', '-f', file);
@@ -96,7 +106,7 @@ test('a topology with a VLAN is refused up front on a kernel without 802.1q (and
   }
 });
 
-test('names that are `ip` keywords or look like the lab\'s own: a host named lan, parents named type and dev', async (t) => {
+test("names that are `ip` keywords or look like the lab's own: a host named lan, parents named type and dev", async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tnames', (d) => {
     d.networks.macvlan.parent = 'type';
     d.hosts.host1.parents = { macvlan: 'dev' };
@@ -115,8 +125,15 @@ test('names that are `ip` keywords or look like the lab\'s own: a host named lan
 
 test('lab up into a reader that closes early (| head -1) still builds the whole lab and exits 0', async (t) => {
   const { file } = labTopology(t, 'seed.yaml', 'tpipe');
-  const r = spawnSync('bash', ['-c', `${join(ROOT, 'bin/mvnet')} lab up -f ${file} 2>&1 | head -1; exit \${PIPESTATUS[0]}`], { encoding: 'utf8' });
+  const r = spawnSync(
+    'bash',
+    ['-c', `${join(ROOT, 'bin/mvnet')} lab up -f ${file} 2>&1 | head -1; exit \${PIPESTATUS[0]}`],
+    { encoding: 'utf8' },
+  );
   assert.equal(r.status, 0, r.stdout);
   assert.doesNotMatch(r.stdout, /EPIPE/);
-  assert.deepEqual(mvJson('lab', 'status', '-f', file).json.hosts.map((h: any) => h.daemon), ['up', 'up']);
+  assert.deepEqual(
+    mvJson('lab', 'status', '-f', file).json.hosts.map((h: any) => h.daemon),
+    ['up', 'up'],
+  );
 });

@@ -16,14 +16,28 @@ import { shimName } from '../../src/plan/allocate.ts';
 import { hostNs, lanNs } from '../../src/lab/paths.ts';
 import { docker, ipJson, LAB_ROOT, labTopology, mv, mvJson, namespaces, ROOT } from './helpers.ts';
 
-interface Run { pid: number; exit: Promise<{ code: number; signal: string | null; stdout: string; stderr: string }> }
+interface Run {
+  pid: number;
+  exit: Promise<{ code: number; signal: string | null; stdout: string; stderr: string }>;
+}
 
 function start(args: string[], env: Record<string, string> = {}): Run {
-  const p = spawn(join(ROOT, 'bin/mvnet'), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let stdout = '', stderr = '';
-  p.stdout.on('data', (d) => { stdout += d; });
-  p.stderr.on('data', (d) => { stderr += d; });
-  return { pid: p.pid!, exit: new Promise((r) => p.on('close', (code, signal) => r({ code: code ?? -1, signal, stdout, stderr }))) };
+  const p = spawn(join(ROOT, 'bin/mvnet'), args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stdout = '',
+    stderr = '';
+  p.stdout.on('data', (d) => {
+    stdout += d;
+  });
+  p.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return {
+    pid: p.pid!,
+    exit: new Promise((r) => p.on('close', (code, signal) => r({ code: code ?? -1, signal, stdout, stderr }))),
+  };
 }
 
 async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Promise<void> {
@@ -35,14 +49,22 @@ async function until(what: string, ok: () => Promise<boolean>, ms = 60_000): Pro
   throw new Error(`timed out waiting for ${what}`);
 }
 
-const mine = (name: string, kind = 'container') => ({ all: true, filters: { label: [`mvnet.topology=${name}`, `mvnet.kind=${kind}`] } });
+const mine = (name: string, kind = 'container') => ({
+  all: true,
+  filters: { label: [`mvnet.topology=${name}`, `mvnet.kind=${kind}`] },
+});
 
 async function lockUp(name: string, host: string): Promise<boolean> {
-  try { return (await docker(name, host).getContainer(`mvnet-lock-${name}`).inspect()).State.Running; } catch { return false; }
+  try {
+    return (await docker(name, host).getContainer(`mvnet-lock-${name}`).inspect()).State.Running;
+  } catch {
+    return false;
+  }
 }
 
 const many = (n: number) => (d: any) => {
-  for (let i = 3; i < 3 + n; i++) for (const h of ['host1', 'host2']) d.hosts[h].containers[`c${i}`] = { network: 'macvlan' };
+  for (let i = 3; i < 3 + n; i++)
+    for (const h of ['host1', 'host2']) d.hosts[h].containers[`c${i}`] = { network: 'macvlan' };
 };
 
 /** Every address of every container on the lab's hosts (Docker API): no duplicates allowed. */
@@ -84,7 +106,10 @@ test('#1 Ctrl-C: the lock stays until work in flight ends, no new work starts, e
   assert.match(ra.stderr, /SIGINT: \d+ of \d+ changes done, \d+ not done/);
   assert.match(ra.stderr, /the lock is released; run apply again/);
   const rd = await racer.exit;
-  assert.ok(rd.code === 0 || /locked by mvnet apply/.test(rd.stderr), `destroy either waited its turn or was refused: ${rd.stderr}`);
+  assert.ok(
+    rd.code === 0 || /locked by mvnet apply/.test(rd.stderr),
+    `destroy either waited its turn or was refused: ${rd.stderr}`,
+  );
   assert.ok(!(await lockUp(name, 'host1')) && !(await lockUp(name, 'host2')), 'released');
   const again = mvJson('apply', '-f', file);
   assert.equal(again.status, 0, again.stderr);
@@ -128,7 +153,10 @@ test('#2 a host removed from the file is still found: plan names it, apply empti
   assert.match(p.stdout, /host host2 \(no longer in the file\): apply removes 4 objects from it/);
   const r = mvJson('apply', '-f', file);
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(await docker(name, 'host2').listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`] } }), []);
+  assert.deepEqual(
+    await docker(name, 'host2').listContainers({ all: true, filters: { label: [`mvnet.topology=${name}`] } }),
+    [],
+  );
   assert.deepEqual(await docker(name, 'host2').listNetworks({ filters: { label: [`mvnet.topology=${name}`] } }), []);
   const ips = await allIps(name, ['host1', 'host2']);
   assert.equal(new Set(ips).size, ips.length, `no duplicate address: ${ips}`);
@@ -144,7 +172,10 @@ test('#2 a host removed from the file is still found: plan names it, apply empti
   assert.equal(mv('lab', 'stop', '-f', fullFile, 'host2').status, 0);
   const down = mv('apply', '-f', file);
   assert.equal(down.status, 2);
-  assert.match(down.stderr, new RegExp(`host2: the Docker engine at unix://${LAB_ROOT}/${name}/host2/docker.sock does not answer`));
+  assert.match(
+    down.stderr,
+    new RegExp(`host2: the Docker engine at unix://${LAB_ROOT}/${name}/host2/docker.sock does not answer`),
+  );
   const rec = await docker(name, 'host1').listContainers(mine(name, 'members'));
   assert.match(rec[0].Labels['mvnet.members'], /"host2"/, 'host1 still records host2');
   assert.equal(mv('lab', 'start', '-f', fullFile, 'host2').status, 0);
@@ -170,7 +201,12 @@ test('#3 one lock whatever the order of hosts; liveness by connection; unlock sh
     for (const cmd of ['apply', 'destroy']) {
       const r = mv(cmd, '-f', f);
       assert.equal(r.status, 2, `${cmd} ${f}: ${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`locked by mvnet test \\(pid ${process.pid} on ${hostname()}, since .*lock on host2; it ends when that process ends`));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `locked by mvnet test \\(pid ${process.pid} on ${hostname()}, since .*lock on host2; it ends when that process ends`,
+        ),
+      );
       assert.match(r.stderr, /mvnet unlock -f /);
     }
   }
@@ -187,13 +223,26 @@ test('#3 one lock whatever the order of hosts; liveness by connection; unlock sh
   assert.match(lock.lost()!, /connection to host2's engine closed/);
   await lock.release();
   // a holder killed with SIGKILL: the next run sees its connection gone and takes over
-  const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
+  const holder = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     const { DockerEngine } = await import(${JSON.stringify(join(ROOT, 'src/engine/docker.ts'))});
     const { acquireLock } = await import(${JSON.stringify(join(ROOT, 'src/engine/lock.ts'))});
     const e = (h) => new DockerEngine(h, 'unix://${LAB_ROOT}/${name}/' + h + '/docker.sock');
     await acquireLock([e('host1'), e('host2')], { topology: '${name}', file: 'f', command: 'mvnet held', waitMs: 0 });
-    console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT });
-  await new Promise<void>((r) => holder.stdout.on('data', (d) => { if (String(d).includes('held')) r(); }));
+    console.log('held'); setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: ROOT },
+  );
+  await new Promise<void>((r) =>
+    holder.stdout.on('data', (d) => {
+      if (String(d).includes('held')) r();
+    }),
+  );
   holder.kill('SIGKILL');
   const taken = mv('apply', '-f', reversed);
   assert.equal(taken.status, 0, taken.stderr);
@@ -207,7 +256,8 @@ test('#4 renaming a network on the same parent converges in one apply; other edi
   assert.equal(mv('apply', '-f', file).status, 0);
   doc.networks.lan2 = doc.networks.macvlan;
   delete doc.networks.macvlan;
-  for (const h of Object.values(doc.hosts) as any[]) for (const c of Object.values(h.containers) as any[]) c.network = 'lan2';
+  for (const h of Object.values(doc.hosts) as any[])
+    for (const c of Object.values(h.containers) as any[]) c.network = 'lan2';
   write(doc);
   const r = mvJson('apply', '-f', file);
   assert.equal(r.status, 0, r.stderr);
@@ -231,17 +281,21 @@ test('#4 renaming a network on the same parent converges in one apply; other edi
   assert.deepEqual(names, ['/centos2', '/moved', '/renamed']);
 });
 
-test('#5 a foreign container on mvnet\'s network is named by preflight and never touched', async (t) => {
+test("#5 a foreign container on mvnet's network is named by preflight and never touched", async (t) => {
   const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'ofor');
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   assert.equal(mv('apply', '-f', file).status, 0);
   const d1 = docker(name, 'host1');
   const foreign = await d1.createContainer({
-    name: 'byhand', Image: PROBE_IMAGE, Cmd: PROBE_CMD,
-    HostConfig: { NetworkMode: 'macvlan' }, NetworkingConfig: { EndpointsConfig: { macvlan: { IPAMConfig: { IPv4Address: '10.100.1.3' } } } },
+    name: 'byhand',
+    Image: PROBE_IMAGE,
+    Cmd: PROBE_CMD,
+    HostConfig: { NetworkMode: 'macvlan' },
+    NetworkingConfig: { EndpointsConfig: { macvlan: { IPAMConfig: { IPv4Address: '10.100.1.3' } } } },
   });
   await foreign.start();
-  const snapshot = async () => JSON.stringify((await d1.listContainers({ all: true })).map((c) => [c.Id, c.State]).sort());
+  const snapshot = async () =>
+    JSON.stringify((await d1.listContainers({ all: true })).map((c) => [c.Id, c.State]).sort());
   const before = await snapshot();
   // a planned address held by it
   doc.hosts.host1.containers.clash = { network: 'macvlan', ip: '10.100.1.3' };
@@ -263,13 +317,17 @@ test('#5 a foreign container on mvnet\'s network is named by preflight and never
   const m = mv('apply', '-f', file);
   assert.equal(m.status, 2);
   assert.match(m.stderr, /host1: container byhand \(10\.100\.1\.3\) is not mvnet's and is attached to network macvlan/);
-  assert.equal(await snapshot(), ids, 'mvnet\'s containers still run');
+  assert.equal(await snapshot(), ids, "mvnet's containers still run");
   // destroy removes what is mvnet's and names what keeps the network
   const g = mv('destroy', '-f', file);
   assert.equal(g.status, 2);
   assert.match(g.stderr, /host1: network macvlan kept: container byhand \(10\.100\.1\.3\)/);
   const left = (await d1.listContainers({ all: true })).map((c) => `${c.Names[0]} ${c.Labels['mvnet.kind'] ?? ''}`);
-  assert.deepEqual(left.filter((c) => !c.endsWith(' members')), ['/byhand '], 'only the foreign container (and the record)');
+  assert.deepEqual(
+    left.filter((c) => !c.endsWith(' members')),
+    ['/byhand '],
+    'only the foreign container (and the record)',
+  );
   assert.equal(left.length, 2, 'host1 keeps its membership record: a later destroy still finds the network');
   const still = await foreign.inspect();
   assert.equal(still.State.Running, true);
@@ -281,7 +339,10 @@ test('#5 a foreign container on mvnet\'s network is named by preflight and never
 });
 
 test('#6 labs are neighbours: no shared namespaces, no silent wipe, only their own folder and processes', async (t) => {
-  const a = labTopology(t, 'seed.yaml', 'orelq', (d) => { d.hosts['a-lan'] = d.hosts.host2; delete d.hosts.host2; });
+  const a = labTopology(t, 'seed.yaml', 'orelq', (d) => {
+    d.hosts['a-lan'] = d.hosts.host2;
+    delete d.hosts.host2;
+  });
   const b = labTopology(t, 'seed.yaml', 'orelq-a');
   assert.equal(mv('lab', 'up', '-f', b.file).status, 0);
   assert.equal(mv('lab', 'up', '-f', a.file).status, 0);
@@ -290,10 +351,15 @@ test('#6 labs are neighbours: no shared namespaces, no silent wipe, only their o
   t.after(() => tail.kill('SIGKILL'));
   await new Promise((r) => setTimeout(r, 200));
   assert.equal(mv('lab', 'down', '-f', a.file).status, 0);
-  assert.equal(spawnSync('kill', ['-0', String(tail.pid)]).status, 0, 'a tail -f of the lab\'s log is not signalled');
+  assert.equal(spawnSync('kill', ['-0', String(tail.pid)]).status, 0, "a tail -f of the lab's log is not signalled");
   const st = mvJson('lab', 'status', '-f', b.file).json;
-  assert.deepEqual(st.hosts.map((h: any) => h.daemon), ['up', 'up'], 'the other lab runs on');
-  for (const ns of [lanNs('orelq-a'), hostNs('orelq-a', 'host1'), hostNs('orelq-a', 'host2')]) assert.ok(namespaces().includes(ns), ns);
+  assert.deepEqual(
+    st.hosts.map((h: any) => h.daemon),
+    ['up', 'up'],
+    'the other lab runs on',
+  );
+  for (const ns of [lanNs('orelq-a'), hostNs('orelq-a', 'host1'), hostNs('orelq-a', 'host2')])
+    assert.ok(namespaces().includes(ns), ns);
   // a file with another layout does not wipe the running lab
   const pids = st.hosts.map((h: any) => h.pid);
   b.doc.hosts.host3 = { address: '192.168.140.202', containers: {} };
@@ -301,9 +367,17 @@ test('#6 labs are neighbours: no shared namespaces, no silent wipe, only their o
   const re = mv('lab', 'up', '-f', b.file);
   assert.equal(re.status, 2);
   assert.match(re.stderr, /is up with another layout/);
-  assert.deepEqual(mvJson('lab', 'status', '-f', b.file).json.hosts.slice(0, 2).map((h: any) => h.pid), pids);
+  assert.deepEqual(
+    mvJson('lab', 'status', '-f', b.file)
+      .json.hosts.slice(0, 2)
+      .map((h: any) => h.pid),
+    pids,
+  );
   // MVNET_LAB_DIR must be absolute: an empty one is refused, nothing in the working directory is touched
-  const env = spawnSync(join(ROOT, 'bin/mvnet'), ['lab', 'down', '-f', b.file], { encoding: 'utf8', env: { ...process.env, MVNET_LAB_DIR: '' } });
+  const env = spawnSync(join(ROOT, 'bin/mvnet'), ['lab', 'down', '-f', b.file], {
+    encoding: 'utf8',
+    env: { ...process.env, MVNET_LAB_DIR: '' },
+  });
   assert.equal(env.status, 2);
   assert.match(env.stderr, /MVNET_LAB_DIR must be an absolute path/);
   assert.ok(namespaces().includes(lanNs('orelq-a')));

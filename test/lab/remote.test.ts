@@ -13,11 +13,16 @@ import { stringify } from 'yaml';
 import { agreeWithOracle, docker, LAB_ROOT, labTopology, mv, ROOT } from './helpers.ts';
 
 function mvEnv(env: Record<string, string>, ...args: string[]) {
-  const r = spawnSync(join(ROOT, 'bin/mvnet'), args, { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
+  const r = spawnSync(join(ROOT, 'bin/mvnet'), args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 300_000,
+  });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
-const envOf = (file: string, host: string, how: string) => JSON.parse(mv('lab', 'env', '-f', file, host, how, '--json').stdout);
+const envOf = (file: string, host: string, how: string) =>
+  JSON.parse(mv('lab', 'env', '-f', file, host, how, '--json').stdout);
 
 async function snapshot(lab: string): Promise<string> {
   const out: string[] = [];
@@ -38,7 +43,10 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   const tls = { host1: envOf(file, 'host1', '--tls'), host2: envOf(file, 'host2', '--tls') };
   // the plain docker CLI works with what lab env prints
   for (const e of [ssh.host1, tls.host2]) {
-    const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8', env: { ...process.env, ...e } });
+    const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...e },
+    });
     assert.equal(r.status, 0, r.stderr);
   }
   const variant = (how: 'ssh' | 'tls') => {
@@ -48,10 +56,14 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
     writeFileSync(f, stringify(d));
     return f;
   };
-  const sshFile = variant('ssh'), tlsFile = variant('tls');
+  const sshFile = variant('ssh'),
+    tlsFile = variant('tls');
   const sshEnv = { PATH: ssh.host1.PATH };
   const tlsEnv = { DOCKER_CERT_PATH: tls.host1.DOCKER_CERT_PATH, DOCKER_TLS_VERIFY: '1' };
-  for (const [f, env, how] of [[sshFile, sshEnv, 'ssh'], [tlsFile, tlsEnv, 'tls']] as const) {
+  for (const [f, env, how] of [
+    [sshFile, sshEnv, 'ssh'],
+    [tlsFile, tlsEnv, 'tls'],
+  ] as const) {
     const a = mvEnv(env, 'apply', '-f', f, '--json');
     assert.equal(a.status, 0, `${how}: ${a.stderr}`);
     assert.equal(JSON.parse(a.stdout).changed, 8);
@@ -69,7 +81,8 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
     assert.match(i.stdout, /centos1 +\| +10\.100\.1\.1\/16/);
     const d = mvEnv(env, 'destroy', '-f', f, '--json');
     assert.equal(d.status, 0, `${how} destroy: ${d.stderr}`);
-    for (const h of ['host1', 'host2']) assert.deepEqual(await docker(name, h).listContainers({ all: true }), [], `${how} ${h} empty`);
+    for (const h of ['host1', 'host2'])
+      assert.deepEqual(await docker(name, h).listContainers({ all: true }), [], `${how} ${h} empty`);
   }
 
   // refusals, each changing nothing
@@ -78,28 +91,52 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   const badKnown = join(dir, 'known_hosts');
   writeFileSync(badKnown, '');
   const cfg = join(dir, 'ssh_config');
-  writeFileSync(cfg, `Host *\n  User root\n  IdentityFile ${LAB_ROOT}/${name}/ssh/id_ed25519\n  IdentitiesOnly yes\n` +
-    `  UserKnownHostsFile ${badKnown}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n`);
+  writeFileSync(
+    cfg,
+    `Host *\n  User root\n  IdentityFile ${LAB_ROOT}/${name}/ssh/id_ed25519\n  IdentitiesOnly yes\n` +
+      `  UserKnownHostsFile ${badKnown}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n`,
+  );
   const wrapper = join(dir, 'bin');
   spawnSync('mkdir', ['-p', wrapper]);
   writeFileSync(join(wrapper, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F '${cfg}' "$@"\n`, { mode: 0o755 });
   const unknown = mvEnv({ PATH: `${wrapper}:${process.env.PATH}` }, 'destroy', '-f', sshFile);
   assert.equal(unknown.status, 2);
-  assert.match(unknown.stderr, /host1: ssh to ssh:\/\/root@[\d.]+ failed: No ED25519 host key is known .* Host key verification failed\./);
+  assert.match(
+    unknown.stderr,
+    /host1: ssh to ssh:\/\/root@[\d.]+ failed: No ED25519 host key is known .* Host key verification failed\./,
+  );
   assert.match(unknown.stderr, /fix: the host key is unknown or changed/);
   // a key the hosts do not accept
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'other')]);
   copyFileSync(`${LAB_ROOT}/${name}/ssh/known_hosts`, badKnown);
-  writeFileSync(cfg, `Host *\n  User root\n  IdentityFile ${join(dir, 'other')}\n  IdentitiesOnly yes\n  IdentityAgent none\n` +
-    `  UserKnownHostsFile ${badKnown}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n`);
+  writeFileSync(
+    cfg,
+    `Host *\n  User root\n  IdentityFile ${join(dir, 'other')}\n  IdentitiesOnly yes\n  IdentityAgent none\n` +
+      `  UserKnownHostsFile ${badKnown}\n  GlobalKnownHostsFile /dev/null\n  StrictHostKeyChecking yes\n`,
+  );
   const wrongKey = mvEnv({ PATH: `${wrapper}:${process.env.PATH}` }, 'destroy', '-f', sshFile);
   assert.equal(wrongKey.status, 2);
   assert.match(wrongKey.stderr, /Permission denied \(publickey\)/);
   // TLS with another CA, and without any certificates
   const otherCa = join(dir, 'ca');
   spawnSync('mkdir', ['-p', otherCa]);
-  spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', join(otherCa, 'key.pem'),
-    '-out', join(otherCa, 'ca.pem'), '-days', '1', '-subj', '/CN=not the lab']);
+  spawnSync('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    join(otherCa, 'key.pem'),
+    '-out',
+    join(otherCa, 'ca.pem'),
+    '-days',
+    '1',
+    '-subj',
+    '/CN=not the lab',
+  ]);
   copyFileSync(join(tls.host1.DOCKER_CERT_PATH, 'cert.pem'), join(otherCa, 'cert.pem'));
   copyFileSync(join(tls.host1.DOCKER_CERT_PATH, 'key.pem'), join(otherCa, 'key.pem'));
   const wrongCa = mvEnv({ DOCKER_CERT_PATH: otherCa }, 'destroy', '-f', tlsFile);
@@ -110,7 +147,13 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   assert.match(noCerts.stderr, /needs TLS certificates/);
   // plain TCP is refused unless :2375 is named (and the TLS port does not speak plain HTTP)
   const plain = tlsFile.replace('tls.yaml', 'plain.yaml');
-  writeFileSync(plain, stringify({ ...doc, hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, docker: tls.host1.DOCKER_HOST.replace(':2376', '') } } }));
+  writeFileSync(
+    plain,
+    stringify({
+      ...doc,
+      hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, docker: tls.host1.DOCKER_HOST.replace(':2376', '') } },
+    }),
+  );
   const noTls = mvEnv({ DOCKER_CERT_PATH: '' }, 'destroy', '-f', plain);
   assert.equal(noTls.status, 2);
   assert.match(noTls.stderr, /needs TLS certificates/);

@@ -8,7 +8,8 @@ async function tasks(lab: string) {
   const out: { node: string; name: string; ip: string }[] = [];
   for (const node of ['node1', 'node2', 'node3']) {
     const cs = await docker(lab, node).listContainers({ filters: { label: ['com.docker.swarm.service.name=web'] } });
-    for (const c of cs) out.push({ node, name: c.Names[0], ip: Object.values(c.NetworkSettings.Networks)[0].IPAddress });
+    for (const c of cs)
+      out.push({ node, name: c.Names[0], ip: Object.values(c.NetworkSettings.Networks)[0].IPAddress });
   }
   return out;
 }
@@ -28,7 +29,7 @@ function checkAddresses(plan: any, live: { node: string; ip: string }[]) {
   }
 }
 
-test('a 3-node lab Swarm: 6 replicas get unique addresses from their node\'s planned range; verify, scale, destroy', async (t) => {
+test("a 3-node lab Swarm: 6 replicas get unique addresses from their node's planned range; verify, scale, destroy", async (t) => {
   const { file, name, doc, write } = labTopology(t, 'swarm.yaml', 'tswarm');
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   const nodes = await docker(name, 'node1').listNodes();
@@ -54,14 +55,20 @@ test('a 3-node lab Swarm: 6 replicas get unique addresses from their node\'s pla
   // placement: the api service runs on node2 and node3 only
   const api = v.json.pairs.filter((p: any) => /\/api\./.test(p.from)).map((p: any) => p.from.split('/')[0]);
   assert.ok(api.length > 0 && api.every((n: string) => n === 'node2' || n === 'node3'), `api on ${[...new Set(api)]}`);
-  assert.ok(taskPairs.every((p: any) => p.actual === 'reachable'), 'the full mesh of tasks is reachable');
+  assert.ok(
+    taskPairs.every((p: any) => p.actual === 'reachable'),
+    'the full mesh of tasks is reachable',
+  );
   // scale up and down: still unique and in range
   for (const replicas of [9, 3]) {
     doc.services.web.replicas = replicas;
     write(doc);
     const s = mvJson('apply', '-f', file);
     assert.equal(s.status, 0, s.stderr);
-    assert.deepEqual(s.json.changes.map((c: any) => `${c.action} ${c.name}`), ['scale web']);
+    assert.deepEqual(
+      s.json.changes.map((c: any) => `${c.action} ${c.name}`),
+      ['scale web'],
+    );
     live = await tasks(name);
     assert.equal(live.length, replicas);
     checkAddresses(plan, live);
@@ -72,6 +79,9 @@ test('a 3-node lab Swarm: 6 replicas get unique addresses from their node\'s pla
   assert.deepEqual(await docker(name, 'node1').listServices(), []);
   for (const node of ['node1', 'node2', 'node3']) {
     const nets = await docker(name, node).listNetworks({ filters: { driver: ['macvlan'] } });
-    assert.deepEqual(nets.map((n) => n.Name), []);
+    assert.deepEqual(
+      nets.map((n) => n.Name),
+      [],
+    );
   }
 });

@@ -17,7 +17,9 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
   const up = mv('lab', 'up', '-f', file);
   assert.equal(up.status, 0, up.stderr);
   // the lab's switch: every port locked, learning off (read back from the kernel)
-  const ports = ipJson(`mv_${name}_lan`, '-d', 'link', 'show').filter((l: any) => l.linkinfo?.info_slave_kind === 'bridge');
+  const ports = ipJson(`mv_${name}_lan`, '-d', 'link', 'show').filter(
+    (l: any) => l.linkinfo?.info_slave_kind === 'bridge',
+  );
   assert.ok(ports.length >= 2);
   for (const p of ports) assert.equal(p.linkinfo.info_slave_data.locked, true, `${p.ifname} is locked`);
   // the prediction
@@ -30,12 +32,18 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
   const check = mvJson('check', '-f', file);
   assert.equal(check.status, 1, check.stderr);
   assert.equal(check.json.crosses, false);
-  assert.deepEqual(check.json.pairs.map((p: any) => `${p.from}>${p.to}:${p.crosses}`), ['host1>host2:false', 'host2>host1:false']);
+  assert.deepEqual(
+    check.json.pairs.map((p: any) => `${p.from}>${p.to}:${p.crosses}`),
+    ['host1>host2:false', 'host2>host1:false'],
+  );
   assert.match(mv('check', '-f', file).stdout, /VMware: .*Promiscuous mode and Forged\s+transmits/s);
   // nothing left of the check: no helper container, no probe interface on the hosts
   for (const h of ['host1', 'host2']) {
     assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
-    assert.deepEqual(ipJson(`mv_${name}_h_${h}`, 'link', 'show').filter((l: any) => l.ifname.startsWith('mvchk')), []);
+    assert.deepEqual(
+      ipJson(`mv_${name}_h_${h}`, 'link', 'show').filter((l: any) => l.ifname.startsWith('mvchk')),
+      [],
+    );
   }
   // apply checks the LAN first and refuses, changing nothing; --no-check deploys anyway
   const refused = mv('apply', '-f', file);
@@ -44,7 +52,10 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
   assert.match(refused.stderr, /--no-check/);
   for (const h of ['host1', 'host2']) {
     assert.deepEqual(await docker(name, h).listContainers({ all: true }), []);
-    assert.deepEqual((await docker(name, h).listNetworks()).filter((n) => n.Driver === 'macvlan'), []);
+    assert.deepEqual(
+      (await docker(name, h).listNetworks()).filter((n) => n.Driver === 'macvlan'),
+      [],
+    );
   }
   // apply, verify, and the oracle
   assert.equal(mv('apply', '-f', file, '--no-check').status, 0);
@@ -63,7 +74,10 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
     assert.equal(p.expected, 'reachable');
     assert.notEqual(p.from.split('/')[0], p.to.split('/')[0]);
   }
-  assert.ok(cross.some((p: any) => /mvnet check -f/.test(p.why)), 'the difference points at mvnet check');
+  assert.ok(
+    cross.some((p: any) => /mvnet check -f/.test(p.why)),
+    'the difference points at mvnet check',
+  );
 });
 
 test('mvnet check on a plain LAN: every pair crosses, exit 0; apply checks each host pair once', async (t) => {
@@ -71,7 +85,10 @@ test('mvnet check on a plain LAN: every pair crosses, exit 0; apply checks each 
   assert.equal(mv('lab', 'up', '-f', file).status, 0);
   const check = mvJson('check', '-f', file);
   assert.equal(check.status, 0, check.stderr);
-  assert.deepEqual(check.json.pairs.map((p: any) => p.crosses), [true, true]);
+  assert.deepEqual(
+    check.json.pairs.map((p: any) => p.crosses),
+    [true, true],
+  );
   const cache = mkdtempSync(join(tmpdir(), 'mvnet-cache-'));
   t.after(() => rmSync(cache, { recursive: true, force: true }));
   const env = { ...process.env, XDG_CACHE_HOME: cache };

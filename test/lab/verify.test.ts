@@ -23,21 +23,48 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   const s1 = mvJson('verify', '-f', file, '--sample', '1', '--seed', '5');
   assert.equal(s1.status, 0, s1.stderr);
   assert.equal(s1.json.sample.of, 28);
-  const groupPairs = new Set(v.json.pairs.map((p: { from: string; to: string }) =>
-    `${p.from.split('/')[0]}${p.from.includes('/') ? '/c' : ''}>${p.to.split('/')[0]}${p.to.includes('/') ? '/c' : ''}`));
+  const groupPairs = new Set(
+    v.json.pairs.map(
+      (p: { from: string; to: string }) =>
+        `${p.from.split('/')[0]}${p.from.includes('/') ? '/c' : ''}>${p.to.split('/')[0]}${p.to.includes('/') ? '/c' : ''}`,
+    ),
+  );
   assert.equal(s1.json.pairs.length, groupPairs.size);
   for (const p of s1.json.pairs) {
-    assert.ok(v.json.pairs.some((q: typeof p) => q.from === p.from && q.to === p.to && q.actual === p.actual), `${p.from} > ${p.to}`);
+    assert.ok(
+      v.json.pairs.some((q: typeof p) => q.from === p.from && q.to === p.to && q.actual === p.actual),
+      `${p.from} > ${p.to}`,
+    );
   }
-  assert.deepEqual(mvJson('verify', '-f', file, '--sample', '1', '--seed', '5').json.pairs.map((p: { from: string }) => p.from),
-    s1.json.pairs.map((p: { from: string }) => p.from));
+  assert.deepEqual(
+    mvJson('verify', '-f', file, '--sample', '1', '--seed', '5').json.pairs.map((p: { from: string }) => p.from),
+    s1.json.pairs.map((p: { from: string }) => p.from),
+  );
   assert.equal(mv('verify', '-f', file, '--sample', '0').status, 2);
 
   // the seed's own ping, as it ran: the real command and its output verbatim, as plain docker exec shows it
   const pair = mv('verify', '-f', file, '--pair', 'host1/centos1', 'host1');
   assert.equal(pair.status, 0);
-  assert.match(pair.stdout, /^# ran by docker exec centos1 \(busybox ping of mvnet's probe image\) on host1:\n\$ ping -c 3 -W 1 192\.168\.140\.200$/m);
-  const byHand = spawnSync('docker', ['-H', `unix://${join(LAB_ROOT, name, 'host1', 'docker.sock')}`, 'exec', 'centos1', 'ping', '-c', '3', '-W', '1', '192.168.140.200'], { encoding: 'utf8' });
+  assert.match(
+    pair.stdout,
+    /^# ran by docker exec centos1 \(busybox ping of mvnet's probe image\) on host1:\n\$ ping -c 3 -W 1 192\.168\.140\.200$/m,
+  );
+  const byHand = spawnSync(
+    'docker',
+    [
+      '-H',
+      `unix://${join(LAB_ROOT, name, 'host1', 'docker.sock')}`,
+      'exec',
+      'centos1',
+      'ping',
+      '-c',
+      '3',
+      '-W',
+      '1',
+      '192.168.140.200',
+    ],
+    { encoding: 'utf8' },
+  );
   const stats = (out: string) => out.split('\n').filter((l) => /packets transmitted|^PING /.test(l));
   assert.deepEqual(stats(pair.stdout), stats(byHand.stdout), 'the same lines as docker exec ping by hand');
   assert.match(pair.stdout, /^\(exit 1\)$/m);
@@ -55,20 +82,38 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   const cut = mvJson('verify', '-f', file, '--html', html);
   assert.equal(cut.status, 1);
   const broken = cut.json.pairs.filter((p: any) => !p.match);
-  const expectBroken = v.json.pairs.filter((p: any) => p.expected === 'reachable' && (p.from.startsWith('host2/') || p.to.startsWith('host2/')));
-  assert.deepEqual(broken.map((p: any) => `${p.from}>${p.to}`).sort(), expectBroken.map((p: any) => `${p.from}>${p.to}`).sort());
+  const expectBroken = v.json.pairs.filter(
+    (p: any) => p.expected === 'reachable' && (p.from.startsWith('host2/') || p.to.startsWith('host2/')),
+  );
+  assert.deepEqual(
+    broken.map((p: any) => `${p.from}>${p.to}`).sort(),
+    expectBroken.map((p: any) => `${p.from}>${p.to}`).sort(),
+  );
   assert.ok(broken.every((p: any) => p.reason === 'link-down' && /host2's ens33/.test(p.why)));
   await agreeWithOracle(file, name, cut.json.pairs);
 
   // the report in headless Chromium: a drawing and a grid with the broken pairs in red
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+  const browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
   try {
     const page = await browser.newPage();
     await page.goto(`file://${html}`);
     assert.equal(await page.locator('svg rect.host').count(), 2);
     assert.equal(await page.locator('svg rect.ctr').count(), 4);
     assert.equal(await page.locator('#matrix td.bad').count(), broken.length);
-    assert.equal(await page.locator('#matrix td.ok').count(), cut.json.pairs.filter((p: any) => p.match && p.actual === 'reachable').length);
+    assert.equal(
+      await page.locator('#matrix td.ok').count(),
+      cut.json.pairs.filter((p: any) => p.match && p.actual === 'reachable').length,
+    );
     const png = join(outDir, 'verify-link-down.png');
     await page.screenshot({ path: png, fullPage: true });
     assert.ok(statSync(png).size > 20_000, 'the screenshot has content');
@@ -82,7 +127,11 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   assert.equal(mv('lab', 'stop', '-f', file, 'host2').status, 0);
   const down = mvJson('verify', '-f', file);
   assert.equal(down.status, 1);
-  assert.ok(down.json.pairs.filter((p: any) => !p.match).every((p: any) => p.reason === 'engine-down' || p.reason === 'not-running'));
+  assert.ok(
+    down.json.pairs
+      .filter((p: any) => !p.match)
+      .every((p: any) => p.reason === 'engine-down' || p.reason === 'not-running'),
+  );
 });
 
 for (const example of ['modes.yaml', 'passthru.yaml', 'flat.yaml']) {
@@ -106,7 +155,9 @@ test('a container whose image has no ping is probed from a helper in its network
   // an image with busybox's sleep and nothing else: no ping, no ip
   const tar = (await import('tar-stream')).default.pack();
   const chunks: Buffer[] = [];
-  tar.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  tar.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const { readFileSync } = await import('node:fs');
   tar.entry({ name: 'bin', type: 'directory' });
   tar.entry({ name: 'bin/busybox', mode: 0o755 }, readFileSync('/bin/busybox'));
@@ -115,7 +166,10 @@ test('a container whose image has no ping is probed from a helper in its network
   await new Promise<void>((r) => tar.on('end', () => r()));
   const { Readable } = await import('node:stream');
   const d1 = (await import('./helpers.ts')).docker(name, 'host1');
-  const stream = await (d1.importImage as any)(Readable.from(Buffer.concat(chunks)), { repo: 'mvnet-test/noping', tag: '1' });
+  const stream = await (d1.importImage as any)(Readable.from(Buffer.concat(chunks)), {
+    repo: 'mvnet-test/noping',
+    tag: '1',
+  });
   await new Promise((res, rej) => d1.modem.followProgress(stream, (e: Error | null) => (e ? rej(e) : res(null))));
   const ap = mv('apply', '-f', file);
   assert.equal(ap.status, 0, ap.stderr);
@@ -129,5 +183,5 @@ test('a container whose image has no ping is probed from a helper in its network
 });
 
 function spawnSyncDocker(lab: string, host: string, args: string[]): number {
-  return (spawnSync('docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, ...args]).status ?? -1);
+  return spawnSync('docker', ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, ...args]).status ?? -1;
 }

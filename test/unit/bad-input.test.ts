@@ -16,7 +16,11 @@ for (const [name, mutate, path, message] of CASES) {
   test(`bad input: ${name}`, () => {
     const text = caseText(mutate);
     let err: unknown;
-    try { plan(parseTopology(text, 'case.yaml')); } catch (e) { err = e; }
+    try {
+      plan(parseTopology(text, 'case.yaml'));
+    } catch (e) {
+      err = e;
+    }
     assert.ok(err instanceof TopologyError, `expected a TopologyError, got ${err}`);
     const hit = err.issues.find((i) => path.test(i.path) && message.test(i.message));
     assert.ok(hit, `no issue matching ${path} / ${message} in ${JSON.stringify(err.issues)}`);
@@ -28,7 +32,10 @@ test('all problems of a file are reported in one run', () => {
   d.networks.macvlan.vlan = 5000;
   d.hosts.host1.containers.centos1.ip = '10.100.0.1';
   d.hosts.host2.address = 'nope';
-  try { parseTopology(stringify(d)); assert.fail('no error'); } catch (e) {
+  try {
+    parseTopology(stringify(d));
+    assert.fail('no error');
+  } catch (e) {
     assert.ok(e instanceof TopologyError);
     assert.ok(e.issues.length >= 3, JSON.stringify(e.issues));
   }
@@ -51,7 +58,9 @@ test('CLI: a bad file exits 2, names file and field path, and --json gives the i
     const missing = spawnSync('./bin/mvnet', ['plan', '-f', join(dir, 'none.yaml')], { encoding: 'utf8' });
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /no such file/);
-  } finally { rmSync(dir, { recursive: true, force: true }); }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('the 4 MB gate counts bytes, before reading (2.1 million two-byte characters are 4.2 MB)', () => {

@@ -25,13 +25,20 @@ test('lan memo: a pair is one key either way round, kept 30 days, a broken file 
   assert.equal(crossingPairs(1031 * day, file).size, 0);
 });
 
-test('host facts carry each interface\'s MAC; routes parse from ip route', () => {
-  const f = parseFacts('1: lo: <LOOPBACK,UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n' +
-    '2: ens33@if7: <BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 9a:1b:2c:3d:4e:5f brd ff:ff:ff:ff:ff:ff link-netns x\n' +
-    'forward 1');
+test("host facts carry each interface's MAC; routes parse from ip route", () => {
+  const f = parseFacts(
+    '1: lo: <LOOPBACK,UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n' +
+      '2: ens33@if7: <BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 9a:1b:2c:3d:4e:5f brd ff:ff:ff:ff:ff:ff link-netns x\n' +
+      'forward 1',
+  );
   assert.deepEqual(f.ifaces, ['lo', 'ens33']);
   assert.deepEqual(f.macs, { ens33: '9a:1b:2c:3d:4e:5f' });
   assert.equal(f.forwards, true);
-  assert.deepEqual(parseRoutes('10.100.2.0/24 via 192.168.140.201 dev ens33 \n10.9.9.9 via 192.168.140.1 dev eth0 metric 5\n'), [
-    { to: '10.100.2.0/24', via: '192.168.140.201', dev: 'ens33' }, { to: '10.9.9.9/32', via: '192.168.140.1', dev: 'eth0' }]);
+  assert.deepEqual(
+    parseRoutes('10.100.2.0/24 via 192.168.140.201 dev ens33 \n10.9.9.9 via 192.168.140.1 dev eth0 metric 5\n'),
+    [
+      { to: '10.100.2.0/24', via: '192.168.140.201', dev: 'ens33' },
+      { to: '10.9.9.9/32', via: '192.168.140.1', dev: 'eth0' },
+    ],
+  );
 });

@@ -1,7 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { contains, formatCidr, formatIp, overlaps, parseCidr, parseIp, subBlock, blockIndexOf } from '../../src/net/ipv4.ts';
+import {
+  contains,
+  formatCidr,
+  formatIp,
+  overlaps,
+  parseCidr,
+  parseIp,
+  subBlock,
+  blockIndexOf,
+} from '../../src/net/ipv4.ts';
 import { macFromIp } from '../../src/net/mac.ts';
 import { interfaceNameProblem } from '../../src/net/names.ts';
 
@@ -10,7 +19,8 @@ test('parseIp/formatIp round-trip every address', () => {
 });
 
 test('parseIp refuses malformed addresses', () => {
-  for (const bad of ['10.100.0', '10.100.0.256', '10.100.0.01', 'a.b.c.d', '', '1.2.3.4.5', ' 1.2.3.-4']) assert.equal(parseIp(bad), null, bad);
+  for (const bad of ['10.100.0', '10.100.0.256', '10.100.0.01', 'a.b.c.d', '', '1.2.3.4.5', ' 1.2.3.-4'])
+    assert.equal(parseIp(bad), null, bad);
 });
 
 test('parseCidr: valid, host bits, bad prefix', () => {
@@ -23,13 +33,15 @@ test('parseCidr: valid, host bits, bad prefix', () => {
 });
 
 test('contains / overlaps / blocks agree with each other', () => {
-  fc.assert(fc.property(fc.integer({ min: 8, max: 24 }), fc.integer({ min: 0, max: 0xffffffff }), (prefix, ip) => {
-    const outer = { base: (ip & (0xffffffff << (32 - prefix))) >>> 0, prefix };
-    const bp = Math.min(30, prefix + 4);
-    const idx = blockIndexOf(outer, bp, ip);
-    const block = subBlock(outer, bp, idx);
-    return contains(outer, ip) && contains(block, ip) && overlaps(outer, block);
-  }));
+  fc.assert(
+    fc.property(fc.integer({ min: 8, max: 24 }), fc.integer({ min: 0, max: 0xffffffff }), (prefix, ip) => {
+      const outer = { base: (ip & (0xffffffff << (32 - prefix))) >>> 0, prefix };
+      const bp = Math.min(30, prefix + 4);
+      const idx = blockIndexOf(outer, bp, ip);
+      const block = subBlock(outer, bp, idx);
+      return contains(outer, ip) && contains(block, ip) && overlaps(outer, block);
+    }),
+  );
 });
 
 test('MAC follows Docker 20.10 (02:42 + IP bytes)', () => {

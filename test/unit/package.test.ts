@@ -22,12 +22,16 @@ test('npm pack installs globally and runs anywhere without dev dependencies', ()
     const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
     run('npm', ['install', '-g', '--prefix', join(dir, 'g'), join(dir, tgz)], dir);
     const mods = join(dir, 'g', 'lib', 'node_modules', 'mvnet', 'node_modules');
-    for (const dev of ['tsx', 'typescript', 'playwright-core']) assert.ok(!existsSync(join(mods, dev)), `${dev} installed`);
+    for (const dev of ['tsx', 'typescript', 'playwright-core'])
+      assert.ok(!existsSync(join(mods, dev)), `${dev} installed`);
     const mv = join(dir, 'g', 'bin', 'mvnet');
     assert.match(run(mv, ['--version'], tmpdir()), /^\d+\.\d+\.\d+/);
     const out = run(mv, ['plan', '--offline', '-f', join(process.cwd(), 'examples', 'seed.yaml')], tmpdir());
     assert.match(out, /Topology seed: LAN 192\.168\.140\.0\/24, 2 hosts, 4 containers/);
-    assert.match(run(mv, ['demo', '--help'], tmpdir()), /default:\s+".*\/lib\/node_modules\/mvnet\/examples\/seed\.yaml"/);
+    assert.match(
+      run(mv, ['demo', '--help'], tmpdir()),
+      /default:\s+".*\/lib\/node_modules\/mvnet\/examples\/seed\.yaml"/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

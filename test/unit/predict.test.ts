@@ -28,14 +28,21 @@ test('seed: same host ✓, other host ✓, own host ✗, other host address ✗,
 });
 
 function topo(net: Record<string, unknown>, extra: Record<string, unknown> = {}, lan: unknown = '192.168.140.0/24') {
-  return predict(plan(parseTopology(stringify({
-    name: 't', lan,
-    networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', ...net }, ...extra },
-    hosts: {
-      h1: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
-      h2: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
-    },
-  }))));
+  return predict(
+    plan(
+      parseTopology(
+        stringify({
+          name: 't',
+          lan,
+          networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', ...net }, ...extra },
+          hosts: {
+            h1: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
+            h2: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
+          },
+        }),
+      ),
+    ),
+  );
 }
 
 test('private mode: same host ✗ (private-mode), other host ✓', () => {
@@ -51,14 +58,21 @@ test('vepa: same host needs a hairpin switch', () => {
 });
 
 test('a subnet that is the LAN: own host blocked by parent isolation, other hosts reachable', () => {
-  const p = predict(plan(parseTopology(stringify({
-    name: 't', lan: '192.168.140.0/24',
-    networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', hostPrefix: 28 } },
-    hosts: {
-      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
-      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
-    },
-  }))));
+  const p = predict(
+    plan(
+      parseTopology(
+        stringify({
+          name: 't',
+          lan: '192.168.140.0/24',
+          networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', hostPrefix: 28 } },
+          hosts: {
+            h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+            h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+          },
+        }),
+      ),
+    ),
+  );
   assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'parent-isolation');
   assert.equal(verdictFor(p, 'h1', 'h1/a')!.reason, 'parent-isolation');
   assert.equal(verdictFor(p, 'h1/a', 'h2')!.expected, 'reachable');
@@ -66,17 +80,24 @@ test('a subnet that is the LAN: own host blocked by parent isolation, other host
 });
 
 test('VLAN networks: different VLANs do not meet, and a VLAN does not reach the untagged host', () => {
-  const p = predict(plan(parseTopology(stringify({
-    name: 't', lan: '192.168.140.0/24',
-    networks: {
-      v10: { subnet: '10.10.0.0/16', parent: 'ens33', vlan: 10 },
-      v20: { subnet: '10.20.0.0/16', parent: 'ens33', vlan: 20 },
-    },
-    hosts: {
-      h1: { address: '192.168.140.10', containers: { a: { network: 'v10' }, b: { network: 'v20' } } },
-      h2: { address: '192.168.140.11', containers: { a: { network: 'v10' } } },
-    },
-  }))));
+  const p = predict(
+    plan(
+      parseTopology(
+        stringify({
+          name: 't',
+          lan: '192.168.140.0/24',
+          networks: {
+            v10: { subnet: '10.10.0.0/16', parent: 'ens33', vlan: 10 },
+            v20: { subnet: '10.20.0.0/16', parent: 'ens33', vlan: 20 },
+          },
+          hosts: {
+            h1: { address: '192.168.140.10', containers: { a: { network: 'v10' }, b: { network: 'v20' } } },
+            h2: { address: '192.168.140.11', containers: { a: { network: 'v10' } } },
+          },
+        }),
+      ),
+    ),
+  );
   assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.expected, 'unreachable');
   assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.reason, 'no-gateway');
@@ -91,14 +112,29 @@ test('hostAccess: host <-> containers through the shim', () => {
 });
 
 test('passthru takes the parent: the host address on it stops answering', () => {
-  const p = predict(plan(parseTopology(stringify({
-    name: 't', lan: '192.168.140.0/24',
-    networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', mode: 'passthru', hostPrefix: 28 } },
-    hosts: {
-      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
-      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
-    },
-  }))));
+  const p = predict(
+    plan(
+      parseTopology(
+        stringify({
+          name: 't',
+          lan: '192.168.140.0/24',
+          networks: {
+            mv: {
+              subnet: '192.168.140.0/24',
+              gateway: '192.168.140.1',
+              parent: 'ens33',
+              mode: 'passthru',
+              hostPrefix: 28,
+            },
+          },
+          hosts: {
+            h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+            h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+          },
+        }),
+      ),
+    ),
+  );
   assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(p, 'h1/a', 'h2')!.reason, 'passthru-takes-parent');
 });
@@ -110,21 +146,51 @@ test('grouping: 100 hosts x 100 containers predict through ~200 groups', () => {
     for (let c = 0; c < 100; c++) containers[`c${c}`] = { network: 'mv' };
     hosts[`h${h}`] = { address: `192.168.${h >> 8}.${(h & 255) + 1}`, containers };
   }
-  const p = predict(plan(parseTopology(stringify({ name: 'big', lan: '192.168.0.0/16', networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } }, hosts }))));
+  const p = predict(
+    plan(
+      parseTopology(
+        stringify({
+          name: 'big',
+          lan: '192.168.0.0/16',
+          networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } },
+          hosts,
+        }),
+      ),
+    ),
+  );
   assert.equal(p.groups.length, 200);
   assert.equal(p.pairCount, 10000 * 9999 + 2 * 10000 * 100);
 });
 
 test('a router at the gateway: container -> own host via the router; without hosts routing back, no-route-back', () => {
-  const base = (hostGw: boolean) => predict(plan(parseTopology(stringify({
-    name: 't', lan: '192.168.140.0/24',
-    networks: { mv: { subnet: '10.100.0.0/16', gateway: '10.100.0.1', parent: 'ens33' } },
-    devices: { gw: { kind: 'router', address: '192.168.140.1', addresses: ['10.100.0.1/16'] }, pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.1' } },
-    hosts: {
-      h1: { address: '192.168.140.10', ...(hostGw ? { gateway: '192.168.140.1' } : {}), containers: { a: { network: 'mv' } } },
-      h2: { address: '192.168.140.11', ...(hostGw ? { gateway: '192.168.140.1' } : {}), containers: { a: { network: 'mv' } } },
-    },
-  }))));
+  const base = (hostGw: boolean) =>
+    predict(
+      plan(
+        parseTopology(
+          stringify({
+            name: 't',
+            lan: '192.168.140.0/24',
+            networks: { mv: { subnet: '10.100.0.0/16', gateway: '10.100.0.1', parent: 'ens33' } },
+            devices: {
+              gw: { kind: 'router', address: '192.168.140.1', addresses: ['10.100.0.1/16'] },
+              pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.1' },
+            },
+            hosts: {
+              h1: {
+                address: '192.168.140.10',
+                ...(hostGw ? { gateway: '192.168.140.1' } : {}),
+                containers: { a: { network: 'mv' } },
+              },
+              h2: {
+                address: '192.168.140.11',
+                ...(hostGw ? { gateway: '192.168.140.1' } : {}),
+                containers: { a: { network: 'mv' } },
+              },
+            },
+          }),
+        ),
+      ),
+    );
   const p = base(true);
   assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'via-router');
   assert.equal(verdictFor(p, 'h1', 'h1/a')!.expected, 'reachable');
@@ -142,15 +208,23 @@ test('hostAccess without forwarding: a container still cannot reach another host
 });
 
 test('forwarding hosts with host access: the LAN reaches containers through a host, and containers reach other hosts', () => {
-  const mk = (forward: boolean) => predict(plan(parseTopology(stringify({
-    name: 't', lan: '192.168.140.0/24',
-    networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', hostAccess: true } },
-    devices: { pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.10' } },
-    hosts: {
-      h1: { address: '192.168.140.10', forward, containers: { a: { network: 'mv' } } },
-      h2: { address: '192.168.140.11', forward, containers: { a: { network: 'mv' } } },
-    },
-  }))));
+  const mk = (forward: boolean) =>
+    predict(
+      plan(
+        parseTopology(
+          stringify({
+            name: 't',
+            lan: '192.168.140.0/24',
+            networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', hostAccess: true } },
+            devices: { pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.10' } },
+            hosts: {
+              h1: { address: '192.168.140.10', forward, containers: { a: { network: 'mv' } } },
+              h2: { address: '192.168.140.11', forward, containers: { a: { network: 'mv' } } },
+            },
+          }),
+        ),
+      ),
+    );
   const on = mk(true);
   assert.equal(verdictFor(on, 'pc', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(on, 'h1/a', 'h2')!.expected, 'reachable');
@@ -160,23 +234,35 @@ test('forwarding hosts with host access: the LAN reaches containers through a ho
 
 test('a group verdict read twice is the same, its sentence made from the same path as its code', () => {
   const p = seedPred();
-  for (let i = 0; i < p.groups.length; i++) for (let j = 0; j < p.groups.length; j++) {
-    const v = p.verdict(i, j);
-    const code = p.codes[i * p.groups.length + j];
-    assert.equal(v === null, code === 0);
-    if (!v) continue;
-    assert.deepEqual({ expected: v.expected, reason: v.reason }, p.kinds[code - 1]);
-    assert.ok(v.why.length > 10, `a sentence for ${p.groups[i].key} -> ${p.groups[j].key}`);
-    assert.equal(JSON.parse(JSON.stringify(v)).why, v.why, 'JSON carries the sentence');
-  }
+  for (let i = 0; i < p.groups.length; i++)
+    for (let j = 0; j < p.groups.length; j++) {
+      const v = p.verdict(i, j);
+      const code = p.codes[i * p.groups.length + j];
+      assert.equal(v === null, code === 0);
+      if (!v) continue;
+      assert.deepEqual({ expected: v.expected, reason: v.reason }, p.kinds[code - 1]);
+      assert.ok(v.why.length > 10, `a sentence for ${p.groups[i].key} -> ${p.groups[j].key}`);
+      assert.equal(JSON.parse(JSON.stringify(v)).why, v.why, 'JSON carries the sentence');
+    }
 });
 
 test('the same file as JSON and as YAML gives the same topology; a duplicate key in JSON is still refused', () => {
-  const doc = { name: 'j', lan: '192.168.1.0/24', networks: { mv: { subnet: '10.1.0.0/16', parent: 'eth0' } },
-    hosts: { h1: { address: '192.168.1.2', containers: { a: { network: 'mv', command: 'echo "x: \\"y\\"" z' } } } } };
+  const doc = {
+    name: 'j',
+    lan: '192.168.1.0/24',
+    networks: { mv: { subnet: '10.1.0.0/16', parent: 'eth0' } },
+    hosts: { h1: { address: '192.168.1.2', containers: { a: { network: 'mv', command: 'echo "x: \\"y\\"" z' } } } },
+  };
   assert.deepEqual(parseTopology(JSON.stringify(doc), 'f.json'), parseTopology(stringify(doc), 'f.json'));
   const bad = { ...doc, hosts: { h1: { address: '192.168.1.2', containers: { 'a"b': { network: 'mv' } } } } };
-  const message = (text: string) => { try { parseTopology(text, 'f'); return ''; } catch (e) { return (e as Error).message; } };
+  const message = (text: string) => {
+    try {
+      parseTopology(text, 'f');
+      return '';
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
   assert.match(message(JSON.stringify(bad)), /container name "a"b" is not allowed/);
   assert.equal(message(JSON.stringify(bad)), message(stringify(bad)));
   const dup = JSON.stringify(doc).replace('"name":"j"', '"name":"j","name":"k"');
@@ -184,21 +270,31 @@ test('the same file as JSON and as YAML gives the same topology; a duplicate key
 });
 
 test('routed: every pair reachable, hop by hop through the hosts; LAN machines need the printed routes', () => {
-  const t = parseTopology(stringify({
-    name: 'rt', lan: { subnet: '192.168.140.0/24', switch: 'port-security' },
-    networks: { r: { driver: 'routed', subnet: '10.100.0.0/16' } },
-    hosts: {
-      h1: { address: '192.168.140.10', containers: { a: { network: 'r' }, b: { network: 'r' } } },
-      h2: { address: '192.168.140.11', containers: { a: { network: 'r' } } },
-    },
-    devices: { pc: { kind: 'machine', address: '192.168.140.50' } },
-  }));
-  assert.deepEqual(t.hosts.map((h) => h.forward), [true, true], 'a routed network makes its hosts forward');
+  const t = parseTopology(
+    stringify({
+      name: 'rt',
+      lan: { subnet: '192.168.140.0/24', switch: 'port-security' },
+      networks: { r: { driver: 'routed', subnet: '10.100.0.0/16' } },
+      hosts: {
+        h1: { address: '192.168.140.10', containers: { a: { network: 'r' }, b: { network: 'r' } } },
+        h2: { address: '192.168.140.11', containers: { a: { network: 'r' } } },
+      },
+      devices: { pc: { kind: 'machine', address: '192.168.140.50' } },
+    }),
+  );
+  assert.deepEqual(
+    t.hosts.map((h) => h.forward),
+    [true, true],
+    'a routed network makes its hosts forward',
+  );
   const pl = plan(t);
   const hn = pl.hosts[0].networks[0];
   assert.equal(formatCidr(hn.range), '10.100.1.0/24');
   assert.equal(formatIp(hn.gateway), '10.100.1.254', "the host's own address: the range's last usable one");
-  assert.deepEqual(hn.routes!.map((r) => `${formatCidr(r.to)} via ${formatIp(r.via)}`), ['10.100.2.0/24 via 192.168.140.11']);
+  assert.deepEqual(
+    hn.routes!.map((r) => `${formatCidr(r.to)} via ${formatIp(r.via)}`),
+    ['10.100.2.0/24 via 192.168.140.11'],
+  );
   assert.ok(!pl.containers.some((c) => c.ip === hn.gateway), 'no container gets the host address');
   const p = predict(pl);
   const v = (f: string, to: string) => verdictFor(p, f, to)!;
@@ -214,9 +310,17 @@ test('routed: every pair reachable, hop by hop through the hosts; LAN machines n
 test('routed: fields that do not apply are refused with their path', () => {
   const bad = (net: Record<string, unknown>, host: Record<string, unknown> = {}) => {
     try {
-      parseTopology(stringify({ name: 'rt', lan: '192.168.140.0/24', networks: { r: { driver: 'routed', subnet: '10.100.0.0/16', ...net } },
-        hosts: { h1: { address: '192.168.140.10', ...host } } }));
-    } catch (e) { return (e as TopologyError).issues.map((i) => i.path); }
+      parseTopology(
+        stringify({
+          name: 'rt',
+          lan: '192.168.140.0/24',
+          networks: { r: { driver: 'routed', subnet: '10.100.0.0/16', ...net } },
+          hosts: { h1: { address: '192.168.140.10', ...host } },
+        }),
+      );
+    } catch (e) {
+      return (e as TopologyError).issues.map((i) => i.path);
+    }
     return [];
   };
   assert.deepEqual(bad({ parent: 'ens33' }), ['networks.r.parent']);

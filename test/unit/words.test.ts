@@ -8,7 +8,7 @@ const CASES: [string, string[]][] = [
   ["sh -c 'sleep 1000'", ['sh', '-c', 'sleep 1000']],
   ['sh -c "echo \\"hi\\" \\$HOME"', ['sh', '-c', 'echo "hi" $HOME']],
   ['a\\ b c', ['a b', 'c']],
-  ["  spaced   out  ", ['spaced', 'out']],
+  ['  spaced   out  ', ['spaced', 'out']],
   ["x''y", ['xy']],
   ["''", ['']],
   ['echo $HOME; rm -rf / | cat', ['echo', '$HOME;', 'rm', '-rf', '/', '|', 'cat']],
@@ -23,8 +23,16 @@ test('unterminated quotes and a trailing backslash are problems, not guesses', (
 });
 
 test('property: single-quoting each word and splitting gives the words back', () => {
-  fc.assert(fc.property(fc.array(fc.string({ minLength: 0, maxLength: 12 }).filter((s) => !s.includes("'")), { maxLength: 8 }), (ws) => {
-    const r = splitWords(ws.map((w) => `'${w}'`).join(' '));
-    assert.deepEqual(r, { ok: true, words: ws });
-  }));
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.string({ minLength: 0, maxLength: 12 }).filter((s) => !s.includes("'")),
+        { maxLength: 8 },
+      ),
+      (ws) => {
+        const r = splitWords(ws.map((w) => `'${w}'`).join(' '));
+        assert.deepEqual(r, { ok: true, words: ws });
+      },
+    ),
+  );
 });

@@ -1,13 +1,22 @@
 /** What `mvnet import` collects from scripts and compose files before it becomes a topology. Pure types. */
 
 /** A place in the user's own files. */
-export interface Where { file: string; line: number }
+export interface Where {
+  file: string;
+  line: number;
+}
 
 /**
  * A note on something not carried over as written. rank 0: it changes the network (a line skipped, a value
  * assumed); 1: it changes a container; 2: a flag that is not part of the network (summarised in one line).
  */
-export interface Note { where: Where; text: string; problem: string; rank: 0 | 1 | 2; flag?: string }
+export interface Note {
+  where: Where;
+  text: string;
+  problem: string;
+  rank: 0 | 1 | 2;
+  flag?: string;
+}
 
 export interface NetDef {
   name: string;
@@ -65,12 +74,23 @@ export function emptyCollect(): Collect {
 export function resolveConfigFrom(c: Collect): void {
   for (const [conf, to] of c.configFrom) {
     const def = c.networks.get(conf);
-    if (!def) { c.errors.push({ where: to.where, text: to.text, rank: 0, problem: `--config-from ${conf}: no config-only network of that name` }); continue; }
+    if (!def) {
+      c.errors.push({
+        where: to.where,
+        text: to.text,
+        rank: 0,
+        problem: `--config-from ${conf}: no config-only network of that name`,
+      });
+      continue;
+    }
     c.networks.delete(conf);
     c.networks.set(to.network, { ...def, name: to.network });
     for (const h of c.hosts) {
       const own = h.nets.get(conf);
-      if (own) { h.nets.delete(conf); h.nets.set(to.network, own); }
+      if (own) {
+        h.nets.delete(conf);
+        h.nets.set(to.network, own);
+      }
     }
   }
 }

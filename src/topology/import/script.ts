@@ -8,9 +8,14 @@
 import { splitWords } from '../words.ts';
 import type { Note, Where } from './model.ts';
 
-export interface Line { where: Where; text: string; /** a `# docker …` line: a prompt or a commented-out command */ commented: boolean }
+export interface Line {
+  where: Where;
+  text: string;
+  /** a `# docker …` line: a prompt or a commented-out command */ commented: boolean;
+}
 
-const PROMPT = /^(?:\S+@[\w.-]+(?::\S*)?\s*[#$%]|\[[^\]]+\]\s*[#$]|PS [^>]*>|[$%>#])\s*(?=(?:sudo\s+(?:-\S+\s+)*)?docker\b)/;
+const PROMPT =
+  /^(?:\S+@[\w.-]+(?::\S*)?\s*[#$%]|\[[^\]]+\]\s*[#$]|PS [^>]*>|[$%>#])\s*(?=(?:sudo\s+(?:-\S+\s+)*)?docker\b)/;
 const CONTINUED = /(?:\\|`|\s\^)\s*$/;
 
 /** The logical lines of a script: continuations joined (the first line's number), prompts taken off. */
@@ -22,7 +27,12 @@ export function logicalLines(text: string, file: string): Line[] {
     let t = raw[i];
     while (CONTINUED.test(t) && i + 1 < raw.length) t = t.replace(CONTINUED, ' ') + raw[++i];
     // a wrapped command whose next line starts with an option (READMEs wrap without a backslash)
-    while (/^\s*(?:sudo\s+)?docker\b/.test(t.replace(PROMPT, '')) && i + 1 < raw.length && /^\s+--?[a-z]/.test(raw[i + 1])) t += ' ' + raw[++i];
+    while (
+      /^\s*(?:sudo\s+)?docker\b/.test(t.replace(PROMPT, '')) &&
+      i + 1 < raw.length &&
+      /^\s+--?[a-z]/.test(raw[i + 1])
+    )
+      t += ' ' + raw[++i];
     t = t.trim();
     const commented = /^#\s*(?:sudo\s+)?docker\b/.test(t);
     const bare = commented ? t.replace(/^#\s*/, '') : t.replace(PROMPT, '');
@@ -54,15 +64,28 @@ export function expand(text: string, vars: Vars): { text: string; missing: strin
   let quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (ch === "'" ) { quoted = !quoted; out += ch; continue; }
-    if (ch !== '$' || quoted) { out += ch; continue; }
+    if (ch === "'") {
+      quoted = !quoted;
+      out += ch;
+      continue;
+    }
+    if (ch !== '$' || quoted) {
+      out += ch;
+      continue;
+    }
     const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
-    if (!m) { out += ch; continue; }
+    if (!m) {
+      out += ch;
+      continue;
+    }
     const name = m[1] ?? m[3];
     const v = vars.get(name);
     if (v && v.value !== undefined && !v.fromCommand) out += v.value;
     else if (m[2] !== undefined && !v) out += m[2];
-    else { missing.push(name); out += m[0]; }
+    else {
+      missing.push(name);
+      out += m[0];
+    }
     i += m[0].length - 1;
   }
   return { text: out, missing: [...new Set(missing)] };
@@ -75,12 +98,29 @@ export function commands(text: string): string[] {
   let q: string | null = null;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
-    if (q) { cur += ch; if (ch === q) q = null; else if (ch === '\\' && q === '"') cur += text[++i] ?? ''; continue; }
-    if (ch === '\\') { cur += ch + (text[++i] ?? ''); continue; }
-    if (ch === '"' || ch === "'") { q = ch; cur += ch; continue; }
+    if (q) {
+      cur += ch;
+      if (ch === q) q = null;
+      else if (ch === '\\' && q === '"') cur += text[++i] ?? '';
+      continue;
+    }
+    if (ch === '\\') {
+      cur += ch + (text[++i] ?? '');
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      q = ch;
+      cur += ch;
+      continue;
+    }
     if (ch === '#' && (i === 0 || /\s/.test(text[i - 1]))) break;
     const two = text.slice(i, i + 2);
-    if (ch === ';' || two === '&&' || two === '||') { out.push(cur); cur = ''; if (ch !== ';') i++; continue; }
+    if (ch === ';' || two === '&&' || two === '||') {
+      out.push(cur);
+      cur = '';
+      if (ch !== ';') i++;
+      continue;
+    }
     cur += ch;
   }
   out.push(cur);
@@ -90,6 +130,8 @@ export function commands(text: string): string[] {
 /** The note for a variable that cannot be known: asked for by name. */
 export function missingVar(where: Where, text: string, name: string, vars: Vars): Note {
   const v = vars.get(name);
-  const why = v?.fromCommand ? `is set from a command (${v.fromCommand}) that mvnet does not run` : 'is set nowhere (no assignment, no --var)';
+  const why = v?.fromCommand
+    ? `is set from a command (${v.fromCommand}) that mvnet does not run`
+    : 'is set nowhere (no assignment, no --var)';
   return { where, text, rank: 0, problem: `$${name} ${why}: give it with --var ${name}=VALUE` };
 }

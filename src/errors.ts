@@ -113,3 +113,41 @@ export class InterruptedError extends MvnetError {
 export function isMvnetError(e: unknown): e is MvnetError {
   return e instanceof MvnetError;
 }
+
+/** What a program printed and how it ended. */
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A program the lab ran failed (its argument array and output). */
+export class CommandError extends MvnetError {
+  constructor(
+    readonly argv: string[],
+    readonly result: RunResult,
+  ) {
+    super(
+      'lab',
+      `${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()}`,
+    );
+    this.name = 'CommandError';
+  }
+}
+
+/** ssh's own explanation of a failed connection (host key, authentication, name resolution, refused). */
+export class SshError extends Error {
+  constructor(
+    readonly endpoint: string,
+    readonly detail: string,
+  ) {
+    super(
+      `ssh to ${endpoint} failed: ${detail
+        .split(/\r?\n|\r/)
+        .map((l) => l.trim())
+        .filter((l) => l && !/^Warning: Permanently added/.test(l))
+        .join(' ')}`,
+    );
+    this.name = 'SshError';
+  }
+}

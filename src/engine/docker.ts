@@ -6,7 +6,8 @@ import type Docker from 'dockerode';
 import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './probe-image.ts';
-import { SshError, sshAgent, sshHint } from './ssh.ts';
+import { sshAgent, sshHint } from './ssh.ts';
+import { SshError } from '../errors.ts';
 import type {
   ContainerCreate,
   Engine,

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { LockError, MvnetError } from '../errors.ts';
 import { NEVER } from './stop.ts';
 import { holderOf, type Lock, type LockRequest } from './lock.ts';
+import { LOCK_LABELS } from './labels.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
@@ -46,10 +47,10 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
   const ttl = Number(process.env.MVNET_ETCD_TTL ?? 30);
   const key = keyOf(r.topology);
   const holder = {
-    'mvnet.lock.machine': hostname(),
-    'mvnet.lock.pid': String(process.pid),
-    'mvnet.lock.since': new Date().toISOString(),
-    'mvnet.lock.command': r.command,
+    [LOCK_LABELS.machine]: hostname(),
+    [LOCK_LABELS.pid]: String(process.pid),
+    [LOCK_LABELS.since]: new Date().toISOString(),
+    [LOCK_LABELS.command]: r.command,
   };
   const until = Date.now() + r.waitMs;
   for (;;) {

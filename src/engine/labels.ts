@@ -16,6 +16,19 @@ export const L = {
   routed: 'mvnet.routed',
   routed6: 'mvnet.routed6',
   members: 'mvnet.members',
+  /** a Swarm task's service */
+  service: 'mvnet.service',
+} as const;
+
+/** The Swarm node label that names the host a node is (placement constraints use it). */
+export const NODE_LABEL = L.host;
+
+/** Who holds a lock: on the lock's container (engine locks) or its etcd value. */
+export const LOCK_LABELS = {
+  machine: 'mvnet.lock.machine',
+  pid: 'mvnet.lock.pid',
+  since: 'mvnet.lock.since',
+  command: 'mvnet.lock.command',
 } as const;
 
 export type Kind = 'network' | 'network-config' | 'container' | 'helper' | 'lock' | 'service' | 'task' | 'members';

@@ -14,7 +14,7 @@ import { LockError, MvnetError, type LockHolder } from '../errors.ts';
 import { demux, type DockerEngine } from './docker.ts';
 import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts';
 import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
-import { L, labels } from './labels.ts';
+import { L, LOCK_LABELS, labels } from './labels.ts';
 import { NEVER, type Stop } from './stop.ts';
 
 const FACTS_END = 'mvnet-facts-end';
@@ -32,12 +32,7 @@ export function lockName(topology: string): string {
   return `mvnet-lock-${topology}`;
 }
 
-const H = {
-  machine: 'mvnet.lock.machine',
-  pid: 'mvnet.lock.pid',
-  since: 'mvnet.lock.since',
-  command: 'mvnet.lock.command',
-};
+const H = LOCK_LABELS;
 
 export function holderOf(l: Record<string, string>, where: string, expires: string): LockHolder {
   return {

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import { Duplex } from 'node:stream';
+import { SshError } from '../errors.ts';
 
 /** The ssh command line for an ssh:// endpoint (argument array: nothing passes through a shell). */
 export function sshArgv(endpoint: string): string[] {
@@ -92,23 +93,6 @@ class SshSocket extends Duplex {
       const h = (s as unknown as { _handle?: { ref?: () => void; unref?: () => void } } | null)?._handle;
       if (h) fn(h);
     }
-  }
-}
-
-/** ssh's own explanation of a failed connection (host key, authentication, name resolution, refused). */
-export class SshError extends Error {
-  constructor(
-    readonly endpoint: string,
-    readonly detail: string,
-  ) {
-    super(
-      `ssh to ${endpoint} failed: ${detail
-        .split(/\r?\n|\r/)
-        .map((l) => l.trim())
-        .filter((l) => l && !/^Warning: Permanently added/.test(l))
-        .join(' ')}`,
-    );
-    this.name = 'SshError';
   }
 }
 

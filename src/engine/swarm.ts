@@ -13,11 +13,10 @@ import type { Change } from './diff.ts';
 import type { DockerEngine } from './docker.ts';
 import type { Engine } from './engine.ts';
 import { ensureHelperImage, PROBE_CMD, PROBE_IMAGE } from './image.ts';
-import { L, labels, specHash } from './labels.ts';
+import { L, labels, NODE_LABEL, specHash } from './labels.ts';
 import { hostInterfaces } from './preflight.ts';
 
 export const configName = (network: string) => `${network}-config`;
-export const NODE_LABEL = 'mvnet.host';
 
 interface SwarmLive {
   configs: Map<string, { id: string; name: string; spec: string }[]>;
@@ -328,7 +327,7 @@ export async function applySwarm(
         ContainerSpec: {
           Image: body.image,
           Command: body.command,
-          Labels: { [L.topology]: plan.name, [L.kind]: 'task', 'mvnet.service': s.name },
+          Labels: { [L.topology]: plan.name, [L.kind]: 'task', [L.service]: s.name },
         },
         Networks: [{ Target: body.network }],
         Placement: body.placement.length ? { Constraints: body.placement } : {},
@@ -378,7 +377,7 @@ export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promis
         filters: { label: [`${L.topology}=${plan.name}`, `${L.kind}=task`], status: ['running'] },
       });
       for (const c of cs) {
-        const service = c.Labels['mvnet.service'];
+        const service = c.Labels[L.service];
         const s = plan.services.find((x) => x.name === service);
         if (!s) continue;
         const task = (c.Labels['com.docker.swarm.task.name'] ?? '').split('.').slice(0, 2).join('.');

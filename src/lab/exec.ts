@@ -1,25 +1,8 @@
 /** Running programs: always an argument array, never a shell. A failure is a rich value. */
 import { spawn } from 'node:child_process';
-import { MvnetError } from '../errors.ts';
+import { CommandError, MvnetError, type RunResult } from '../errors.ts';
 
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-export class CommandError extends MvnetError {
-  constructor(
-    readonly argv: string[],
-    readonly result: RunResult,
-  ) {
-    super(
-      'lab',
-      `${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()}`,
-    );
-    this.name = 'CommandError';
-  }
-}
+export { CommandError, type RunResult };
 
 /** Runs a program and collects its output. Does not throw on a non-zero exit. */
 export function run(

@@ -5,7 +5,7 @@ import { formatIp } from '../net/ipv4.ts';
 import type { Topology } from '../topology/types.ts';
 import type { LabState } from './state.ts';
 
-import { NODE_LABEL } from '../engine/swarm.ts';
+import { NODE_LABEL } from '../engine/labels.ts';
 
 export async function formSwarm(topo: Topology, state: LabState, progress: (m: string) => void): Promise<void> {
   const engines = new Map(

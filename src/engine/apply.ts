@@ -10,7 +10,6 @@ import { sameMembers, writeRecord, type Members } from './membership.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
 import { liveRoutes, routedOf, setRoutes, type Hops6, type RouteSpec } from './routes.ts';
-import { ensureHelperImage } from './image.ts';
 
 export type Report = (c: Change, state: 'start' | 'done') => void;
 
@@ -343,7 +342,7 @@ export async function destroy(
       // a routed network's routes go before its networks, whose labels name the subnets they lie in
       const routed = routedOf(networks);
       if (routed.v4.length + routed.v6.length) {
-        await ensureHelperImage(e);
+        await e.ensureHelperImage();
         const routes = await liveRoutes(e, topology, routed);
         await setRoutes(e, topology, [], routes);
         for (const r of routes) say(e.host, `route ${r.to} via ${r.via}`);
@@ -368,7 +367,7 @@ export async function destroy(
         await e.removeNetwork(n.id);
         say(e.host, `network ${n.name}`);
       }
-      await ensureHelperImage(e);
+      await e.ensureHelperImage();
       for (const s of await liveShims(e, topology)) {
         await removeShim(e, topology, s.name, s.alias);
         say(e.host, `shim ${s.name}`);

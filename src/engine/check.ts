@@ -11,7 +11,7 @@
 import type { Plan } from '../plan/types.ts';
 import { formatIp } from '../net/ipv4.ts';
 import type { Engine } from './engine.ts';
-import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './image.ts';
 import { labels } from './labels.ts';
 import { onAll } from './cluster.ts';
 import { hostFacts } from './preflight.ts';
@@ -69,7 +69,7 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
     async (e) => {
       const i = names.indexOf(e.host);
       const h = plan.hosts.find((x) => x.name === e.host)!;
-      await ensureHelperImage(e);
+      await e.ensureHelperImage();
       const targets = names
         .map((_, j) => j)
         .filter((j) => j !== i)

@@ -8,7 +8,6 @@ import type { Engine, LiveContainer } from './engine.ts';
 import { readRecord, recordOf } from './membership.ts';
 import type { Live } from './diff.ts';
 import { L } from './labels.ts';
-import { ensureHelperImage } from './image.ts';
 import { liveShims } from './shim.ts';
 import { liveRoutes, routedOf, type RoutedSubnets } from './routes.ts';
 
@@ -69,7 +68,7 @@ export async function readLive(
   const anyRouted = subnets.v4.length + subnets.v6.length > 0;
   const shims = wantShims || networks.some((n) => n.labels[L.shim]);
   if (!shims && !anyRouted) return live;
-  await ensureHelperImage(e);
+  await e.ensureHelperImage();
   const [s, r] = await Promise.all([
     shims ? liveShims(e, topology) : undefined,
     anyRouted ? liveRoutes(e, topology, subnets) : undefined,

@@ -8,6 +8,7 @@ import { HostError } from '../errors.ts';
 import { PROBE_IMAGE } from './probe-image.ts';
 import { sshAgent, sshHint } from './ssh.ts';
 import { SshError } from '../errors.ts';
+import { loadProbeImage } from './image.ts';
 import type {
   ContainerCreate,
   Engine,
@@ -435,6 +436,10 @@ export class DockerEngine implements Engine {
     });
     const info = await ex.inspect().catch(this.wrap('exec inspect'));
     return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
+  }
+
+  async ensureHelperImage(): Promise<void> {
+    await loadProbeImage(this.docker);
   }
 
   async helper(opts: HelperOptions): Promise<ExecResult> {

@@ -144,7 +144,6 @@ const rootfsOnce = (() => {
 })();
 
 /** Makes sure an engine has the probe/helper image (imported from the local busybox when missing). */
-export async function ensureHelperImage(e: object): Promise<void> {
-  const docker = (e as { docker?: Docker }).docker;
-  if (docker) await ensureProbeImage(docker, rootfsOnce);
+export async function loadProbeImage(docker: Docker): Promise<void> {
+  await ensureProbeImage(docker, rootfsOnce);
 }

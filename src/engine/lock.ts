@@ -13,7 +13,7 @@ import type { Duplex } from 'node:stream';
 import { LockError, MvnetError, type LockHolder } from '../errors.ts';
 import { demux, type DockerEngine } from './docker.ts';
 import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts';
-import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './image.ts';
 import { L, LOCK_LABELS, labels } from './labels.ts';
 import { NEVER, type Stop } from './stop.ts';
 
@@ -226,7 +226,7 @@ export async function acquireLock(engines: DockerEngine[], r: LockRequest): Prom
     const got = await Promise.allSettled(
       sorted.map(async (e) => {
         await e.info(); // an engine that does not answer is named as such
-        await ensureHelperImage(e);
+        await e.ensureHelperImage();
         return takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
       }),
     );

@@ -4,7 +4,7 @@ import type { Plan } from '../plan/types.ts';
 import type { Engine, LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import type { Live } from './diff.ts';
-import { ensureHelperImage, PROBE_IMAGE } from './image.ts';
+import { PROBE_IMAGE } from './image.ts';
 import { L, labels } from './labels.ts';
 
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
@@ -54,7 +54,7 @@ export function provideFacts(endpoint: string, p: Promise<HostFacts>): void {
  */
 export function hostFacts(e: Engine, topology: string): Promise<HostFacts> {
   const byHelper = async () => {
-    await ensureHelperImage(e);
+    await e.ensureHelperImage();
     const r = await e.helper({
       image: PROBE_IMAGE,
       cmd: ['sh', '-c', FACTS],
@@ -159,7 +159,7 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
 export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
   e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
   const info = await e.info();
-  await ensureHelperImage(e);
+  await e.ensureHelperImage();
   const [{ ifaces, forwards, forwards6, linkLocal }, nets, conts] = await Promise.all([
     hostFacts(e, g.topology),
     e.networks(),

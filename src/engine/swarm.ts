@@ -12,7 +12,7 @@ import { desiredFor } from './desired.ts';
 import type { Change } from './diff.ts';
 import type { DockerEngine } from './docker.ts';
 import type { Engine } from './engine.ts';
-import { ensureHelperImage, PROBE_CMD, PROBE_IMAGE } from './image.ts';
+import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import { L, labels, NODE_LABEL, specHash } from './labels.ts';
 import { hostInterfaces } from './preflight.ts';
 
@@ -199,7 +199,7 @@ export async function preflightSwarm(plan: Plan, hosts: Map<string, Engine>): Pr
     [...hosts.values()].map(async (e) => {
       try {
         await e.info();
-        await ensureHelperImage(e);
+        await e.ensureHelperImage();
         const ifaces = await hostInterfaces(e, plan.name);
         for (const hn of plan.hosts.find((h) => h.name === e.host)!.networks) {
           if (!ifaces.includes(hn.parent))

@@ -37,12 +37,12 @@ import {
   waitPort,
 } from './remote.ts';
 import { bridge, ip, run } from './exec.ts';
-import { ensureHelperImage } from '../engine/image.ts';
 import { BRIDGE, bridgePort, deviceNs, hostDir, hostNs, labDir, labNsPrefix, lanNs, socketPath } from './paths.ts';
 import { readState, writeState, type LabHostState, type LabState } from './state.ts';
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
 import { vlanSupport } from './kernel.ts';
 import { formSwarm } from './swarm.ts';
+import { loadProbeImage } from '../engine/image.ts';
 
 export type Progress = (msg: string) => void;
 
@@ -235,7 +235,7 @@ export async function labUp(
       try {
         mkdirSync(hs.dir, { recursive: true });
         await startEngine(state, hs);
-        await ensureHelperImage({ docker: new (dockerode())({ socketPath: hs.socket }) });
+        await loadProbeImage(new (dockerode())({ socketPath: hs.socket }));
         progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
       } catch (e) {
         errors.push(new MvnetError('lab', (e as Error).message, h.name));

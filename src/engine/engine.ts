@@ -94,7 +94,7 @@ export interface Engine {
    * `pidHost` it sees the host's processes (entering their network namespaces needs SYS_ADMIN and SYS_PTRACE).
    */
   helper(opts: HelperOptions): Promise<ExecResult>;
-  /** makes sure the image mvnet's helpers and probes run is there (imported from this machine's busybox when missing) */
+  /** makes sure the image mvnet's helpers and probes run is there (imported from this machine's busybox if missing) */
   ensureHelperImage(): Promise<void>;
 }
 

@@ -1,8 +1,7 @@
 /** apply / destroy on the real lab, checked through the Docker API (not mvnet's own report). */
 import { PROBE_IMAGE } from '../../src/engine/image.ts';
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { docker, labTopology, mv, mvJson } from './helpers.ts';
+import { docker, labTopology, mv, mvJson, test } from './helpers.ts';
 
 async function live(lab: string, host: string) {
   const cs = await docker(lab, host).listContainers({ all: true });

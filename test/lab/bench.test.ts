@@ -1,9 +1,9 @@
 /** The speed benchmark in its short mode: every row runs once at small sizes and the results file is written. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from './helpers.ts';
 
 test('bench/speed.ts --short runs every row and writes its results', () => {
   const r = spawnSync('node', ['--import', 'tsx', 'bench/speed.ts', '--short'], { encoding: 'utf8', timeout: 600_000 });

@@ -3,7 +3,7 @@
  * pane captured with wrapped lines joined), plan -o / apply FILE, --detailed-exitcode, destroy's question, the
  * default file, ls, lab load / stop / devices. Facts are checked through the Docker API and `ip -j`.
  */
-import { test, type TestContext } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { rmSync, writeFileSync, createWriteStream, readFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { displayWidth } from '../../src/render/columns.ts';
-import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 const MV = join(ROOT, 'bin/mvnet');
 

@@ -3,9 +3,8 @@
  * every IPv6 pair checked again with plain `docker exec ping` / ping in the host's namespace on the IPv6 address.
  * Adding containers moves no address of either family.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson } from './helpers.ts';
+import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson, test } from './helpers.ts';
 
 test('dual-stack seed: IPv6 mirrors IPv4, both families verified = oracle, addresses stable when containers are added', async (t) => {
   const { file, name, doc, write } = labTopology(t, 'seed-dual-stack.yaml', 'ds6');

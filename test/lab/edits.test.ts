@@ -6,14 +6,13 @@
  * second apply with nothing to change. MVNET_EDIT_SEED (a number, or `random`) and MVNET_EDIT_STEPS replay, vary or
  * lengthen a run.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PROBE_CMD, PROBE_IMAGE } from '../../src/engine/image.ts';
-import { docker, LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { docker, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 // a fixed default keeps CI reproducible (interrupt timing still varies run to run); MVNET_EDIT_SEED=random explores
 const SEED =

@@ -4,11 +4,10 @@
  * addresses, pinned MACs, also after a restart) and a plain `docker exec ping` oracle. The README's
  * compatibility table comes from these tests.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { engineReady } from '../../src/lab/engines.ts';
 import type { LabEngine } from '../../src/topology/types.ts';
-import { agreeWithOracle, docker, labTopology, mv, mvJson } from './helpers.ts';
+import { agreeWithOracle, docker, labTopology, mv, mvJson, test } from './helpers.ts';
 
 const VERSIONS: LabEngine[] = ['20.10', '26', '28'];
 const missing = VERSIONS.filter((v) => !engineReady(v).ok);

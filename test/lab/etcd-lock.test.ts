@@ -1,11 +1,10 @@
 /** The lock in etcd: a real etcd on loopback (started and removed by the test), concurrent applies, a dead holder. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, labTopology, ROOT } from './helpers.ts';
+import { docker, labTopology, ROOT, test } from './helpers.ts';
 
 const PORT = 23790 + (process.pid % 100);
 const URL = `http://127.0.0.1:${PORT}`;

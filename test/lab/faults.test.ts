@@ -1,5 +1,4 @@
 /** Faults, races and bad input on the real lab: nothing lost, nothing foreign touched, nothing changed by bad input. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { CASES, caseText } from '../fixtures/bad-cases.ts';
-import { docker, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { docker, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 async function snapshot(lab: string): Promise<string> {
   const out: string[] = [];

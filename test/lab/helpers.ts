@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import Docker from 'dockerode';
-import type { TestContext } from 'node:test';
+import { test as nodeTest, type TestContext } from 'node:test';
 import { labNsPrefix } from '../../src/lab/paths.ts';
 
 export const ROOT = process.cwd();
@@ -151,4 +151,23 @@ export async function agreeWithOracle(file: string, lab: string, pairs: any[]) {
     );
   }
   assert.deepEqual(wrong, []);
+}
+
+/**
+ * Why the lab tests cannot run here, or false: the lab makes network namespaces (root) and runs dockerd. A lab
+ * test is skipped with this reason rather than failing on a machine without them.
+ */
+export const LAB_SKIP: string | false = (() => {
+  if (process.getuid?.() !== 0)
+    return 'the lab needs root (network namespaces, dockerd): run as root, or scripts/setup.sh';
+  const d = spawnSync('dockerd', ['--version'], { encoding: 'utf8' });
+  if (d.status !== 0) return 'the lab needs dockerd: apt-get install docker.io (scripts/setup.sh does)';
+  return false;
+})();
+
+type TestFn = (t: TestContext) => void | Promise<void>;
+/** node:test's `test`, skipped with LAB_SKIP's reason where the lab cannot run. */
+export function test(name: string, a: TestFn | { skip?: string | boolean; timeout?: number }, b?: TestFn): void {
+  const [opts, fn] = typeof a === 'function' ? [{}, a] : [a, b!];
+  nodeTest(name, { ...opts, skip: LAB_SKIP || opts.skip }, fn);
 }

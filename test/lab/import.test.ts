@@ -2,12 +2,11 @@
  * A pasted terminal session of the seed (prompts, output lines, a wrapped command) imported, applied on the real
  * lab and verified: every container has, in Docker, the address its author typed.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, mv, mvJson, ROOT } from './helpers.ts';
+import { docker, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('the seed pasted as a terminal session: imported, applied, verified; Docker shows the typed addresses', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'mvnet-imp-'));

@@ -1,13 +1,12 @@
 /** inspect and export compose on the real lab, checked against `ip -j` in the namespaces and the Docker API. */
 import { hostNs } from '../../src/lab/paths.ts';
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { displayWidth } from '../../src/render/columns.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ipJson, labTopology, LAB_ROOT, mv, mvJson, ROOT } from './helpers.ts';
+import { docker, ipJson, labTopology, LAB_ROOT, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('inspect shows the seed tables with the live numbers, and marks drift', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tinspect');

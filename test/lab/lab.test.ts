@@ -1,11 +1,10 @@
 /** The lab on the real kernel and real dockerd: up, status, env, exec, link, stop/start, down, crash. */
 import { hostNs, lanNs } from '../../src/lab/paths.ts';
 import { PROBE_IMAGE } from '../../src/engine/image.ts';
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, namespaces, ROOT } from './helpers.ts';
+import { assertNothingLeft, docker, ipJson, labTopology, mv, mvJson, namespaces, ROOT, test } from './helpers.ts';
 
 test('lab up builds the seed LAN with a real engine per host, and down removes all of it', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tlab');

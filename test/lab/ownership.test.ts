@@ -2,7 +2,6 @@
  * Ownership on the real lab: each numbered failure of the ownership issue, written as its reproduction.
  * Checked through the Docker API and `ip -j` in the namespaces, never through mvnet's own reading.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +13,7 @@ import { PROBE_CMD, PROBE_IMAGE } from '../../src/engine/image.ts';
 import { acquireLock } from '../../src/engine/lock.ts';
 import { shimName } from '../../src/plan/allocate.ts';
 import { hostNs, lanNs } from '../../src/lab/paths.ts';
-import { docker, ipJson, LAB_ROOT, labTopology, mv, mvJson, namespaces, ROOT } from './helpers.ts';
+import { docker, ipJson, LAB_ROOT, labTopology, mv, mvJson, namespaces, ROOT, test } from './helpers.ts';
 
 interface Run {
   pid: number;

@@ -3,14 +3,13 @@
  * network. The seed end to end over ssh:// and over tcp:// with TLS, checked through the hosts' unix sockets
  * (an independent path) and a plain `docker exec ping` oracle; every refusal changes nothing.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { agreeWithOracle, docker, LAB_ROOT, labTopology, mv, ROOT } from './helpers.ts';
+import { agreeWithOracle, docker, LAB_ROOT, labTopology, mv, ROOT, test } from './helpers.ts';
 
 function mvEnv(env: Record<string, string>, ...args: string[]) {
   const r = spawnSync(join(ROOT, 'bin/mvnet'), args, {

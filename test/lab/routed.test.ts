@@ -3,9 +3,8 @@
  * across hosts and to its own hosts (verify = plain docker exec ping), the routes on every host are read back
  * with `ip -j route`, follow hosts added and removed, and destroy leaves no route and no bridge behind.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson } from './helpers.ts';
+import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson, test } from './helpers.ts';
 
 /** mvnet's routes in a host's namespace (protocol 77), as "DST via GW". */
 function routes(ns: string): string[] {

@@ -1,8 +1,7 @@
 /** Swarm mode on a real 3-node lab Swarm: per-node ranges, services, scaling, verify, destroy. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseCidr, parseIp, contains, lastIp } from '../../src/net/ipv4.ts';
-import { docker, labTopology, mv, mvJson } from './helpers.ts';
+import { docker, labTopology, mv, mvJson, test } from './helpers.ts';
 
 async function tasks(lab: string) {
   const out: { node: string; name: string; ip: string }[] = [];

@@ -3,14 +3,13 @@
  * the real lab: the bridge's ports locked to their machine's MAC. Prediction, verify and plain `docker exec ping`
  * agree; `mvnet check` finds it (and finds a plain LAN fine), and leaves nothing behind.
  */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { agreeWithOracle, docker, ipJson, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same host ✓, verify = oracle; check says so', async (t) => {
   const { file, name, doc } = labTopology(t, 'seed-port-security.yaml', 'swps');

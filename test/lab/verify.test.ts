@@ -1,11 +1,10 @@
 /** verify on the real lab: prediction, mvnet's probes and an independent docker-CLI oracle must agree. */
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { agreeWithOracle, LAB_ROOT, labTopology, mv, mvJson, ROOT } from './helpers.ts';
+import { agreeWithOracle, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('seed: verify agrees with the prediction and the oracle; a cut link breaks exactly the cross-LAN pairs; HTML report renders', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tverify');

@@ -49,68 +49,83 @@ const ROUTED_HAS = {
   hostAccess: 'containers reach their own host anyway',
 };
 
+type Bad = (path: string, message: string, hint?: string) => void;
+type RawNetwork = RawTopology['networks'][string];
+
+/** What every section of validation reads: the raw file, where problems go, the LAN, the names. */
+interface V {
+  raw: RawTopology;
+  bad: Bad;
+  lan: Cidr;
+  lanOk: boolean;
+  lanText: string;
+  netNames: string[];
+  hostNames: string[];
+}
+
+function checkPrefix(bad: Bad, n: RawNetwork, p: string, subnet: Cidr | null): void {
+  if (n.hostPrefix === undefined || !subnet) return;
+  if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
+    bad(
+      `${p}.hostPrefix`,
+      `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`,
+    );
+  }
+}
+/** subnet6 and gateway6: IPv6 addresses mirror IPv4 offsets, so the IPv6 subnet needs as many host bits. */
+function dualStack(
+  bad: Bad,
+  n: RawNetwork,
+  p: string,
+  subnet: Cidr | null,
+  gateway: Ip,
+): { subnet6?: Cidr6; gateway6?: Ip6 } {
+  if (n.subnet6 === undefined) {
+    if (n.gateway6 !== undefined)
+      bad(`${p}.gateway6`, 'an IPv6 gateway without subnet6', 'add subnet6 (e.g. fd00:100::/64)');
+    return {};
+  }
+  const c = parseCidr6(n.subnet6);
+  if (!c.ok) {
+    bad(`${p}.subnet6`, c.error);
+    return {};
+  }
+  if (subnet && 128 - c.cidr.prefix < 32 - subnet.prefix) {
+    bad(
+      `${p}.subnet6`,
+      `${n.subnet6} has fewer addresses than ${n.subnet}: each IPv6 address mirrors an IPv4 one`,
+      `use a /${96 + subnet.prefix} or larger, e.g. /64`,
+    );
+    return {};
+  }
+  const mirror = subnet ? c.cidr.base + BigInt(gateway - subnet.base) : c.cidr.base + 1n;
+  if (n.gateway6 === undefined) return { subnet6: c.cidr, gateway6: mirror };
+  const g = parseIp6(n.gateway6);
+  if (g === null) bad(`${p}.gateway6`, `"${n.gateway6}" is not an IPv6 address`);
+  else if (!contains6(c.cidr, g)) bad(`${p}.gateway6`, `${n.gateway6} is outside subnet6 ${n.subnet6}`);
+  else if (subnet && g - c.cidr.base < BigInt(2 ** (32 - subnet.prefix)) && g !== mirror) {
+    bad(
+      `${p}.gateway6`,
+      `${n.gateway6} mirrors an IPv4 address a container may get`,
+      `leave gateway6 out (it mirrors the IPv4 gateway: ${formatIp6(mirror)}) or pick one beyond the mirrored part`,
+    );
+  } else return { subnet6: c.cidr, gateway6: g };
+  return {};
+}
+function reservedOf(bad: Bad, n: RawNetwork, p: string, subnet: Cidr | null): Ip[] {
+  const reserved: Ip[] = [];
+  (n.reserved ?? []).forEach((r, i) => {
+    const ip = parseIp(r);
+    if (ip === null) bad(`${p}.reserved.${i}`, `"${r}" is not an IPv4 address`);
+    else if (subnet && !contains(subnet, ip)) bad(`${p}.reserved.${i}`, `${r} is outside the subnet ${n.subnet}`);
+    else reserved.push(ip);
+  });
+  return reserved;
+}
+
 export function validate(raw: RawTopology, file: string): { topology: Topology; issues: Issue[] } {
   const issues: Issue[] = [];
-  const bad = (path: string, message: string, hint?: string) => issues.push({ path, message, hint });
-  const checkPrefix = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null) => {
-    if (n.hostPrefix === undefined || !subnet) return;
-    if (!Number.isInteger(n.hostPrefix) || n.hostPrefix <= subnet.prefix || n.hostPrefix > 30) {
-      bad(
-        `${p}.hostPrefix`,
-        `must be a whole number between ${subnet.prefix + 1} and 30 (the size of each host's range inside ${n.subnet})`,
-      );
-    }
-  };
-  /** subnet6 and gateway6: IPv6 addresses mirror IPv4 offsets, so the IPv6 subnet needs as many host bits. */
-  const dualStack = (
-    n: RawTopology['networks'][string],
-    p: string,
-    subnet: Cidr | null,
-    gateway: Ip,
-  ): { subnet6?: Cidr6; gateway6?: Ip6 } => {
-    if (n.subnet6 === undefined) {
-      if (n.gateway6 !== undefined)
-        bad(`${p}.gateway6`, 'an IPv6 gateway without subnet6', 'add subnet6 (e.g. fd00:100::/64)');
-      return {};
-    }
-    const c = parseCidr6(n.subnet6);
-    if (!c.ok) {
-      bad(`${p}.subnet6`, c.error);
-      return {};
-    }
-    if (subnet && 128 - c.cidr.prefix < 32 - subnet.prefix) {
-      bad(
-        `${p}.subnet6`,
-        `${n.subnet6} has fewer addresses than ${n.subnet}: each IPv6 address mirrors an IPv4 one`,
-        `use a /${96 + subnet.prefix} or larger, e.g. /64`,
-      );
-      return {};
-    }
-    const mirror = subnet ? c.cidr.base + BigInt(gateway - subnet.base) : c.cidr.base + 1n;
-    if (n.gateway6 === undefined) return { subnet6: c.cidr, gateway6: mirror };
-    const g = parseIp6(n.gateway6);
-    if (g === null) bad(`${p}.gateway6`, `"${n.gateway6}" is not an IPv6 address`);
-    else if (!contains6(c.cidr, g)) bad(`${p}.gateway6`, `${n.gateway6} is outside subnet6 ${n.subnet6}`);
-    else if (subnet && g - c.cidr.base < BigInt(2 ** (32 - subnet.prefix)) && g !== mirror) {
-      bad(
-        `${p}.gateway6`,
-        `${n.gateway6} mirrors an IPv4 address a container may get`,
-        `leave gateway6 out (it mirrors the IPv4 gateway: ${formatIp6(mirror)}) or pick one beyond the mirrored part`,
-      );
-    } else return { subnet6: c.cidr, gateway6: g };
-    return {};
-  };
-  const reservedOf = (n: RawTopology['networks'][string], p: string, subnet: Cidr | null): Ip[] => {
-    const reserved: Ip[] = [];
-    (n.reserved ?? []).forEach((r, i) => {
-      const ip = parseIp(r);
-      if (ip === null) bad(`${p}.reserved.${i}`, `"${r}" is not an IPv4 address`);
-      else if (subnet && !contains(subnet, ip)) bad(`${p}.reserved.${i}`, `${r} is outside the subnet ${n.subnet}`);
-      else reserved.push(ip);
-    });
-    return reserved;
-  };
-
+  const bad: Bad = (path, message, hint) => issues.push({ path, message, hint });
   const nameProblem = simpleNameProblem(raw.name, 'the topology name');
   if (nameProblem) bad('name', nameProblem);
 
@@ -131,8 +146,45 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     bad('hosts', `${totalContainers} containers; mvnet handles at most ${LIMITS.containers}`);
   if (issues.some((i) => i.path === 'hosts' || i.path === 'networks'))
     return { topology: empty(file, raw.name, lan), issues };
+  const v: V = { raw, bad, lan, lanOk: lanParse.ok, lanText, netNames, hostNames };
+  const networks = networksOf(v);
+  const { hosts, hostAddr, ipOwner } = hostsOf(v, networks);
+  uniqueMacs(bad, hosts);
+  passthruAlone(bad, hosts, networks);
+  const devices = devicesOf(v, hostAddr, ipOwner);
+  containerClashes(bad, hosts, devices);
+  const { engine, manager, services } = swarmOf(v, networks, hosts);
+  const lock = raw.lock ?? 'engine';
+  if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.-]+:\d{1,5}$/.test(lock))
+    bad(
+      'lock',
+      `"${lock}" is not a lock mvnet knows`,
+      'use engine (the default: a lock object on the first host) or etcd://HOST:PORT',
+    );
+  const hairpin = typeof raw.lan === 'object' ? (raw.lan.hairpin ?? false) : false;
+  const lanSwitch = typeof raw.lan === 'object' ? (raw.lan.switch ?? 'learning') : 'learning';
+  return {
+    topology: {
+      file,
+      name: raw.name,
+      lan,
+      hairpin,
+      lanSwitch,
+      networks,
+      hosts,
+      devices,
+      engine,
+      manager,
+      services,
+      lock,
+    },
+    issues,
+  };
+}
 
-  // networks
+/** The networks: subnets, gateways, parents, modes, VLANs, ranges' sizes, reserved addresses, IPv6. */
+function networksOf(v: V): NetworkSpec[] {
+  const { raw, bad, netNames } = v;
   const networks: NetworkSpec[] = [];
   for (const name of netNames) {
     const n = raw.networks[name];
@@ -157,7 +209,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       for (const f of ['gateway', 'parent', 'mode', 'vlan', 'hostAccess'] as const) {
         if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
       }
-      const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
+      const six = dualStack(bad, n, p, sp.ok ? subnet : null, gateway);
       networks.push({
         ...six,
         name,
@@ -170,8 +222,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         reserved: [],
         hostAccess: false,
       });
-      checkPrefix(n, p, sp.ok ? subnet : null);
-      reservedOf(n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
+      checkPrefix(bad, n, p, sp.ok ? subnet : null);
+      reservedOf(bad, n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
       continue;
     }
     if (n.parent === undefined) {
@@ -210,9 +262,9 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         if (ip) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${ip}`);
       }
     }
-    checkPrefix(n, p, sp.ok ? subnet : null);
-    const reserved = reservedOf(n, p, sp.ok ? subnet : null);
-    const six = dualStack(n, p, sp.ok ? subnet : null, gateway);
+    checkPrefix(bad, n, p, sp.ok ? subnet : null);
+    const reserved = reservedOf(bad, n, p, sp.ok ? subnet : null);
+    const six = dualStack(bad, n, p, sp.ok ? subnet : null, gateway);
     networks.push({
       ...six,
       name,
@@ -227,7 +279,6 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       hostAccess: n.hostAccess ?? false,
     });
   }
-  const netByName = new Map(networks.map((n) => [n.name, n]));
   for (let i = 0; i < networks.length; i++) {
     for (let j = i + 1; j < networks.length; j++) {
       const a = networks[i],
@@ -249,7 +300,17 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     }
   }
 
-  // hosts
+  return networks;
+}
+
+/** The hosts and their containers; which address each host and container took. */
+function hostsOf(
+  v: V,
+  networks: NetworkSpec[],
+): { hosts: HostSpec[]; hostAddr: Map<Ip, string>; ipOwner: Map<Ip, string> } {
+  const { raw, bad, lan, lanText, netNames, hostNames } = v;
+  const lanParse = { ok: v.lanOk };
+  const netByName = new Map(networks.map((n) => [n.name, n]));
   const hosts: HostSpec[] = [];
   const hostAddr = new Map<Ip, string>();
   const ipOwner = new Map<Ip, string>(); // ip -> field path that took it
@@ -293,81 +354,8 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       else if (par === 'lo') bad(`${p}.parents.${net}`, 'loopback interface is not a valid macvlan parent link');
       parents[net] = par;
     }
-    const ranges: Record<string, Cidr> = {};
-    for (const [net, r] of Object.entries(h.ranges ?? {})) {
-      const n = netByName.get(net);
-      if (!n) {
-        bad(`${p}.ranges.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
-        continue;
-      }
-      const rp = parseCidr(r);
-      if (!rp.ok) {
-        bad(`${p}.ranges.${net}`, rp.error);
-        continue;
-      }
-      if (!cidrWithin(rp.cidr, n.subnet)) {
-        bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`);
-        continue;
-      }
-      const others = rangesByNet.get(net) ?? [];
-      const clash = others.find((o) => overlaps(o.range, rp.cidr));
-      if (clash)
-        bad(
-          `${p}.ranges.${net}`,
-          `${r} overlaps hosts.${clash.host}.ranges.${net} (${formatCidr(clash.range)})`,
-          'per-host ranges must be disjoint',
-        );
-      others.push({ host: hname, range: rp.cidr });
-      rangesByNet.set(net, others);
-      ranges[net] = rp.cidr;
-    }
-    const containers: ContainerSpec[] = [];
-    for (const [cname, c] of Object.entries(h.containers ?? {})) {
-      const cp = `${p}.containers.${cname}`;
-      const dp = dockerNameProblem(cname, 'container');
-      if (dp) bad(cp, dp);
-      const n = netByName.get(c.network);
-      if (!n)
-        bad(
-          `${cp}.network`,
-          `unknown network "${c.network}"`,
-          netNames.length ? `networks are: ${netNames.join(', ')}` : 'declare it under networks:',
-        );
-      let ip: Ip | undefined;
-      if (c.ip !== undefined) {
-        const v = parseIp(c.ip);
-        if (v === null) bad(`${cp}.ip`, `"${c.ip}" is not an IPv4 address`);
-        else if (n && !contains(n.subnet, v))
-          bad(`${cp}.ip`, `${c.ip} is outside the subnet ${formatCidr(n.subnet)} of network ${n.name}`);
-        else if (n && v === n.subnet.base) bad(`${cp}.ip`, `${c.ip} is the network address of ${formatCidr(n.subnet)}`);
-        else if (n && v === broadcastOf(n.subnet))
-          bad(`${cp}.ip`, `${c.ip} is the broadcast address of ${formatCidr(n.subnet)}`);
-        else if (n && v === n.gateway) bad(`${cp}.ip`, `${c.ip} is the gateway of network ${n.name}`);
-        else if (n && n.reserved.includes(v)) bad(`${cp}.ip`, `${c.ip} is reserved in networks.${n.name}.reserved`);
-        else if (ipOwner.has(v))
-          bad(
-            `${cp}.ip`,
-            `${c.ip} is already used by ${ipOwner.get(v)}`,
-            'every address must be unique across the cluster: the hosts share one LAN',
-          );
-        else if (hostAddr.has(v)) bad(`${cp}.ip`, `${c.ip} is the LAN address of host ${hostAddr.get(v)}`);
-        else {
-          ip = v;
-          ipOwner.set(v, cp);
-        }
-      }
-      let mac: string | undefined;
-      if (c.mac !== undefined) {
-        const m = parseMac(c.mac);
-        if (!m) bad(`${cp}.mac`, `"${c.mac}" is not a MAC address (write it as 02:42:0a:64:01:01)`);
-        else if (macProblem(m)) bad(`${cp}.mac`, macProblem(m)!);
-        else mac = m;
-      }
-      if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image))
-        bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
-      const command = commandOf(c.command, `${cp}.command`, bad);
-      containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
-    }
+    const ranges = rangesOf(v, p, hname, h, netByName, rangesByNet);
+    const containers = containersOf(v, p, h, netByName, { hostAddr, ipOwner });
     const macvlan = (x?: NetworkSpec) => x?.driver === 'macvlan';
     const firstNet = containers.map((c) => netByName.get(c.network)).find(macvlan) ?? networks.find(macvlan);
     const iface = h.interface ?? (firstNet ? (parents[firstNet.name] ?? firstNet.parent) : 'eth0');
@@ -425,7 +413,112 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       containers,
     });
   }
-  // MACs unique across the cluster (explicit ones)
+  return { hosts, hostAddr, ipOwner };
+}
+
+/** A host's explicit per-network ranges: inside their subnet, disjoint from other hosts' ranges of that network. */
+function rangesOf(
+  v: V,
+  p: string,
+  hname: string,
+  h: RawTopology['hosts'][string],
+  netByName: Map<string, NetworkSpec>,
+  rangesByNet: Map<string, { host: string; range: Cidr }[]>,
+): Record<string, Cidr> {
+  const { bad, netNames } = v;
+  const ranges: Record<string, Cidr> = {};
+  for (const [net, r] of Object.entries(h.ranges ?? {})) {
+    const n = netByName.get(net);
+    if (!n) {
+      bad(`${p}.ranges.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
+      continue;
+    }
+    const rp = parseCidr(r);
+    if (!rp.ok) {
+      bad(`${p}.ranges.${net}`, rp.error);
+      continue;
+    }
+    if (!cidrWithin(rp.cidr, n.subnet)) {
+      bad(`${p}.ranges.${net}`, `${r} is not inside the network's subnet ${formatCidr(n.subnet)}`);
+      continue;
+    }
+    const others = rangesByNet.get(net) ?? [];
+    const clash = others.find((o) => overlaps(o.range, rp.cidr));
+    if (clash)
+      bad(
+        `${p}.ranges.${net}`,
+        `${r} overlaps hosts.${clash.host}.ranges.${net} (${formatCidr(clash.range)})`,
+        'per-host ranges must be disjoint',
+      );
+    others.push({ host: hname, range: rp.cidr });
+    rangesByNet.set(net, others);
+    ranges[net] = rp.cidr;
+  }
+  return ranges;
+}
+
+/** A host's containers: names, networks, fixed addresses (unique across the cluster), MACs, images, commands. */
+function containersOf(
+  v: V,
+  p: string,
+  h: RawTopology['hosts'][string],
+  netByName: Map<string, NetworkSpec>,
+  taken: { hostAddr: Map<Ip, string>; ipOwner: Map<Ip, string> },
+): ContainerSpec[] {
+  const { bad, netNames } = v;
+  const { hostAddr, ipOwner } = taken;
+  const containers: ContainerSpec[] = [];
+  for (const [cname, c] of Object.entries(h.containers ?? {})) {
+    const cp = `${p}.containers.${cname}`;
+    const dp = dockerNameProblem(cname, 'container');
+    if (dp) bad(cp, dp);
+    const n = netByName.get(c.network);
+    if (!n)
+      bad(
+        `${cp}.network`,
+        `unknown network "${c.network}"`,
+        netNames.length ? `networks are: ${netNames.join(', ')}` : 'declare it under networks:',
+      );
+    let ip: Ip | undefined;
+    if (c.ip !== undefined) {
+      const v = parseIp(c.ip);
+      if (v === null) bad(`${cp}.ip`, `"${c.ip}" is not an IPv4 address`);
+      else if (n && !contains(n.subnet, v))
+        bad(`${cp}.ip`, `${c.ip} is outside the subnet ${formatCidr(n.subnet)} of network ${n.name}`);
+      else if (n && v === n.subnet.base) bad(`${cp}.ip`, `${c.ip} is the network address of ${formatCidr(n.subnet)}`);
+      else if (n && v === broadcastOf(n.subnet))
+        bad(`${cp}.ip`, `${c.ip} is the broadcast address of ${formatCidr(n.subnet)}`);
+      else if (n && v === n.gateway) bad(`${cp}.ip`, `${c.ip} is the gateway of network ${n.name}`);
+      else if (n && n.reserved.includes(v)) bad(`${cp}.ip`, `${c.ip} is reserved in networks.${n.name}.reserved`);
+      else if (ipOwner.has(v))
+        bad(
+          `${cp}.ip`,
+          `${c.ip} is already used by ${ipOwner.get(v)}`,
+          'every address must be unique across the cluster: the hosts share one LAN',
+        );
+      else if (hostAddr.has(v)) bad(`${cp}.ip`, `${c.ip} is the LAN address of host ${hostAddr.get(v)}`);
+      else {
+        ip = v;
+        ipOwner.set(v, cp);
+      }
+    }
+    let mac: string | undefined;
+    if (c.mac !== undefined) {
+      const m = parseMac(c.mac);
+      if (!m) bad(`${cp}.mac`, `"${c.mac}" is not a MAC address (write it as 02:42:0a:64:01:01)`);
+      else if (macProblem(m)) bad(`${cp}.mac`, macProblem(m)!);
+      else mac = m;
+    }
+    if (c.image !== undefined && !/^[a-zA-Z0-9][a-zA-Z0-9_.\-/:@]{0,254}$/.test(c.image))
+      bad(`${cp}.image`, `"${c.image}" is not a valid image reference`);
+    const command = commandOf(c.command, `${cp}.command`, bad);
+    containers.push({ name: cname, network: c.network, ip, mac, image: c.image, command });
+  }
+  return containers;
+}
+
+/** Explicit MACs are unique across the cluster. */
+function uniqueMacs(bad: Bad, hosts: HostSpec[]): void {
   const macs = new Map<string, string>();
   for (const h of hosts)
     for (const c of h.containers)
@@ -434,7 +527,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
         if (prev) bad(`hosts.${h.name}.containers.${c.name}.mac`, `${c.mac} is already used by ${prev}`);
         else macs.set(c.mac, `hosts.${h.name}.containers.${c.name}`);
       }
-  // passthru networks may not share their parent with another network on any host
+}
+
+/** A passthru network takes its parent whole: no other network on it, on any host. */
+function passthruAlone(bad: Bad, hosts: HostSpec[], networks: NetworkSpec[]): void {
+  const netByName = new Map(networks.map((n) => [n.name, n]));
   for (const h of hosts) {
     const links = new Map<string, string[]>();
     for (const n of networks) {
@@ -452,7 +549,12 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       }
     }
   }
-  // devices on the LAN: routers and plain machines
+}
+
+/** Devices on the LAN: routers and plain machines. */
+function devicesOf(v: V, hostAddr: Map<Ip, string>, ipOwner: Map<Ip, string>): DeviceSpec[] {
+  const { raw, bad, lan, lanText } = v;
+  const lanParse = { ok: v.lanOk };
   const devices: DeviceSpec[] = [];
   for (const [dname, d] of Object.entries(raw.devices ?? {})) {
     const p = `devices.${dname}`;
@@ -496,7 +598,11 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
       );
     devices.push({ name: dname, kind: d.kind, address: address ?? 0, addresses, gateway });
   }
-  // a container's fixed address may not be a device's, a router leg's, or a host's or device's default gateway
+  return devices;
+}
+
+/** A container's fixed address may not be a device's, a router leg's, or a host's or device's default gateway. */
+function containerClashes(bad: Bad, hosts: HostSpec[], devices: DeviceSpec[]): void {
   const taken = new Map<Ip, string>();
   for (const d of devices) {
     taken.set(d.address, `the LAN address of device ${d.name}`);
@@ -514,7 +620,16 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
           'give the container a free address, or leave ip: out',
         );
     }
-  // Swarm
+}
+
+/** engine: swarm, its manager and services (and what Swarm does not support). */
+function swarmOf(
+  v: V,
+  networks: NetworkSpec[],
+  hosts: HostSpec[],
+): { engine: Topology['engine']; manager?: string; services: ServiceSpec[] } {
+  const { raw, bad, netNames, hostNames } = v;
+  const netByName = new Map(networks.map((n) => [n.name, n]));
   const engine = raw.engine ?? 'docker';
   let manager: string | undefined;
   const services: ServiceSpec[] = [];
@@ -576,32 +691,7 @@ export function validate(raw: RawTopology, file: string): { topology: Topology; 
     const command = commandOf(sv.command, `${p}.command`, bad);
     services.push({ name: sname, network: sv.network, replicas, image: sv.image, command, placement });
   }
-  const lock = raw.lock ?? 'engine';
-  if (lock !== 'engine' && !/^etcd:\/\/[a-zA-Z0-9.-]+:\d{1,5}$/.test(lock))
-    bad(
-      'lock',
-      `"${lock}" is not a lock mvnet knows`,
-      'use engine (the default: a lock object on the first host) or etcd://HOST:PORT',
-    );
-  const hairpin = typeof raw.lan === 'object' ? (raw.lan.hairpin ?? false) : false;
-  const lanSwitch = typeof raw.lan === 'object' ? (raw.lan.switch ?? 'learning') : 'learning';
-  return {
-    topology: {
-      file,
-      name: raw.name,
-      lan,
-      hairpin,
-      lanSwitch,
-      networks,
-      hosts,
-      devices,
-      engine,
-      manager,
-      services,
-      lock,
-    },
-    issues,
-  };
+  return { engine, manager, services };
 }
 
 function empty(file: string, name: string, lan: Cidr): Topology {

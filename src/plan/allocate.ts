@@ -80,8 +80,41 @@ function within<T extends { ip: Ip }>(sorted: T[], range: Cidr): T[] {
 
 export function plan(topo: Topology, pins: Pins = {}): Plan {
   const issues: Issue[] = [];
-  const ranges = new Map<string, { range: Cidr; from: HostNetworkPlan['rangeFrom'] }>(); // host/net -> range
+  const ranges = rangesOf(topo, pins, issues);
+  const used = takenAddresses(topo);
+  const chosen = fixedAddresses(topo, pins, ranges, used);
+  // shims and routed segments' host addresses are reserved before automatic addresses are handed out
+  const shims = ownAddresses(topo, ranges, used, issues, 'shim');
+  const bridges = ownAddresses(topo, ranges, used, issues, 'segment');
+  for (const t of pins.taken ?? []) used.add(t);
+  automaticAddresses(topo, ranges, used, chosen, issues);
+  if (issues.length > 0) throw new TopologyError(topo.file, issues);
+  const hosts = hostPlans(topo, chosen);
+  uniqueMacs(topo, hosts, issues);
+  if (issues.length > 0) throw new TopologyError(topo.file, issues);
+  networkPlans(topo, hosts, ranges, shims, bridges);
+  return {
+    name: topo.name,
+    file: topo.file,
+    lan: topo.lan,
+    hairpin: topo.hairpin,
+    lanSwitch: topo.lanSwitch,
+    networks: topo.networks,
+    hosts,
+    devices: topo.devices,
+    containers: hosts.flatMap((h) => h.containers),
+    engine: topo.engine,
+    manager: topo.manager,
+    services: topo.services,
+  };
+}
 
+type Ranges = Map<string, { range: Cidr; from: HostNetworkPlan['rangeFrom'] }>; // host/net -> range
+type Chosen = Map<string, { ip: Ip; from: Source }>;
+
+/** Each host's range per network, in the order of the stability contract (live, file, fixed addresses, first free). */
+function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
+  const ranges: Ranges = new Map();
   for (const net of topo.networks) {
     const hp = defaultHostPrefix(net);
     const taken: { host: string; range: Cidr }[] = [];
@@ -146,13 +179,12 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     }
   }
 
-  // addresses
-  const livePinFits = (ip: Ip, host: string, network: string) => {
-    const r = ranges.get(`${host}/${network}`);
-    return !!r && contains(r.range, ip) && ip !== r.range.base && ip !== lastIp(r.range);
-  };
+  return ranges;
+}
+
+/** Never a host's or device's address, a router's leg, or anyone's default gateway (flat networks share the LAN). */
+function takenAddresses(topo: Topology): Set<Ip> {
   const used = new Set<Ip>();
-  // never a host's or device's address, a router's leg, or anyone's default gateway (flat networks share the LAN)
   for (const h of topo.hosts) {
     used.add(h.address);
     if (h.gateway !== undefined) used.add(h.gateway);
@@ -166,8 +198,16 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
     used.add(n.gateway);
     n.reserved.forEach((r) => used.add(r));
   }
+  return used;
+}
+
+/** Fixed addresses first, then live pins that still fit their host's range. */
+function fixedAddresses(topo: Topology, pins: Pins, ranges: Ranges, used: Set<Ip>): Chosen {
+  const livePinFits = (ip: Ip, host: string, network: string) => {
+    const r = ranges.get(`${host}/${network}`);
+    return !!r && contains(r.range, ip) && ip !== r.range.base && ip !== lastIp(r.range);
+  };
   const chosen = new Map<string, { ip: Ip; from: Source }>();
-  // fixed addresses first, then live pins that still fit
   for (const h of topo.hosts)
     for (const c of h.containers) {
       if (c.ip === undefined) continue;
@@ -183,43 +223,46 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       chosen.set(id, { ip: pinned, from: 'live' });
       used.add(pinned);
     }
-  // shims are reserved before automatic addresses are handed out
-  const shims = new Map<string, Ip>();
-  for (const net of topo.networks.filter((n) => n.hostAccess))
+  return chosen;
+}
+
+/**
+ * The host's own address in each of its ranges (the last usable one): its shim on hostAccess networks, its
+ * address on a routed network's segment (its containers' gateway).
+ */
+function ownAddresses(
+  topo: Topology,
+  ranges: Ranges,
+  used: Set<Ip>,
+  issues: Issue[],
+  kind: 'shim' | 'segment',
+): Map<string, Ip> {
+  const own = new Map<string, Ip>();
+  const nets = topo.networks.filter((n) => (kind === 'shim' ? n.hostAccess : n.driver === 'routed'));
+  for (const net of nets)
     for (const h of topo.hosts) {
       const r = ranges.get(`${h.name}/${net.name}`);
       if (!r) continue;
-      const s = shimAddress(r.range);
-      if (used.has(s)) {
+      const a = shimAddress(r.range);
+      if (used.has(a)) {
         issues.push({
-          path: `networks.${net.name}.hostAccess`,
-          message: `the shim address ${formatIp(s)} of host ${h.name} is already in use`,
+          path: kind === 'shim' ? `networks.${net.name}.hostAccess` : `networks.${net.name}`,
+          message:
+            kind === 'shim'
+              ? `the shim address ${formatIp(a)} of host ${h.name} is already in use`
+              : `${formatIp(a)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`,
           hint: 'leave the last usable address of each host range free',
         });
         continue;
       }
-      shims.set(`${h.name}/${net.name}`, s);
-      used.add(s);
+      own.set(`${h.name}/${net.name}`, a);
+      used.add(a);
     }
-  // a routed network's segment on each host: the host's own address there (its containers' gateway)
-  const bridges = new Map<string, Ip>();
-  for (const net of topo.networks.filter((n) => n.driver === 'routed'))
-    for (const h of topo.hosts) {
-      const r = ranges.get(`${h.name}/${net.name}`);
-      if (!r) continue;
-      const b = shimAddress(r.range);
-      if (used.has(b)) {
-        issues.push({
-          path: `networks.${net.name}`,
-          message: `${formatIp(b)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`,
-          hint: 'leave the last usable address of each host range free',
-        });
-        continue;
-      }
-      bridges.set(`${h.name}/${net.name}`, b);
-      used.add(b);
-    }
-  for (const t of pins.taken ?? []) used.add(t);
+  return own;
+}
+
+/** The remaining containers: the lowest free address of their host's range, in file order. */
+function automaticAddresses(topo: Topology, ranges: Ranges, used: Set<Ip>, chosen: Chosen, issues: Issue[]): void {
   const cursor = new Map<string, Ip>();
   const netByName = new Map(topo.networks.map((n) => [n.name, n]));
   for (const h of topo.hosts)
@@ -245,9 +288,12 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       used.add(ip);
       cursor.set(key, ip + 1);
     }
-  if (issues.length > 0) throw new TopologyError(topo.file, issues);
+}
 
-  const hosts: HostPlan[] = topo.hosts.map((h) => {
+/** Hosts with their containers' addresses and MACs decided (networks filled in by networkPlans). */
+function hostPlans(topo: Topology, chosen: Chosen): HostPlan[] {
+  const netByName = new Map(topo.networks.map((n) => [n.name, n]));
+  return topo.hosts.map((h) => {
     const containers: PlannedContainer[] = h.containers.map((c) => {
       const id = containerId(h.name, c.name);
       const { ip, from } = chosen.get(id)!;
@@ -276,7 +322,10 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       containers,
     };
   });
-  // every MAC once in the cluster: an explicit mac: may equal the one another container derives from its address
+}
+
+/** Every MAC once in the cluster: an explicit mac: may equal the one another container derives from its address. */
+function uniqueMacs(topo: Topology, hosts: HostPlan[], issues: Issue[]): void {
   const macOwner = new Map<string, string>();
   for (const [hi, hp] of hosts.entries())
     for (const [ci, c] of hp.containers.entries()) {
@@ -291,7 +340,16 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
         });
       } else macOwner.set(c.mac, path);
     }
-  if (issues.length > 0) throw new TopologyError(topo.file, issues);
+}
+
+/** Each host's plan per network: its range, aux-addresses, shim, gateway and routes. */
+function networkPlans(
+  topo: Topology,
+  hosts: HostPlan[],
+  ranges: Ranges,
+  shims: Map<string, Ip>,
+  bridges: Map<string, Ip>,
+): void {
   // aux-addresses: what lies in a host's range but must never be handed out by that host's Docker
   const everyIp: { ip: Ip; name: string }[] = [];
   for (const hp of hosts) for (const c of hp.containers) everyIp.push({ ip: c.ip, name: `${hp.name}-${c.name}` });
@@ -354,18 +412,4 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
       });
     }
   }
-  return {
-    name: topo.name,
-    file: topo.file,
-    lan: topo.lan,
-    hairpin: topo.hairpin,
-    lanSwitch: topo.lanSwitch,
-    networks: topo.networks,
-    hosts,
-    devices: topo.devices,
-    containers: hosts.flatMap((h) => h.containers),
-    engine: topo.engine,
-    manager: topo.manager,
-    services: topo.services,
-  };
 }

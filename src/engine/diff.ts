@@ -99,9 +99,19 @@ export interface ForeignEndpoint {
 }
 
 export function diffHost(want: Desired, live: Live): Change[] {
+  const recreatedNets = new Set<string>();
+  return [
+    ...networkChanges(want, live, recreatedNets),
+    ...containerChanges(want, live, recreatedNets),
+    ...shimChanges(want, live),
+    ...routeChanges(want.host, want.routes, live.routes),
+  ];
+}
+
+/** Networks missing, changed in the file (recreated: `recreatedNets` learns their names) or no longer in it. */
+function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): Change[] {
   const changes: Change[] = [];
   const host = want.host;
-  const recreatedNets = new Set<string>();
   for (const n of want.networks) {
     const l = live.networks.find((x) => x.labels[L.name] === n.name);
     if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
@@ -134,6 +144,13 @@ export function diffHost(want: Desired, live: Live): Change[] {
       recreatedNets.add(l.labels[L.name] ?? l.name);
     }
   }
+  return changes;
+}
+
+/** Containers missing, changed, drifted (address, MAC, network), stopped, or no longer in the file. */
+function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>): Change[] {
+  const changes: Change[] = [];
+  const host = want.host;
   for (const c of want.containers) {
     const l = live.containers.find((x) => x.labels[L.name] === c.name);
     if (!l) {
@@ -203,6 +220,13 @@ export function diffHost(want: Desired, live: Live): Change[] {
       });
     }
   }
+  return changes;
+}
+
+/** Host-access shims missing, drifted (address, route, IPv6, down) or no longer wanted. */
+function shimChanges(want: Desired, live: Live): Change[] {
+  const changes: Change[] = [];
+  const host = want.host;
   for (const s of want.shims) {
     const l = live.shims?.find((x) => x.name === s.name);
     if (!l)
@@ -246,7 +270,6 @@ export function diffHost(want: Desired, live: Live): Change[] {
         liveId: l.alias,
       });
   }
-  changes.push(...routeChanges(host, want.routes, live.routes));
   return changes;
 }
 

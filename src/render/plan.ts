@@ -17,6 +17,19 @@ export interface View {
 }
 
 export function planText(plan: Plan, pred: Prediction, view: View): string {
+  return [
+    networksText(plan, view),
+    hostsText(plan, view),
+    containersText(plan, view),
+    notesText(plan, view),
+    predictionText(plan, pred, view),
+  ]
+    .filter((t) => t !== '')
+    .join('\n');
+}
+
+/** The title and the networks table. */
+function networksText(plan: Plan, view: View): string {
   const width = view.wide ? Infinity : view.width;
   const out: string[] = [];
   const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
@@ -39,6 +52,13 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
     ),
   );
   out.push('');
+  return out.join('\n');
+}
+
+/** Each host's part of each network (a column that says nothing anywhere is left out). */
+function hostsText(plan: Plan, view: View): string {
+  const width = view.wide ? Infinity : view.width;
+  const out: string[] = [];
   const hostRows = plan.hosts.flatMap((h) => {
     const rows = h.networks.map((n) => [
       h.name,
@@ -63,6 +83,14 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
       width,
     ),
   );
+  return out.join('\n');
+}
+
+/** IPv6 (where a network carries it) and every container's addresses and MAC. */
+function containersText(plan: Plan, view: View): string {
+  const width = view.wide ? Infinity : view.width;
+  const out: string[] = [];
+  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
   const dual = plan.networks.filter((n) => n.subnet6);
   if (dual.length) {
     out.push('');
@@ -99,6 +127,14 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
       ),
     );
   }
+  return out.join('\n');
+}
+
+/** Swarm, LAN devices, what outside machines need, host access. */
+function notesText(plan: Plan, view: View): string {
+  const width = view.wide ? Infinity : view.width;
+  const out: string[] = [];
+  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
   if (plan.engine === 'swarm') {
     out.push('');
     say(
@@ -125,6 +161,15 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
           `Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(net.subnet)}${v6} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`,
         );
       }
+  return out.join('\n');
+}
+
+/** The predicted reachability: group summary, IPv6 count, the matrix when it fits. */
+function predictionText(plan: Plan, pred: Prediction, view: View): string {
+  const width = view.wide ? Infinity : view.width;
+  const out: string[] = [];
+  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  const dual = plan.networks.filter((n) => n.subnet6);
   out.push('');
   out.push(
     `Predicted reachability: ${pred.pairCount.toLocaleString('en')} ordered pairs in ${pred.groups.length} groups`,

@@ -6,11 +6,21 @@ import { DEFAULT_FILE, FILE_ENV, seedFile } from './output.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Run = (fn: (o: any, ...rest: any[]) => Promise<number>) => (...args: any[]) => Promise<void>;
 
+/** -f FILE and --json, which every command that reads a topology takes. */
+const withFile = (c: Command) =>
+  c
+    .option('-f, --file <FILE>', `topology file (default: $${FILE_ENV}, else ./${DEFAULT_FILE})`)
+    .option('--json', 'machine-readable output');
+
 export function register(program: Command, run: Run): void {
-  const withFile = (c: Command) =>
-    c
-      .option('-f, --file <FILE>', `topology file (default: $${FILE_ENV}, else ./${DEFAULT_FILE})`)
-      .option('--json', 'machine-readable output');
+  registerPlan(program, run);
+  registerLab(program, run);
+  registerChanges(program, run);
+  registerOthers(program, run);
+}
+
+/** plan */
+function registerPlan(program: Command, run: Run): void {
   withFile(
     program
       .command('plan')
@@ -21,6 +31,10 @@ export function register(program: Command, run: Run): void {
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when changes are pending, 1 on error')
     .option('-o, --out <FILE>', 'save the plan: mvnet apply FILE makes exactly these changes')
     .action(run(async (o) => (await import('./plan.ts')).planCommand(o)));
+}
+
+/** lab up, down, status, env, exec, link, load, stop, start */
+function registerLab(program: Command, run: Run): void {
   const lab = program.command('lab').description('the emulated multi-host LAN with a real Docker engine per host');
   withFile(lab.command('up').description('create the LAN, the hosts and their Docker engines'))
     .option('--replace', 'remove a running lab of the same name built from another layout first')
@@ -63,6 +77,10 @@ export function register(program: Command, run: Run): void {
   withFile(lab.command('start').argument('<host>').description("start a host's Docker engine again")).action(
     run(async (o, h) => (await import('./lab.ts')).labEngineCommand(o, h, true)),
   );
+}
+
+/** apply, destroy, unlock */
+function registerChanges(program: Command, run: Run): void {
   withFile(
     program
       .command('apply')
@@ -86,6 +104,10 @@ export function register(program: Command, run: Run): void {
   withFile(program.command('unlock').description("show who holds the topology's lock and remove it (asks first)"))
     .option('-y, --yes', 'remove without asking')
     .action(run(async (o) => (await import('./unlock.ts')).unlockCommand(o)));
+}
+
+/** verify, demo, check, shim-unit, inspect, export, import, ls, schema, completion, doctor */
+function registerOthers(program: Command, run: Run): void {
   withFile(program.command('verify').description('probe every predicted pair on the live network and compare'))
     .option('--html <FILE>', 'write a self-contained HTML report')
     .option('--pair <ids...>', 'probe one pair (FROM TO) and print a ping transcript')

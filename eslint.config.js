@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 /** Functions still longer than a screen, to be split (each named here so that no new one joins them). */
-const LONG = ['src/lab/lab.ts', 'test/lab/edits.test.ts'];
+const LONG = ['test/lab/edits.test.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'test-output/**'] },

@@ -98,12 +98,82 @@ export function labLayout(topo: Topology): string {
   });
 }
 
+/** What a step of `lab up` works with. */
+interface UpCtx {
+  topo: Topology;
+  state: LabState;
+  progress: Progress;
+  opts: { replace?: boolean; remote?: boolean };
+}
+
+/**
+ * `lab up` as ordered steps, kind-style: each one adds to what lab.json records, and when a step fails the lab
+ * is undone from that record (`labDown`), whatever step it reached (MVNET_LAB_KEEP=1 keeps it for a look).
+ */
+const UP_STEPS: { name: string; run: (c: UpCtx) => Promise<void> }[] = [
+  { name: 'the LAN bridge', run: lanBridge },
+  { name: 'the hosts', run: hostNamespaces },
+  { name: 'the LAN devices', run: deviceNamespaces },
+  {
+    name: 'the switch',
+    run: async (c) => {
+      if (c.topo.lanSwitch === 'port-security') await lockPorts(c.topo, c.state, c.progress);
+    },
+  },
+  { name: 'routes and forwarding', run: hostRouting },
+  {
+    name: 'the management network',
+    run: async (c) => {
+      if (c.opts.remote) await linkRemote(c.topo, c.state, c.progress);
+    },
+  },
+  { name: 'the Docker engines', run: engines },
+  {
+    name: 'sshd',
+    run: async (c) => {
+      if (c.opts.remote) await startSshds(c.state, c.progress);
+    },
+  },
+  {
+    name: 'the Swarm',
+    run: async (c) => {
+      if (c.topo.engine === 'swarm') await formSwarm(c.topo, c.state, c.progress);
+    },
+  },
+];
+
 export async function labUp(
   topo: Topology,
   progress: Progress = () => {},
   opts: { replace?: boolean; remote?: boolean } = {},
 ): Promise<UpResult> {
   const t0 = Date.now();
+  const already = await earlierLab(topo, progress, opts);
+  if (already) return { already: true, hosts: already, ms: Date.now() - t0 };
+  for (const h of topo.hosts) if (h.engine) requireEngine(h.engine, `hosts.${h.name}.engine`);
+  const state = newState(topo);
+  writeState(state);
+  raiseNeighbourLimits(endpointsOf(topo));
+  try {
+    for (const step of UP_STEPS) await step.run({ topo, state, progress, opts });
+    state.ready = true;
+    writeState(state);
+  } catch (e) {
+    if (!process.env.MVNET_LAB_KEEP) await labDown(topo, () => {}).catch(() => {});
+    throw e;
+  }
+  return { already: false, hosts: topo.hosts.map((h) => h.name), ms: Date.now() - t0 };
+}
+
+/**
+ * Before anything is made: the kernel can do what the file asks, and an earlier lab of this name is either the
+ * same and up (its hosts are returned: nothing to do), removed as lab.json records it, or refused.
+ */
+async function earlierLab(
+  topo: Topology,
+  progress: Progress,
+  opts: { replace?: boolean; remote?: boolean },
+): Promise<string[] | null> {
   const name = topo.name;
   if (topo.networks.some((n) => n.vlan) && !(await vlanSupport())) {
     const n = topo.networks.find((x) => x.vlan)!;
@@ -116,28 +186,7 @@ export async function labUp(
   }
   const prev = readState(name);
   const layout = labLayout(topo);
-  if (prev) {
-    const other = prev.layout !== layout || (opts.remote && !prev.remote);
-    if (other && !opts.replace) {
-      throw new MvnetError(
-        'lab',
-        `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
-          `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`,
-        name,
-        `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`,
-      );
-    }
-    const st = await labStatus(topo);
-    if (!other && prev.ready && st.every((h) => h.daemon === 'up')) {
-      raiseNeighbourLimits(endpointsOf(topo)); // the file may have grown
-      progress(`lab ${name} is already up`);
-      return { already: true, hosts: Object.keys(prev.hosts), ms: Date.now() - t0 };
-    }
-    progress(
-      `lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`,
-    );
-    await labDown(topo, () => {});
-  } else {
+  if (!prev) {
     const stray = (await namespaces()).filter((n) => n.startsWith(labNsPrefix(name)));
     if (stray.length) {
       throw new MvnetError(
@@ -147,8 +196,34 @@ export async function labUp(
         `if they are yours, remove them (ip netns del NAME); mvnet removes only what it recorded`,
       );
     }
+    return null;
   }
-  for (const h of topo.hosts) if (h.engine) requireEngine(h.engine, `hosts.${h.name}.engine`);
+  const other = prev.layout !== layout || (opts.remote && !prev.remote);
+  if (other && !opts.replace) {
+    throw new MvnetError(
+      'lab',
+      `lab ${name} is up with another layout (hosts ${Object.keys(prev.hosts).join(', ')}, ` +
+        `from ${prev.file}) than ${topo.file} describes; mvnet does not remove it on its own`,
+      name,
+      `mvnet lab down -f ${topo.file} (removes what lab.json records), or mvnet lab up --replace -f ${topo.file}`,
+    );
+  }
+  const st = await labStatus(topo);
+  if (!other && prev.ready && st.every((h) => h.daemon === 'up')) {
+    raiseNeighbourLimits(endpointsOf(topo)); // the file may have grown
+    progress(`lab ${name} is already up`);
+    return Object.keys(prev.hosts);
+  }
+  progress(
+    `lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`,
+  );
+  await labDown(topo, () => {});
+  return null;
+}
+
+/** What lab.json records before anything is made: every namespace and each host's engine. */
+function newState(topo: Topology): LabState {
+  const name = topo.name;
   const state: LabState = {
     name,
     file: topo.file,
@@ -161,7 +236,7 @@ export async function labUp(
     hosts: {},
     ready: false,
     createdAt: new Date().toISOString(),
-    layout,
+    layout: labLayout(topo),
   };
   topo.hosts.forEach((h, i) => {
     const dir = hostDir(name, h.name);
@@ -173,87 +248,90 @@ export async function labUp(
       argv: dockerdArgv(hostNs(name, h.name), dir, h.engine),
     };
   });
-  writeState(state);
-  raiseNeighbourLimits(endpointsOf(topo));
-  try {
-    progress(`LAN ${withPrefix(topo.lan.base, topo.lan.prefix)}: bridge ${BRIDGE} in namespace ${state.lanNs}`);
-    await ip(null, 'netns', 'add', state.lanNs);
-    await ip(state.lanNs, 'link', 'add', BRIDGE, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
-    await ip(state.lanNs, 'link', 'set', BRIDGE, 'up');
-    await ip(state.lanNs, 'link', 'set', 'lo', 'up');
-    for (const [i, h] of topo.hosts.entries()) {
-      const ns = hostNs(name, h.name);
-      await ip(null, 'netns', 'add', ns);
-      await ip(ns, 'link', 'set', 'lo', 'up');
-      for (const [j, parent] of hostParents(topo, h.name).entries()) {
-        const port = bridgePort(i, j);
-        await ip(ns, 'link', 'add', 'name', parent, 'type', 'veth', 'peer', 'name', port, 'netns', state.lanNs);
-        await ip(state.lanNs, 'link', 'set', port, 'master', BRIDGE, 'up');
-        await ip(ns, 'link', 'set', 'dev', parent, 'up');
-      }
-      await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
-      progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
+  return state;
+}
+
+async function lanBridge({ topo, state, progress }: UpCtx): Promise<void> {
+  progress(`LAN ${withPrefix(topo.lan.base, topo.lan.prefix)}: bridge ${BRIDGE} in namespace ${state.lanNs}`);
+  await ip(null, 'netns', 'add', state.lanNs);
+  await ip(state.lanNs, 'link', 'add', BRIDGE, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
+  await ip(state.lanNs, 'link', 'set', BRIDGE, 'up');
+  await ip(state.lanNs, 'link', 'set', 'lo', 'up');
+}
+
+/** Each host: its namespace, one veth per parent into the LAN bridge, its LAN address. */
+async function hostNamespaces({ topo, state, progress }: UpCtx): Promise<void> {
+  for (const [i, h] of topo.hosts.entries()) {
+    const ns = hostNs(topo.name, h.name);
+    await ip(null, 'netns', 'add', ns);
+    await ip(ns, 'link', 'set', 'lo', 'up');
+    for (const [j, parent] of hostParents(topo, h.name).entries()) {
+      const port = bridgePort(i, j);
+      await ip(ns, 'link', 'add', 'name', parent, 'type', 'veth', 'peer', 'name', port, 'netns', state.lanNs);
+      await ip(state.lanNs, 'link', 'set', port, 'master', BRIDGE, 'up');
+      await ip(ns, 'link', 'set', 'dev', parent, 'up');
     }
-    // LAN devices: routers forward, machines just have an address
-    for (const [i, d] of topo.devices.entries()) {
-      const ns = deviceNs(name, d.name);
-      await ip(null, 'netns', 'add', ns);
-      await ip(ns, 'link', 'set', 'lo', 'up');
-      await ip(ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', devicePort(i), 'netns', state.lanNs);
-      await ip(state.lanNs, 'link', 'set', devicePort(i), 'master', BRIDGE, 'up');
-      await ip(ns, 'addr', 'add', withPrefix(d.address, topo.lan.prefix), 'brd', '+', 'dev', 'eth0');
-      for (const a of d.addresses) await ip(ns, 'addr', 'add', withPrefix(a.ip, a.prefix), 'dev', 'eth0');
-      await ip(ns, 'link', 'set', 'eth0', 'up');
-      if (d.gateway !== undefined) await ip(ns, 'route', 'add', 'default', 'via', formatIp(d.gateway));
-      if (d.kind === 'router') {
-        await nsSysctl(ns, 'net.ipv4.ip_forward', '1');
-        await nsSysctl(ns, 'net.ipv4.conf.all.send_redirects', '0');
-        await nsSysctl(ns, 'net.ipv4.conf.eth0.send_redirects', '0');
-      }
-      progress(
-        `${d.kind} ${d.name}: namespace ${ns}, eth0 ${[d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ')}${d.kind === 'router' ? ', forwarding' : ''}`,
-      );
-    }
-    if (topo.lanSwitch === 'port-security') await lockPorts(topo, state, progress);
-    for (const h of topo.hosts)
-      if (h.gateway !== undefined)
-        await ip(hostNs(name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
-    const six = topo.networks.some((n) => n.subnet6);
-    for (const h of topo.hosts)
-      if (h.forward) {
-        await nsSysctl(hostNs(name, h.name), 'net.ipv4.ip_forward', '1');
-        await nsSysctl(hostNs(name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
-        if (six) await nsSysctl(hostNs(name, h.name), 'net.ipv6.conf.all.forwarding', '1');
-      }
-    if (opts.remote) await linkRemote(topo, state, progress);
-    // daemons in parallel (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark)
-    const serial = process.env.MVNET_LAB_SERIAL === '1';
-    progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
-    const errors: MvnetError[] = [];
-    const bringUp = async (h: (typeof topo.hosts)[number]) => {
-      const hs = state.hosts[h.name];
-      try {
-        mkdirSync(hs.dir, { recursive: true });
-        await startEngine(state, hs);
-        await loadProbeImage(new (dockerode())({ socketPath: hs.socket }));
-        progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
-      } catch (e) {
-        errors.push(new MvnetError('lab', (e as Error).message, h.name));
-      }
-    };
-    if (serial) for (const h of topo.hosts) await bringUp(h);
-    else await Promise.all(topo.hosts.map(bringUp));
-    if (errors.length)
-      throw new MultiHostError('lab', errors, `lab ${name}: ${errors.length} engine(s) failed to start`);
-    if (opts.remote) await startSshds(state, progress);
-    if (topo.engine === 'swarm') await formSwarm(topo, state, progress);
-    state.ready = true;
-    writeState(state);
-  } catch (e) {
-    if (!process.env.MVNET_LAB_KEEP) await labDown(topo, () => {}).catch(() => {});
-    throw e;
+    await ip(ns, 'addr', 'add', withPrefix(h.address, topo.lan.prefix), 'brd', '+', 'dev', h.interface);
+    progress(`host ${h.name}: namespace ${ns}, ${h.interface} ${formatIp(h.address)}`);
   }
-  return { already: false, hosts: topo.hosts.map((h) => h.name), ms: Date.now() - t0 };
+}
+
+/** LAN devices: routers forward, machines just have an address. */
+async function deviceNamespaces({ topo, state, progress }: UpCtx): Promise<void> {
+  for (const [i, d] of topo.devices.entries()) {
+    const ns = deviceNs(topo.name, d.name);
+    await ip(null, 'netns', 'add', ns);
+    await ip(ns, 'link', 'set', 'lo', 'up');
+    await ip(ns, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', devicePort(i), 'netns', state.lanNs);
+    await ip(state.lanNs, 'link', 'set', devicePort(i), 'master', BRIDGE, 'up');
+    await ip(ns, 'addr', 'add', withPrefix(d.address, topo.lan.prefix), 'brd', '+', 'dev', 'eth0');
+    for (const a of d.addresses) await ip(ns, 'addr', 'add', withPrefix(a.ip, a.prefix), 'dev', 'eth0');
+    await ip(ns, 'link', 'set', 'eth0', 'up');
+    if (d.gateway !== undefined) await ip(ns, 'route', 'add', 'default', 'via', formatIp(d.gateway));
+    if (d.kind === 'router') {
+      await nsSysctl(ns, 'net.ipv4.ip_forward', '1');
+      await nsSysctl(ns, 'net.ipv4.conf.all.send_redirects', '0');
+      await nsSysctl(ns, 'net.ipv4.conf.eth0.send_redirects', '0');
+    }
+    const addrs = [d.address, ...d.addresses.map((a) => a.ip)].map(formatIp).join(', ');
+    progress(`${d.kind} ${d.name}: namespace ${ns}, eth0 ${addrs}${d.kind === 'router' ? ', forwarding' : ''}`);
+  }
+}
+
+/** Hosts' default routes, and forwarding where the file says a host forwards (IPv6 too with dual stack). */
+async function hostRouting({ topo }: UpCtx): Promise<void> {
+  for (const h of topo.hosts)
+    if (h.gateway !== undefined)
+      await ip(hostNs(topo.name, h.name), 'route', 'add', 'default', 'via', formatIp(h.gateway));
+  const six = topo.networks.some((n) => n.subnet6);
+  for (const h of topo.hosts)
+    if (h.forward) {
+      await nsSysctl(hostNs(topo.name, h.name), 'net.ipv4.ip_forward', '1');
+      await nsSysctl(hostNs(topo.name, h.name), 'net.ipv4.conf.all.send_redirects', '0');
+      if (six) await nsSysctl(hostNs(topo.name, h.name), 'net.ipv6.conf.all.forwarding', '1');
+    }
+}
+
+/** The engines, at once (MVNET_LAB_SERIAL=1: one after the other, the naive way, for the benchmark). */
+async function engines({ topo, state, progress }: UpCtx): Promise<void> {
+  const serial = process.env.MVNET_LAB_SERIAL === '1';
+  progress(`starting ${topo.hosts.length} Docker engines${serial ? ' one at a time' : ''}`);
+  const errors: MvnetError[] = [];
+  const bringUp = async (h: (typeof topo.hosts)[number]) => {
+    const hs = state.hosts[h.name];
+    try {
+      mkdirSync(hs.dir, { recursive: true });
+      await startEngine(state, hs);
+      await loadProbeImage(new (dockerode())({ socketPath: hs.socket }));
+      progress(`host ${h.name}: Docker engine ready (pid ${hs.pid}), probe image loaded`);
+    } catch (e) {
+      errors.push(new MvnetError('lab', (e as Error).message, h.name));
+    }
+  };
+  if (serial) for (const h of topo.hosts) await bringUp(h);
+  else await Promise.all(topo.hosts.map(bringUp));
+  if (errors.length)
+    throw new MultiHostError('lab', errors, `lab ${topo.name}: ${errors.length} engine(s) failed to start`);
 }
 
 /** Removes everything the lab made: daemons (by recorded pid), their leftovers, mounts, namespaces, folder. */

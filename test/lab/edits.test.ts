@@ -71,18 +71,16 @@ function yamlOf(d: Doc): string {
   });
 }
 
-function editor(r: () => number) {
-  let n = 0;
-  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
-  const fresh = () => `c${++n}`;
-  const freeLast = (h: Host) => {
-    const used = new Set(h.containers.map((c) => c.last));
-    let x: number;
-    do x = 50 + Math.floor(r() * 150);
-    while (used.has(x));
-    return x;
-  };
-  const edits: [string, (d: Doc) => string | null][] = [
+type Edit = [string, (d: Doc) => string | null];
+
+/** The edits of containers: add, remove, rename, move to another host, change the address. */
+function containerEdits(
+  r: () => number,
+  pick: <T>(xs: T[]) => T,
+  fresh: () => string,
+  freeLast: (h: Host) => number,
+): Edit[] {
+  return [
     [
       'add a container',
       (d) => {
@@ -134,6 +132,22 @@ function editor(r: () => number) {
         return `${h.name}/${c.name} .${c.last}`;
       },
     ],
+  ];
+}
+
+function editor(r: () => number) {
+  let n = 0;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
+  const fresh = () => `c${++n}`;
+  const freeLast = (h: Host) => {
+    const used = new Set(h.containers.map((c) => c.last));
+    let x: number;
+    do x = 50 + Math.floor(r() * 150);
+    while (used.has(x));
+    return x;
+  };
+  const edits: Edit[] = [
+    ...containerEdits(r, pick, fresh, freeLast),
     [
       'rename the network',
       (d) => {

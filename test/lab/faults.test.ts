@@ -34,17 +34,21 @@ test('bad input: every invalid file and CLI call exits 2 with the field path, an
   const dir = mkdtempSync(join(tmpdir(), 'mvnet-bad-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   let n = 0;
-  for (const [label, mutate, path] of CASES) {
+  for (const [label, mutate, path, message] of CASES) {
     const f = join(dir, `case${n++}.yaml`);
     writeFileSync(f, caseText(mutate, name));
     for (const cmd of n % 5 === 0 ? ['apply', 'destroy'] : ['apply']) {
       const r = mv(cmd, '-f', f);
       assert.equal(r.status, 2, `${label}: ${cmd} exit ${r.status}`);
       assert.match(r.stderr, /error: /, label);
-      const first = r.stderr.split('\n').slice(1).join('\n');
+      // one of the listed problems is this case's: its field path, then its message
+      const issues = r.stderr
+        .split('\n')
+        .filter((l) => /^ {2}\S/.test(l))
+        .map((l) => l.trim());
       assert.ok(
-        path.test(first.trim().split(':')[0]) || r.stderr.includes('(file)') || /line \d+/.test(r.stderr),
-        `${label}: no field path in ${r.stderr.slice(0, 300)}`,
+        issues.some((l) => path.test(l.split(': ')[0]) && message.test(l.slice(l.indexOf(': ') + 2))),
+        `${label}: no problem with path ${path} and message ${message} in ${r.stderr.slice(0, 300)}`,
       );
     }
     assert.equal(await snapshot(name), before, `${label} changed a host`);

@@ -11,7 +11,8 @@ import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
 import { liveRoutes, routedOf, setRoutes, type Hops6, type RouteSpec } from './routes.ts';
 
-export type Report = (c: Change, state: 'start' | 'done') => void;
+/** Called as each change starts and when it is done (progress lines, the interrupted-apply report). */
+export type OnChange = (c: Change, state: 'start' | 'done') => void;
 
 /**
  * What apply works on: the file's hosts, the former members (recorded, no longer in the file), and their live state.
@@ -96,7 +97,7 @@ async function applyHost(
   topology: string,
   want: Desired,
   changes: Change[],
-  report: Report,
+  report: OnChange,
 ): Promise<number> {
   const step = async (c: Change, fn: () => Promise<unknown>) => {
     report(c, 'start');
@@ -201,7 +202,7 @@ async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, 
 export async function apply(
   plan: Plan,
   c: Cluster,
-  report: Report = () => {},
+  report: OnChange = () => {},
   planned: (c: Change[]) => void = () => {},
 ): Promise<ApplyResult> {
   const t0 = Date.now();

@@ -116,7 +116,7 @@ type Chosen = Map<string, { ip: Ip; from: Source }>;
 function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
   const ranges: Ranges = new Map();
   for (const net of topo.networks) {
-    const hp = defaultHostPrefix(net);
+    const blockPrefix = defaultHostPrefix(net);
     const taken: { host: string; range: Cidr }[] = [];
     const claim = (host: string, range: Cidr, from: HostNetworkPlan['rangeFrom']) => {
       ranges.set(`${host}/${net.name}`, { range, from });
@@ -141,7 +141,7 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
       );
       if (!fixed) continue;
       const ip = fixed.ip ?? pins.ips!.get(containerId(h.name, fixed.name))!;
-      const block = subBlock(net.subnet, hp, blockIndexOf(net.subnet, hp, ip));
+      const block = subBlock(net.subnet, blockPrefix, blockIndexOf(net.subnet, blockPrefix, ip));
       const clash = taken.find((t) => overlaps(t.range, block));
       if (clash) {
         issues.push({
@@ -154,13 +154,13 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
       claim(h.name, block, 'containers');
     }
     // 4. first free block, in file order; block 0 (the gateway's) stays free when there are enough blocks
-    const blocks = cidrSize(net.subnet) / cidrSize({ base: 0, prefix: hp });
+    const blocks = cidrSize(net.subnet) / cidrSize({ base: 0, prefix: blockPrefix });
     let next = blocks >= 4 ? 1 : 0;
     for (const h of topo.hosts) {
       if (ranges.has(`${h.name}/${net.name}`)) continue;
       let found: Cidr | undefined;
       for (; next < blocks; next++) {
-        const b = subBlock(net.subnet, hp, next);
+        const b = subBlock(net.subnet, blockPrefix, next);
         if (!taken.some((t) => overlaps(t.range, b))) {
           found = b;
           next++;
@@ -170,8 +170,8 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
       if (!found) {
         issues.push({
           path: `networks.${net.name}.subnet`,
-          message: `${formatCidr(net.subnet)} has no free /${hp} range left for host ${h.name}`,
-          hint: `use a larger subnet, or a smaller hostPrefix than /${hp} for more, smaller ranges`,
+          message: `${formatCidr(net.subnet)} has no free /${blockPrefix} range left for host ${h.name}`,
+          hint: `use a larger subnet, or a smaller hostPrefix than /${blockPrefix} for more, smaller ranges`,
         });
         continue;
       }

@@ -258,8 +258,8 @@ function networksOf(v: V): NetworkSpec[] {
       if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094)
         bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
       else if (!pp) {
-        const ip = interfaceNameProblem(`${n.parent}.${n.vlan}`);
-        if (ip) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${ip}`);
+        const subProblem = interfaceNameProblem(`${n.parent}.${n.vlan}`);
+        if (subProblem) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${subProblem}`);
       }
     }
     checkPrefix(bad, n, p, sp.ok ? subnet : null);
@@ -319,8 +319,8 @@ function hostsOf(
   for (const hname of hostNames) {
     const h = raw.hosts[hname];
     const p = `hosts.${hname}`;
-    const hp = simpleNameProblem(hname, 'host name');
-    if (hp) bad(p, hp);
+    const hostNameProblem = simpleNameProblem(hname, 'host name');
+    if (hostNameProblem) bad(p, hostNameProblem);
     const address = parseIp(h.address);
     if (address === null)
       bad(`${p}.address`, `"${h.address}" is not an IPv4 address`, "give the host's LAN address, e.g. 192.168.140.200");
@@ -360,8 +360,8 @@ function hostsOf(
     const firstNet = containers.map((c) => netByName.get(c.network)).find(macvlan) ?? networks.find(macvlan);
     const iface = h.interface ?? (firstNet ? (parents[firstNet.name] ?? firstNet.parent) : 'eth0');
     if (h.interface !== undefined) {
-      const ip = interfaceNameProblem(h.interface);
-      if (ip) bad(`${p}.interface`, ip);
+      const ifaceProblem = interfaceNameProblem(h.interface);
+      if (ifaceProblem) bad(`${p}.interface`, ifaceProblem);
     }
     // passthru: one container per host
     for (const n of networks.filter((x) => x.mode === 'passthru')) {

@@ -1,6 +1,6 @@
 /** `mvnet apply` and `mvnet destroy`. */
-import { apply, changesFor, destroy, type ApplyResult } from '../engine/apply.ts';
-import { applySwarm, destroySwarm, readSwarm, swarmChanges } from '../engine/swarm.ts';
+import { destroy } from '../engine/apply.ts';
+import { backendOf } from '../engine/backend.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
 import type { Change } from '../engine/diff.ts';
 import { InterruptedError, MultiHostError, MvnetError } from '../errors.ts';
@@ -61,20 +61,11 @@ export async function applyCommand(
   const { plan, r } = await withLock(ctx, 'mvnet apply', Number(o.wait ?? 0), say, async () => {
     const { plan, cluster } = await livePlan(ctx);
     if (o.check !== false) await gate(plan, ctx.hosts, say);
-    if (saved)
-      refuseMoved(
-        planFile!,
-        saved,
-        plan.engine === 'swarm' ? swarmChanges(plan, await readSwarm(plan, ctx.hosts)) : changesFor(plan, cluster),
-      );
-    if (plan.engine === 'swarm') {
-      const t0 = Date.now();
-      const changes = await applySwarm(plan, ctx.hosts, report);
-      return { plan, r: { changes, ms: Date.now() - t0, settle: async () => {} } as ApplyResult };
-    }
+    const backend = backendOf(plan);
+    if (saved) refuseMoved(planFile!, saved, await backend.changes(plan, cluster));
     return {
       plan,
-      r: await apply(plan, cluster, report, (c) => {
+      r: await backend.apply(plan, cluster, report, (c) => {
         all = c;
       }),
     };
@@ -89,7 +80,7 @@ export async function applyCommand(
     });
   else if (r.changes.length === 0)
     process.stdout.write(
-      `nothing to change: ${plan.hosts.length} hosts, ${plan.engine === 'swarm' ? `${plan.services.length} services` : `${plan.containers.length} containers`} already as planned (${r.ms} ms)\n`,
+      `nothing to change: ${plan.hosts.length} hosts, ${backendOf(plan).count(plan)} already as planned (${r.ms} ms)\n`,
     );
   else
     process.stdout.write(
@@ -139,7 +130,7 @@ export async function destroyCommand(o: {
     say(m);
   };
   const r = await withLock(ctx, 'mvnet destroy', Number(o.wait ?? 0), say, async () => {
-    const swarm = ctx.topo.engine === 'swarm' ? await destroySwarm(makePlan(ctx.topo), ctx.hosts, log) : [];
+    const swarm = await backendOf(ctx.topo).destroyFirst(makePlan(ctx.topo), ctx.hosts, log);
     const rest = await destroy(ctx.topo.name, new Map([...ctx.hosts, ...ctx.former]), log);
     return { removed: [...swarm, ...rest.removed], kept: rest.kept };
   }).catch((e) => {

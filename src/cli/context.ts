@@ -7,7 +7,7 @@ import { DockerEngine } from '../engine/docker.ts';
 import { acquireLock, type Lock } from '../engine/lock.ts';
 import { acquireEtcdLock } from '../engine/etcd-lock.ts';
 import { guarded, NEVER, type Stop } from '../engine/stop.ts';
-import { withTasks } from '../engine/swarm.ts';
+import { backendOf } from '../engine/backend.ts';
 import { MvnetError } from '../errors.ts';
 import { labEndpoint } from '../lab/paths.ts';
 import { plan } from '../plan/allocate.ts';
@@ -75,7 +75,7 @@ async function linkLocals(ctx: Context): Promise<Map<string, string>> {
 /** The plan with what runs: with engine: swarm, the live service tasks become endpoints. */
 export async function runningPlan(ctx: Context): Promise<Plan> {
   const { plan: p } = await livePlan(ctx);
-  return p.engine === 'swarm' ? withTasks(p, ctx.hosts) : p;
+  return backendOf(p).running(p, ctx.hosts);
 }
 
 async function takeLock(ctx: Context, command: string, waitSeconds: number, say: (m: string) => void): Promise<Lock> {

@@ -4,8 +4,7 @@
  * whether changes are pending.
  */
 import { writeFileSync } from 'node:fs';
-import { changesFor } from '../engine/apply.ts';
-import { readSwarm, swarmChanges, withTasks } from '../engine/swarm.ts';
+import { backendOf } from '../engine/backend.ts';
 import type { Change } from '../engine/diff.ts';
 import { MvnetError } from '../errors.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
@@ -40,11 +39,9 @@ export async function planCommand(o: PlanOptions): Promise<number> {
     try {
       const r = await withTimeout(livePlan(ctx), 5000);
       p = r.plan;
-      changes =
-        p.engine === 'swarm'
-          ? swarmChanges(p, await withTimeout(readSwarm(p, ctx.hosts), 5000))
-          : changesFor(p, r.cluster);
-      if (p.engine === 'swarm') p = await withTasks(p, ctx.hosts);
+      const backend = backendOf(p);
+      changes = await withTimeout(backend.changes(p, r.cluster), 5000);
+      p = await backend.running(p, ctx.hosts);
       liveNote = '';
     } catch (e) {
       liveNote = `hosts not reached (${(e as Error).message.split('\n')[0]}): the plan is from the file alone`;

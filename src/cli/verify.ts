@@ -2,11 +2,10 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
-import { pairs, predict, verdictFor } from '../predict/predict.ts';
-import { samplePairs } from '../predict/sample.ts';
-import { pairs6 } from '../predict/family6.ts';
+import { predict, verdictFor } from '../predict/predict.ts';
 import { compare } from '../probe/compare.ts';
-import { addresses, runProbes, type ProbeJob } from '../probe/probe.ts';
+import { addresses, runProbes } from '../probe/probe.ts';
+import { probePlan } from '../probe/jobs.ts';
 import { pingOnce } from '../probe/ping.ts';
 import { htmlReport } from '../render/html.ts';
 import { pingTranscript } from '../render/ping.ts';
@@ -18,19 +17,7 @@ import { plan as makePlan } from '../plan/allocate.ts';
 import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
-import { labNs } from '../lab/lab.ts';
-import { run } from '../lab/exec.ts';
-import type { Topology } from '../topology/types.ts';
-import type { DeviceRunner } from '../probe/probe.ts';
-import { readState } from '../lab/state.ts';
-
-/** LAN devices exist only in the lab: probe from their namespace. */
-function labDeviceRunner(topo: Topology): DeviceRunner | undefined {
-  // devices exist as namespaces only in a running lab; on a real LAN they are declared for the prediction
-  if (topo.devices.length === 0 || !readState(topo.name)) return undefined;
-  return async (device, args) =>
-    run('nsenter', [`--net=/run/netns/${labNs(topo, device)}`, '--', ...args], { timeoutMs: 120_000 });
-}
+import { labDeviceRunner } from '../lab/device.ts';
 
 interface O {
   file: string;
@@ -101,30 +88,14 @@ export async function verifyCommand(o: O): Promise<number> {
   const p = await runningPlan(ctx).catch(() => makePlan(ctx.topo));
   const pred = predict(p);
   if (o.pair) return pairCommand(o, ctx, p, pred);
-  const jobs = new Map<string, string[]>();
-  // IPv6 pairs (dual-stack networks) are probed in full runs; a target id with #6 is pinged at its IPv6 twin
-  const chosen = sample === undefined ? [...pairs(pred), ...pairs6(p, pred)] : samplePairs(pred, sample, seed);
-  const target = (x: { to: string; family?: 6 }) => (x.family ? `${x.to}#6` : x.to);
-  for (const x of chosen) {
-    const list = jobs.get(x.from) ?? [];
-    list.push(target(x));
-    jobs.set(x.from, list);
-  }
   const device = labDeviceRunner(ctx.topo);
-  const devices = new Set(p.devices.map((d) => d.name));
   // without the lab, nothing can probe from a LAN device: those pairs are left out, and said so
-  const jobList: ProbeJob[] = [...jobs]
-    .filter(([source]) => device || !devices.has(source))
-    .map(([source, targets]) => ({ source, targets }));
-  const only = new Set(jobList.flatMap((j) => j.targets.map((t) => `${j.source}>${t}`)));
-  const skipped = chosen.length - only.size;
+  const { chosen, jobs: jobList, only, skipped, expected } = probePlan(p, pred, { sample, seed, devices: !!device });
   if (skipped) say(`${skipped} pairs from LAN devices are not probed (devices are probed only in the lab)`);
   const sampled = sample === undefined ? undefined : { perGroupPair: sample, seed, of: pred.pairCount };
   if (sampled)
     say(`sample: ${chosen.length} of ${pred.pairCount} pairs (${sample} per pair of groups, --seed ${seed})`);
   say(`probing ${only.size} pairs from ${jobList.length} sources`);
-  const reach = new Set(chosen.filter((x) => x.expected === 'reachable').map((x) => `${x.from}>${target(x)}`));
-  const expected = (from: string, to: string) => reach.has(`${from}>${to}`);
   const probed = await runProbes(p, ctx.hosts, jobList, { tries, device, expected });
   if (probed.down.size === ctx.hosts.size) {
     // nothing answered: that is an error, not a verified difference

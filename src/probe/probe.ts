@@ -8,6 +8,7 @@ import type { Engine, LiveContainer } from '../engine/engine.ts';
 import { PROBE_IMAGE } from '../engine/probe-image.ts';
 import { L, labels } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
+import type { DeviceRunner } from '../lab/device.ts';
 import { batchArgs, splitBatchOutput } from './batch.ts';
 import { parseProbeOutput, probeArgs, type LinkLine, type ProbeLine } from './script.ts';
 
@@ -49,11 +50,7 @@ export interface Probed {
   drifted: Map<string, string>;
 }
 
-/** Runs the probe program in a LAN device (only the lab can: devices have no Docker engine). */
-export type DeviceRunner = (
-  device: string,
-  args: string[],
-) => Promise<{ code: number; stdout: string; stderr: string }>;
+export type { DeviceRunner };
 
 export interface ProbeOptions {
   /** attempts per pair in the slow pass (default 3, a second apart) */

@@ -12,7 +12,8 @@ import { progress } from './progress.ts';
 import { arm } from './signals.ts';
 import { commandLines, hang } from '../render/columns.ts';
 import { LOOK } from './look.ts';
-import { hostView, renderHostView, type HostView } from './views.ts';
+import { hostView, type HostView } from '../engine/host-view.ts';
+import { renderHostView } from '../render/host-view.ts';
 
 export async function demoCommand(o: { file: string; json?: boolean }): Promise<number> {
   const ctx = context(o.file, arm());

@@ -4,7 +4,8 @@ import { context, runningPlan } from './context.ts';
 import { printJson } from './output.ts';
 import { arm } from './signals.ts';
 import { LOOK } from './look.ts';
-import { hostView, renderHostView } from './views.ts';
+import { hostView } from '../engine/host-view.ts';
+import { renderHostView } from '../render/host-view.ts';
 
 export async function inspectCommand(o: { file: string; json?: boolean }, host?: string): Promise<number> {
   // a signal lets probes and helpers in flight finish (helpers are removed), then exits 130/143

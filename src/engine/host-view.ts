@@ -1,11 +1,9 @@
-/** The seed's views of live hosts (ip addr of host and containers, docker network inspect), drift marked. */
-import { containerAddrTable, hostAddrTable, networkRows } from '../engine/inspect.ts';
-import type { Engine } from '../engine/engine.ts';
+/** The seed's views of a live host (ip addr of host and containers, docker network inspect), read, drift marked. */
+import { containerAddrTable, hostAddrTable, networkRows } from './inspect.ts';
+import type { Engine } from './engine.ts';
 import { formatIp, withPrefix } from '../net/ipv4.ts';
 import type { Plan } from '../plan/types.ts';
-import type { AddrRow, InspectRow } from '../engine/inspect.ts';
-import { hang } from '../render/columns.ts';
-import { ipAddrTable, networkInspectTable } from '../render/tables.ts';
+import type { AddrRow, InspectRow } from './inspect.ts';
 
 export interface HostView {
   host: string;
@@ -25,7 +23,9 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
     h.containers.map(async (c) => {
       const rows = await containerAddrTable(e, plan.name, c.name, c.dockerId);
       const net = plan.networks.find((n) => n.name === c.network)!;
-      const want = withPrefix(c.ip, net.subnet.prefix);
+      // a routed network's container sits on its host's segment: the host's range is its prefix
+      const range = h.networks.find((n) => n.network === c.network)?.range;
+      const want = withPrefix(c.ip, net.driver === 'routed' && range ? range.prefix : net.subnet.prefix);
       if (!rows) drift.push(`${c.name}: not running`);
       else {
         const eth = rows.find((r) => r.interface.startsWith('eth0')) ?? rows[0];
@@ -57,25 +57,4 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
     networks[n.network] = nr;
   }
   return { host: h.name, address: formatIp(h.address), ipAddr, containers, networks, drift };
-}
-
-export function renderHostView(v: HostView, plan: Plan, width: number): string {
-  // tables of live values in the seed's layout, not transcripts: the headings say so (no `$` prompt)
-  const out: string[] = [
-    `==== ${v.host} (${v.address}) ====`,
-    `ip addr of ${v.host} (read live, as a table)`,
-    ipAddrTable(v.ipAddr, width),
-  ];
-  for (const [name, rows] of Object.entries(v.containers)) {
-    out.push(
-      hang('', `ip addr in ${name} (read live, as the seed's docker exec -it ${name} ip addr showed it)`, width),
-    );
-    out.push(rows ? ipAddrTable(rows, width) : '(not running)');
-  }
-  for (const [name, nr] of Object.entries(v.networks)) {
-    out.push(hang('', `docker network inspect ${name} (read live through the Docker API, as a table)`, width));
-    out.push(nr ? networkInspectTable(name, nr.subnet, nr.gateway, nr.rows, width) : '(missing: run mvnet apply)');
-  }
-  if (v.drift.length) out.push(`drift against the plan of ${plan.name}:`, ...v.drift.map((d) => `  ! ${d}`));
-  return out.join('\n');
 }

@@ -60,21 +60,10 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     if (only && !only.has(`${p.from}>${target}`)) continue;
     const src = probed.sources.get(p.from);
     const line = src?.results.get(target);
-    const fam = p.family ? { family: p.family } : {};
     const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
+    const base = { from: p.from, to: p.to, ...(p.family ? { family: p.family } : {}), expected: p.expected, actual };
     if (actual === p.expected) {
-      out.push({
-        from: p.from,
-        to: p.to,
-        ...fam,
-        expected: p.expected,
-        actual,
-        reason: p.reason,
-        why: p.why,
-        match: true,
-        retries: line?.retries,
-        device: p.device,
-      });
+      out.push({ ...base, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
       continue;
     }
     let reason: Reason, why: string, cutHost: string | undefined;
@@ -115,18 +104,7 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
       reason = 'no-arp-reply';
       why = 'no result came back from the probe';
     }
-    out.push({
-      from: p.from,
-      to: p.to,
-      ...fam,
-      expected: p.expected,
-      actual,
-      reason,
-      why,
-      match: false,
-      device: p.device,
-      ...(cutHost ? { cut: cutHost } : {}),
-    });
+    out.push({ ...base, reason, why, match: false, device: p.device, ...(cutHost ? { cut: cutHost } : {}) });
   }
   const sources = [...probed.sources.values()];
   const twoPass = sources.some((x) => x.fastAgreed !== undefined);

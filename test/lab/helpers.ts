@@ -18,6 +18,14 @@ export interface Cli {
   stderr: string;
 }
 
+/**
+ * The LAN-check memo of this test process (every mvnet it starts inherits it): its own folder, removed when the
+ * process ends, so that tests never write to the user's ~/.cache.
+ */
+const TEST_CACHE = mkdtempSync(join(tmpdir(), 'mvnet-test-cache-'));
+process.env.XDG_CACHE_HOME = TEST_CACHE;
+process.on('exit', () => rmSync(TEST_CACHE, { recursive: true, force: true }));
+
 export function mv(...args: string[]): Cli {
   const r = spawnSync(join(ROOT, 'bin/mvnet'), args, { encoding: 'utf8', timeout: 300_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -205,61 +205,47 @@ function networksOf(v: V): NetworkSpec[] {
       else gateway = g;
     }
     const driver = n.driver ?? 'macvlan';
-    if (driver === 'routed') {
+    const routed = driver === 'routed';
+    let mode: MacvlanMode = 'bridge';
+    if (routed) {
       for (const f of ['gateway', 'parent', 'mode', 'vlan', 'hostAccess'] as const) {
         if (n[f] !== undefined) bad(`${p}.${f}`, `a routed network has no ${f}: ${ROUTED_HAS[f]}`, `remove ${f}`);
       }
-      const six = dualStack(bad, n, p, sp.ok ? subnet : null, gateway);
-      networks.push({
-        ...six,
-        name,
-        driver,
-        subnet,
-        gateway,
-        parent: '',
-        mode: 'bridge',
-        hostPrefix: n.hostPrefix,
-        reserved: [],
-        hostAccess: false,
-      });
-      checkPrefix(bad, n, p, sp.ok ? subnet : null);
-      reservedOf(bad, n, p, sp.ok ? subnet : null).forEach((r) => networks[networks.length - 1].reserved.push(r));
-      continue;
-    }
-    if (n.parent === undefined) {
-      bad(
-        `${p}.parent`,
-        'a macvlan network needs the host interface it hangs on',
-        'add parent: (e.g. ens33 or eth0), or driver: routed',
-      );
-      continue;
-    }
-    const pp = interfaceNameProblem(n.parent);
-    if (pp) bad(`${p}.parent`, pp);
-    else if (n.parent === 'lo')
-      bad(
-        `${p}.parent`,
-        'loopback interface is not a valid macvlan parent link',
-        'name the host interface on the LAN, e.g. ens33 or eth0',
-      );
-    else if (n.parent.includes('.'))
-      bad(
-        `${p}.parent`,
-        `"${n.parent}" looks like a VLAN sub-interface`,
-        `write parent: ${n.parent.split('.')[0]} and vlan: ${n.parent.split('.')[1]}`,
-      );
-    let mode: MacvlanMode = 'bridge';
-    if (n.mode !== undefined) {
-      if (!(MODES as readonly string[]).includes(n.mode))
-        bad(`${p}.mode`, `unknown macvlan mode "${n.mode}"`, `use one of ${MODES.join(', ')}`);
-      else mode = n.mode as MacvlanMode;
-    }
-    if (n.vlan !== undefined) {
-      if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094)
-        bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
-      else if (!pp) {
-        const subProblem = interfaceNameProblem(`${n.parent}.${n.vlan}`);
-        if (subProblem) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${subProblem}`);
+    } else {
+      if (n.parent === undefined) {
+        bad(
+          `${p}.parent`,
+          'a macvlan network needs the host interface it hangs on',
+          'add parent: (e.g. ens33 or eth0), or driver: routed',
+        );
+        continue;
+      }
+      const pp = interfaceNameProblem(n.parent);
+      if (pp) bad(`${p}.parent`, pp);
+      else if (n.parent === 'lo')
+        bad(
+          `${p}.parent`,
+          'loopback interface is not a valid macvlan parent link',
+          'name the host interface on the LAN, e.g. ens33 or eth0',
+        );
+      else if (n.parent.includes('.'))
+        bad(
+          `${p}.parent`,
+          `"${n.parent}" looks like a VLAN sub-interface`,
+          `write parent: ${n.parent.split('.')[0]} and vlan: ${n.parent.split('.')[1]}`,
+        );
+      if (n.mode !== undefined) {
+        if (!(MODES as readonly string[]).includes(n.mode))
+          bad(`${p}.mode`, `unknown macvlan mode "${n.mode}"`, `use one of ${MODES.join(', ')}`);
+        else mode = n.mode as MacvlanMode;
+      }
+      if (n.vlan !== undefined) {
+        if (!Number.isInteger(n.vlan) || n.vlan < 1 || n.vlan > 4094)
+          bad(`${p}.vlan`, `vlan id must be between 1-4094 (got ${n.vlan})`);
+        else if (!pp) {
+          const subProblem = interfaceNameProblem(`${n.parent}.${n.vlan}`);
+          if (subProblem) bad(`${p}.vlan`, `the sub-interface ${n.parent}.${n.vlan}: ${subProblem}`);
+        }
       }
     }
     checkPrefix(bad, n, p, sp.ok ? subnet : null);
@@ -271,12 +257,12 @@ function networksOf(v: V): NetworkSpec[] {
       driver,
       subnet,
       gateway,
-      parent: n.parent,
+      parent: routed ? '' : n.parent!,
       mode,
-      vlan: n.vlan,
+      ...(routed ? {} : { vlan: n.vlan }),
       hostPrefix: n.hostPrefix,
       reserved,
-      hostAccess: n.hostAccess ?? false,
+      hostAccess: routed ? false : (n.hostAccess ?? false),
     });
   }
   for (let i = 0; i < networks.length; i++) {

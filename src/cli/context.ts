@@ -22,16 +22,16 @@ export interface Context {
   /** hosts recorded as members on the live hosts but no longer in the file (filled by `discover`) */
   former: Map<string, Engine>;
   /** the same engines unguarded, for the lock (which must be released after a signal) */
-  raw: Map<string, DockerEngine>;
+  raw: Map<string, Engine>;
   stop: Stop;
 }
 
 export function context(file: string | Topology, stop: Stop = NEVER): Context {
   const topo = typeof file === 'string' ? loadTopology(file) : file;
-  const raw = new Map(
+  const raw = new Map<string, Engine>(
     topo.hosts.map((h) => [h.name, new DockerEngine(h.name, h.docker ?? labEndpoint(topo.name, h.name))]),
   );
-  const hosts = new Map([...raw].map(([k, e]) => [k, guarded(e as Engine, stop)]));
+  const hosts = new Map([...raw].map(([k, e]) => [k, guarded(e, stop)]));
   return { topo, hosts, former: new Map(), raw, stop };
 }
 
@@ -40,7 +40,7 @@ export async function discover(ctx: Context): Promise<void> {
   const found = await formerHosts(ctx.hosts, ctx.topo.name, (h, endpoint) => {
     const e = new DockerEngine(h, endpoint);
     ctx.raw.set(h, e);
-    return guarded(e as Engine, ctx.stop);
+    return guarded(e, ctx.stop);
   });
   for (const [k, e] of found) ctx.former.set(k, e);
 }

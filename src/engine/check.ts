@@ -11,8 +11,7 @@
 import type { Plan } from '../plan/types.ts';
 import { formatIp } from '../net/ipv4.ts';
 import type { Engine } from './engine.ts';
-import { PROBE_IMAGE } from './image.ts';
-import { labels } from './labels.ts';
+import { onHost } from './helpers.ts';
 import { onAll } from './cluster.ts';
 import { hostFacts } from './preflight.ts';
 import { crossingPairs, pairKey, rememberCrossing, type HostSide } from './lan-memo.ts';
@@ -74,13 +73,8 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
         .map((_, j) => j)
         .filter((j) => j !== i)
         .map(ipOf);
-      const r = await e.helper({
-        image: PROBE_IMAGE,
-        cmd: ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets],
-        network: 'host',
-        capAdd: ['SYS_ADMIN'],
-        labels: labels(plan.name, 'helper', e.host, 'lan-check'),
-      });
+      const cmd = ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets];
+      const r = await onHost(e, plan.name, 'lan-check', cmd, { capAdd: ['SYS_ADMIN'] });
       const err = /^error (.*)$/m.exec(r.stdout)?.[1];
       if (r.code !== 0 || err) {
         out.failed.push({

@@ -1,7 +1,7 @@
 /** The Engine over the Docker Engine API (dockerode): unix://, tcp:// (TLS) and ssh:// endpoints. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { dockerode } from './dockerode.ts';
 import { HostError } from '../errors.ts';
@@ -9,13 +9,19 @@ import { PROBE_IMAGE } from './probe-image.ts';
 import { sshAgent, sshHint } from './ssh.ts';
 import { SshError } from '../errors.ts';
 import { loadProbeImage } from './image.ts';
+import { ipamOf } from './ipam.ts';
+import { DockerSwarm } from './docker-swarm.ts';
+import type { SwarmApi } from './swarm-api.ts';
 import type {
   ContainerCreate,
   Engine,
   EngineInfo,
   ExecResult,
+  HeldContainer,
+  HeldCreate,
   HelperOptions,
   LiveContainer,
+  NamedContainer,
   LiveNetwork,
   NetworkCreate,
 } from './engine.ts';
@@ -155,6 +161,10 @@ export class DockerEngine implements Engine {
     };
   }
 
+  swarm(): SwarmApi {
+    return new DockerSwarm(this.docker, (what) => this.wrap(what));
+  }
+
   async info(): Promise<EngineInfo> {
     if (this.cachedInfo) return this.cachedInfo;
     const v = await this.docker.version().catch(this.wrap('version'));
@@ -222,15 +232,7 @@ export class DockerEngine implements Engine {
         Labels: n.labels,
         Options: { parent: n.parent, macvlan_mode: n.mode },
         ...(n.subnet6 ? { EnableIPv6: true } : {}),
-        IPAM: {
-          Driver: 'default',
-          Config: [
-            { Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
-            ...(n.subnet6
-              ? [{ Subnet: n.subnet6, Gateway: n.gateway6, IPRange: n.ipRange6, AuxiliaryAddresses: n.aux6 }]
-              : []),
-          ] as never,
-        },
+        IPAM: ipamOf(n, { ranges: true, v6: true }),
       })
       .catch(this.wrap(`create network ${n.name}`));
     return net.id;
@@ -253,13 +255,7 @@ export class DockerEngine implements Engine {
         Labels: n.labels,
         Options: options,
         ...(n.subnet6 ? { EnableIPv6: true } : {}),
-        IPAM: {
-          Driver: 'default',
-          Config: [
-            { Subnet: n.subnet, Gateway: n.gateway, AuxiliaryAddresses: n.aux },
-            ...(n.subnet6 ? [{ Subnet: n.subnet6, Gateway: n.gateway6, AuxiliaryAddresses: n.aux6 }] : []),
-          ] as never,
-        },
+        IPAM: ipamOf(n, { ranges: false, v6: true }),
       })
       .catch(this.wrap(`create network ${n.name}`));
     return net.id;
@@ -293,7 +289,7 @@ export class DockerEngine implements Engine {
             [c.network]: {
               IPAMConfig: { IPv4Address: c.ip, ...(c.ip6 ? { IPv6Address: c.ip6 } : {}) },
               MacAddress: c.mac,
-            } as never,
+            },
           },
         },
       });
@@ -436,6 +432,51 @@ export class DockerEngine implements Engine {
     });
     const info = await ex.inspect().catch(this.wrap('exec inspect'));
     return { code: info.ExitCode ?? (info.Running ? 124 : 1), stdout, stderr };
+  }
+
+  async containerNamed(name: string): Promise<NamedContainer | null> {
+    try {
+      const c = await this.docker.getContainer(name).inspect();
+      const l = c.Config.Labels ?? {};
+      return { id: c.Id, labels: l, running: c.State.Running, status: c.State.Status, created: Date.parse(c.Created) };
+    } catch (e) {
+      if (status(e) === 404) return null;
+      return this.wrap(`inspect container ${name}`)(e);
+    }
+  }
+
+  async clock(): Promise<number> {
+    const info = await this.docker.info().catch(this.wrap('info'));
+    return Date.parse(info.SystemTime);
+  }
+
+  async holdOpen(h: HeldCreate, attached: (stream: Duplex) => void): Promise<HeldContainer | null> {
+    let c: Docker.Container;
+    try {
+      c = await this.docker.createContainer({
+        name: h.name,
+        Image: h.image,
+        Cmd: h.cmd,
+        Labels: h.labels,
+        OpenStdin: true,
+        StdinOnce: true,
+        AttachStdin: true,
+        AttachStdout: true,
+        HostConfig: { NetworkMode: 'host' },
+      });
+    } catch (e) {
+      if (status(e) === 409) return null;
+      return this.wrap(`create container ${h.name}`)(e);
+    }
+    try {
+      const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
+      attached(stream as Duplex);
+      await c.start();
+      return { id: c.id, stream: stream as Duplex };
+    } catch (e) {
+      await c.remove({ force: true }).catch(() => {});
+      return this.wrap(`start container ${h.name}`)(e);
+    }
   }
 
   async ensureHelperImage(): Promise<void> {

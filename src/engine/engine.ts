@@ -1,4 +1,6 @@
 /** One Engine per host: the handful of operations mvnet needs from a Docker engine. */
+import type { Duplex } from 'node:stream';
+import type { SwarmApi } from './swarm-api.ts';
 
 export interface EngineInfo {
   version: string;
@@ -56,6 +58,31 @@ export interface ContainerCreate {
   labels: Record<string, string>;
 }
 
+/** A container found by its name. */
+export interface NamedContainer {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+  /** Docker's status: created, running, exited, ... */
+  status: string;
+  /** when it was created, by the engine's clock (ms since the epoch) */
+  created: number;
+}
+
+/** A host-network container whose standard input is the creating process's connection (see `holdOpen`). */
+export interface HeldCreate {
+  name: string;
+  image: string;
+  cmd: string[];
+  labels: Record<string, string>;
+}
+
+export interface HeldContainer {
+  id: string;
+  /** its standard input (write to it, end it) and its multiplexed output */
+  stream: Duplex;
+}
+
 export interface ExecResult {
   code: number;
   stdout: string;
@@ -96,6 +123,17 @@ export interface Engine {
   helper(opts: HelperOptions): Promise<ExecResult>;
   /** makes sure the image mvnet's helpers and probes run is there (imported from this machine's busybox if missing) */
   ensureHelperImage(): Promise<void>;
+  /** a container by name, or null when the engine has none of that name */
+  containerNamed(name: string): Promise<NamedContainer | null>;
+  /** the engine's clock (ms since the epoch) */
+  clock(): Promise<number>;
+  /**
+   * Creates a container attached to this connection and starts it once `attached` has the stream: it lives as
+   * long as the connection does. Null when the name is taken (Docker refuses a second container of a name).
+   */
+  holdOpen(c: HeldCreate, attached: (stream: Duplex) => void): Promise<HeldContainer | null>;
+  /** the engine's part in a Swarm (services and swarm-scoped networks; used when the topology says swarm) */
+  swarm(): SwarmApi;
 }
 
 export interface HelperOptions {

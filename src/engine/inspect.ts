@@ -1,7 +1,7 @@
 /** Reading live addresses the way the seed reads them: `ip addr` of hosts and containers, `docker network inspect`. */
 import type { Engine } from './engine.ts';
-import { PROBE_IMAGE } from './probe-image.ts';
-import { L, labels } from './labels.ts';
+import { inNamespaceOf, onHost } from './helpers.ts';
+import { L } from './labels.ts';
 
 /** A row of `ip addr` as the seed draws it (read from a host). */
 export interface AddrRow {
@@ -57,12 +57,7 @@ export function parseIpAddr(out: string, skipLo = true): AddrRow[] {
 }
 
 export async function hostAddrTable(e: Engine, topology: string): Promise<AddrRow[]> {
-  const r = await e.helper({
-    image: PROBE_IMAGE,
-    cmd: IP_ADDR,
-    network: 'host',
-    labels: labels(topology, 'helper', e.host, 'ip-addr'),
-  });
+  const r = await onHost(e, topology, 'ip-addr', IP_ADDR);
   return parseIpAddr(r.stdout);
 }
 
@@ -76,15 +71,7 @@ export async function containerAddrTable(
     ? (await e.containers({ [L.topology]: topology })).find((x) => x.id === dockerId)
     : (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
   if (!c || c.state !== 'running') return null;
-  const r =
-    c.image === PROBE_IMAGE
-      ? await e.exec(c.id, IP_ADDR)
-      : await e.helper({
-          image: PROBE_IMAGE,
-          cmd: IP_ADDR,
-          network: { container: c.id },
-          labels: labels(topology, 'helper', e.host, 'ip-addr'),
-        });
+  const { r } = await inNamespaceOf(e, topology, c, 'ip-addr', IP_ADDR);
   return parseIpAddr(r.stdout);
 }
 

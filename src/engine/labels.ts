@@ -23,6 +23,9 @@ export const L = {
 /** The Swarm node label that names the host a node is (placement constraints use it). */
 export const NODE_LABEL = L.host;
 
+/** Docker's own label on a Swarm task's container: SERVICE.SLOT.TASKID */
+export const SWARM_TASK_LABEL = 'com.docker.swarm.task.name';
+
 /** Who holds a lock: on the lock's container (engine locks) or its etcd value. */
 export const LOCK_LABELS = {
   machine: 'mvnet.lock.machine',

@@ -11,7 +11,8 @@
 import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { LockError, MvnetError, type LockHolder } from '../errors.ts';
-import { demux, type DockerEngine } from './docker.ts';
+import { demux } from './docker.ts';
+import type { Engine } from './engine.ts';
 import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts';
 import { PROBE_IMAGE } from './image.ts';
 import { L, LOCK_LABELS, labels } from './labels.ts';
@@ -61,15 +62,12 @@ export type LockState =
   | { state: 'dead'; holder: LockHolder; id: string; why: string };
 
 /** What the lock on one engine looks like now. */
-export async function lockState(e: DockerEngine, topology: string): Promise<LockState> {
-  let c;
-  try {
-    c = await e.docker.getContainer(lockName(topology)).inspect();
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 404) return { state: 'free' };
-    throw new MvnetError('lock', `cannot read the lock on ${e.host}: ${(err as Error).message}`, e.host);
-  }
-  const l = c.Config.Labels ?? {};
+export async function lockState(e: Engine, topology: string): Promise<LockState> {
+  const c = await e.containerNamed(lockName(topology)).catch((err: MvnetError) => {
+    throw new MvnetError('lock', `cannot read the lock on ${e.host}: ${err.message}`, e.host, err.hint);
+  });
+  if (!c) return { state: 'free' };
+  const l = c.labels;
   if (l[L.topology] !== topology || l[L.kind] !== 'lock') {
     throw new MvnetError(
       'conflict',
@@ -81,16 +79,15 @@ export async function lockState(e: DockerEngine, topology: string): Promise<Lock
   const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
   // a holder on this machine whose process is gone is dead at once (its engine may not have seen the close yet)
   if (l[H.machine] === hostname() && !alive(Number(l[H.pid]))) {
-    return { state: 'dead', holder, id: c.Id, why: 'its process is gone' };
+    return { state: 'dead', holder, id: c.id, why: 'its process is gone' };
   }
-  if (c.State.Running) return { state: 'live', holder, id: c.Id };
-  if (c.State.Status === 'created') {
-    const now = Date.parse((await e.docker.info()).SystemTime);
-    const age = now - Date.parse(c.Created);
-    if (!(age > UNSTARTED_GRACE_MS)) return { state: 'live', holder, id: c.Id };
-    return { state: 'dead', holder, id: c.Id, why: 'it was never started: its process died while taking it' };
+  if (c.running) return { state: 'live', holder, id: c.id };
+  if (c.status === 'created') {
+    const age = (await e.clock()) - c.created;
+    if (!(age > UNSTARTED_GRACE_MS)) return { state: 'live', holder, id: c.id };
+    return { state: 'dead', holder, id: c.id, why: 'it was never started: its process died while taking it' };
   }
-  return { state: 'dead', holder, id: c.Id, why: 'its process is gone (its connection closed)' };
+  return { state: 'dead', holder, id: c.id, why: 'its process is gone (its connection closed)' };
 }
 
 /**
@@ -117,60 +114,39 @@ function factsFrom(stream: Duplex): Promise<HostFacts> {
 }
 
 interface Held {
-  e: DockerEngine;
+  e: Engine;
   id: string;
   stream: Duplex;
-  lost: string | null;
-  releasing: boolean;
+  /** why the lock was lost (its connection closed while held); set while not releasing */
+  watch: { lost: string | null; releasing: boolean };
 }
 
-async function create(e: DockerEngine, topology: string, mine: Record<string, string>): Promise<Held | null> {
-  let c;
-  try {
-    c = await e.docker.createContainer({
-      name: lockName(topology),
-      Image: PROBE_IMAGE,
-      Cmd: ['sh', '-c', LOCK_PROGRAM],
-      Labels: mine,
-      OpenStdin: true,
-      StdinOnce: true,
-      AttachStdin: true,
-      AttachStdout: true,
-      HostConfig: { NetworkMode: 'host' },
-    });
-  } catch (err) {
-    if ((err as { statusCode?: number }).statusCode === 409) return null;
-    throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${(err as Error).message}`, e.host);
-  }
-  try {
-    const stream = (await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as Duplex;
-    const held: Held = { e, id: c.id, stream, lost: null, releasing: false };
+async function create(e: Engine, topology: string, mine: Record<string, string>): Promise<Held | null> {
+  const watch: Held['watch'] = { lost: null, releasing: false };
+  const attached = (stream: Duplex) => {
     const lose = () => {
-      if (!held.releasing) held.lost ??= `the connection to ${e.host}'s engine closed`;
+      if (!watch.releasing) watch.lost ??= `the connection to ${e.host}'s engine closed`;
     };
     stream.on('close', lose).on('end', lose).on('error', lose);
     provideFacts(e.endpoint, factsFrom(stream));
-    await c.start();
-    return held;
-  } catch (err) {
-    await c.remove({ force: true }).catch(() => {});
-    throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${(err as Error).message}`, e.host);
-  }
+  };
+  const lock = { name: lockName(topology), image: PROBE_IMAGE, cmd: ['sh', '-c', LOCK_PROGRAM], labels: mine };
+  const c = await e.holdOpen(lock, attached).catch((err: MvnetError) => {
+    throw new MvnetError('lock', `cannot take the lock on ${e.host}: ${err.message}`, e.host, err.hint);
+  });
+  return c && { e, id: c.id, stream: c.stream, watch };
 }
 
 async function releaseOne(h: Held): Promise<void> {
-  h.releasing = true;
+  h.watch.releasing = true;
   h.stream.end();
   h.stream.destroy();
-  await h.e.docker
-    .getContainer(h.id)
-    .remove({ force: true })
-    .catch(() => {});
+  await h.e.removeContainer(h.id).catch(() => {});
 }
 
 /** Tries to take the lock on one engine: the held lock, or the live holder that has it. */
 async function takeOne(
-  e: DockerEngine,
+  e: Engine,
   topology: string,
   mine: Record<string, string>,
   say: (m: string) => void,
@@ -185,10 +161,7 @@ async function takeOne(
         `${e.host}: taking over the lock left by ${s.holder.command} (pid ${s.holder.pid} on ${s.holder.machine}, ` +
           `since ${s.holder.since}): ${s.why}`,
       );
-      await e.docker
-        .getContainer(s.id)
-        .remove({ force: true })
-        .catch(() => {});
+      await e.removeContainer(s.id).catch(() => {});
     }
   }
 }
@@ -203,11 +176,11 @@ export interface LockRequest {
 }
 
 /** Takes the lock on every engine, all at once, or on none. */
-export async function acquireLock(engines: DockerEngine[], r: LockRequest): Promise<Lock> {
+export async function acquireLock(engines: Engine[], r: LockRequest): Promise<Lock> {
   const stop = r.stop ?? NEVER;
   const say = r.say ?? (() => {});
   // one lock per engine, in a stable order (a host renamed in the file may keep its engine)
-  const byEndpoint = new Map<string, DockerEngine>();
+  const byEndpoint = new Map<string, Engine>();
   for (const e of [...engines].sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))) {
     if (!byEndpoint.has(e.endpoint)) byEndpoint.set(e.endpoint, e);
   }
@@ -246,17 +219,17 @@ function combined(taken: Held[]): Lock {
     release: async () => {
       await Promise.all(taken.map(releaseOne));
     },
-    lost: () => taken.find((h) => h.lost)?.lost ?? null,
+    lost: () => taken.find((h) => h.watch.lost)?.watch.lost ?? null,
   };
 }
 
 /** Removes the lock on every engine where it is (for `mvnet unlock`). */
-export async function breakLock(engines: DockerEngine[], topology: string): Promise<string[]> {
+export async function breakLock(engines: Engine[], topology: string): Promise<string[]> {
   const removed: string[] = [];
   for (const e of engines) {
     const s = await lockState(e, topology);
     if (s.state === 'free') continue;
-    await e.docker.getContainer(s.id).remove({ force: true });
+    await e.removeContainer(s.id);
     removed.push(e.host);
   }
   return removed;

@@ -4,8 +4,8 @@ import type { Plan } from '../plan/types.ts';
 import type { Engine, LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import type { Live } from './diff.ts';
-import { PROBE_IMAGE } from './image.ts';
-import { L, labels } from './labels.ts';
+import { onHost } from './helpers.ts';
+import { L } from './labels.ts';
 
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
 export interface HostFacts {
@@ -55,12 +55,7 @@ export function provideFacts(endpoint: string, p: Promise<HostFacts>): void {
 export function hostFacts(e: Engine, topology: string): Promise<HostFacts> {
   const byHelper = async () => {
     await e.ensureHelperImage();
-    const r = await e.helper({
-      image: PROBE_IMAGE,
-      cmd: ['sh', '-c', FACTS],
-      network: 'host',
-      labels: labels(topology, 'helper', e.host, 'facts'),
-    });
+    const r = await onHost(e, topology, 'facts', ['sh', '-c', FACTS]);
     if (r.code !== 0) throw new HostError(e.host, `could not list interfaces: ${r.stderr.trim()}`);
     return parseFacts(r.stdout);
   };

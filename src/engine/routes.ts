@@ -9,8 +9,8 @@ import { contains6, formatCidr6, parseCidr6, type Cidr6 } from '../net/ipv6.ts';
 import type { HostPlan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine, LiveNetwork } from './engine.ts';
-import { PROBE_IMAGE } from './probe-image.ts';
-import { L, labels } from './labels.ts';
+import { onHost } from './helpers.ts';
+import { L } from './labels.ts';
 
 export const ROUTE_PROTO = '77';
 
@@ -45,7 +45,7 @@ export interface RoutedSubnets {
 }
 
 function helper(e: Engine, topology: string, cmd: string[], what: string) {
-  return e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(topology, 'helper', e.host, what) });
+  return onHost(e, topology, what, cmd);
 }
 
 /** Parses `ip -4 route show proto 77` lines: `10.100.2.0/24 via 192.168.140.201 dev ens33 ...`. */

@@ -9,8 +9,7 @@ import { shimAlias } from '../plan/allocate.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine } from './engine.ts';
-import { PROBE_IMAGE } from './probe-image.ts';
-import { labels } from './labels.ts';
+import { onHost } from './helpers.ts';
 
 export interface ShimSpec {
   name: string;
@@ -92,7 +91,7 @@ exit 0
 
 function helper(e: Engine, topology: string, cmd: string[], what: string) {
   // NET_ADMIN is enough (and "privileged" asks for capabilities some sandboxes cannot grant)
-  return e.helper({ image: PROBE_IMAGE, cmd, network: 'host', labels: labels(topology, 'helper', e.host, what) });
+  return onHost(e, topology, what, cmd);
 }
 
 /** This topology's shims on a host: interfaces whose alias names it as their owner. */

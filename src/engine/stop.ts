@@ -45,11 +45,15 @@ const TRACE = process.env.MVNET_TRACE === '1';
 /** A stop that never triggers (for library use and tests). */
 export const NEVER = new Stop();
 
-/** The engine, with every method call refused once the stop has triggered. */
+/** The engine, with every method call refused once the stop has triggered (its Swarm part too). */
 export function guarded<E extends Engine>(e: E, stop: Stop): E {
-  return new Proxy(e, {
-    get(target, prop, receiver) {
-      const v = Reflect.get(target, prop, receiver);
+  return guard(e, e.host, stop, (prop, v) => (prop === 'swarm' ? guard(v as object, e.host, stop) : v));
+}
+
+function guard<T extends object>(target: T, host: string, stop: Stop, map = (_p: string, v: unknown) => v): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      const v = Reflect.get(t, prop, receiver);
       if (typeof v !== 'function' || prop === 'constructor') return v;
       return (...args: unknown[]) => {
         stop.check();
@@ -57,13 +61,12 @@ export function guarded<E extends Engine>(e: E, stop: Stop): E {
         const t0 = performance.now();
         const done = () => {
           stop.inFlight--;
-          if (TRACE)
-            process.stderr.write(
-              `trace ${(t0 / 1000).toFixed(3)}s +${((performance.now() - t0) / 1000).toFixed(3)}s ${target.host} ${String(prop)}\n`,
-            );
+          if (!TRACE) return;
+          const at = `${(t0 / 1000).toFixed(3)}s +${((performance.now() - t0) / 1000).toFixed(3)}s`;
+          process.stderr.write(`trace ${at} ${host} ${String(prop)}\n`);
         };
         try {
-          const r = v.apply(target, args);
+          const r = map(String(prop), v.apply(t, args));
           if (r instanceof Promise) return r.finally(done);
           done();
           return r;

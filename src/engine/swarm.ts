@@ -3,17 +3,15 @@
  * a config-only network with that node's planned ip-range (and reserved addresses), on the manager one
  * swarm-scoped attachable macvlan network built --config-from them, then the services. Everything labelled.
  */
-import type Docker from 'dockerode';
 import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
 import { parseIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import type { Plan, PlannedContainer } from '../plan/types.ts';
 import { desiredFor } from './desired.ts';
 import type { Change } from './diff.ts';
-import type { DockerEngine } from './docker.ts';
 import type { Engine } from './engine.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
-import { L, labels, NODE_LABEL, specHash } from './labels.ts';
+import { L, labels, NODE_LABEL, specHash, SWARM_TASK_LABEL } from './labels.ts';
 import { hostInterfaces } from './preflight.ts';
 
 export const configName = (network: string) => `${network}-config`;
@@ -21,11 +19,7 @@ export const configName = (network: string) => `${network}-config`;
 interface SwarmLive {
   configs: Map<string, { id: string; name: string; spec: string }[]>;
   networks: { id: string; name: string; spec: string }[];
-  services: { id: string; name: string; spec: string; version: number; replicas: number; raw: Docker.Service }[];
-}
-
-function docker(e: Engine): Docker {
-  return (e as DockerEngine).docker;
+  services: { id: string; name: string; spec: string; replicas: number }[];
 }
 
 function serviceSpec(plan: Plan, s: Plan['services'][number]) {
@@ -55,31 +49,18 @@ export async function readSwarm(plan: Plan, hosts: Map<string, Engine>): Promise
   // a --config-from network cannot carry labels (Docker refuses them): it is ours when it is built from our
   // labelled config-only network
   const mgrConfigs = new Set((configs.get(mgr.host) ?? []).map((c) => configName(c.name)));
-  const all = await docker(mgr).listNetworks({ filters: { driver: ['macvlan'] } });
-  const networks = all
-    .filter(
-      (n) =>
-        n.Scope === 'swarm' && mgrConfigs.has((n as { ConfigFrom?: { Network?: string } }).ConfigFrom?.Network ?? ''),
-    )
-    .map((n) => ({ id: n.Id, name: n.Name, spec: '' }));
+  const networks = (await mgr.swarm().networks())
+    .filter((n) => mgrConfigs.has(n.configFrom))
+    .map((n) => ({ id: n.id, name: n.name, spec: '' }));
   const services = (
-    await docker(mgr)
-      .listServices({ filters: { label: [`${L.topology}=${plan.name}`] } })
-      .catch((err) => {
-        throw new HostError(
-          mgr.host,
-          `list services: ${(err as Error).message}`,
-          'is this host a Swarm manager? (mvnet lab up forms the Swarm)',
-        );
+    await mgr
+      .swarm()
+      .services({ [L.topology]: plan.name })
+      .catch((err: HostError) => {
+        const hint = err.hint ?? 'is this host a Swarm manager? (mvnet lab up forms the Swarm)';
+        throw new HostError(mgr.host, err.message, hint, err.status);
       })
-  ).map((s) => ({
-    id: s.ID!,
-    name: s.Spec!.Name!,
-    spec: s.Spec!.Labels?.[L.spec] ?? '',
-    version: s.Version!.Index!,
-    replicas: s.Spec!.Mode?.Replicated?.Replicas ?? 0,
-    raw: s,
-  }));
+  ).map((s) => ({ id: s.id, name: s.name, spec: s.labels[L.spec] ?? '', replicas: s.replicas }));
   return { configs, networks, services };
 }
 
@@ -183,11 +164,14 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
   return changes;
 }
 
-async function waitGone(d: Docker, serviceName: string): Promise<void> {
+async function waitGone(mgr: Engine, serviceName: string): Promise<void> {
   const until = Date.now() + 60_000;
   while (Date.now() < until) {
-    const tasks = await d.listTasks({ filters: { service: [serviceName] } }).catch(() => []);
-    if (tasks.length === 0) return;
+    const tasks = await mgr
+      .swarm()
+      .taskCount(serviceName)
+      .catch(() => 0);
+    if (tasks === 0) return;
     await new Promise((r) => setTimeout(r, 300));
   }
 }
@@ -207,8 +191,8 @@ export async function preflightSwarm(plan: Plan, hosts: Map<string, Engine>): Pr
               new HostError(e.host, `network ${hn.network}: parent interface ${hn.parent} does not exist on ${e.host}`),
             );
         }
-        const info = await docker(e).info();
-        if (info.Swarm?.LocalNodeState !== 'active')
+        const member = await e.swarm().membership();
+        if (!member.active)
           errors.push(
             new HostError(
               e.host,
@@ -216,7 +200,7 @@ export async function preflightSwarm(plan: Plan, hosts: Map<string, Engine>): Pr
               'mvnet lab up forms it for the lab; on real hosts: docker swarm init / join',
             ),
           );
-        if (e.host === plan.manager && !info.Swarm?.ControlAvailable)
+        if (e.host === plan.manager && !member.manager)
           errors.push(new HostError(e.host, 'this engine is not a Swarm manager', 'set manager: to a manager node'));
         for (const s of plan.services)
           if (s.image && !(await e.hasImage(s.image)))
@@ -250,12 +234,12 @@ export async function applySwarm(
   if (changes.length === 0) return changes;
   await preflightSwarm(plan, hosts);
   const mgr = hosts.get(plan.manager!)!;
-  const md = docker(mgr);
+  const sw = mgr.swarm();
   const done = (c: Change) => report(c, 'done');
   // take down what is remade, in order: services, swarm networks, config-only networks
   for (const c of changes.filter((x) => x.kind === 'service' && (x.action === 'remove' || x.action === 'recreate'))) {
-    await md.getService(c.liveId!).remove();
-    await waitGone(md, c.name);
+    await sw.removeService(c.liveId!);
+    await waitGone(mgr, c.name);
     if (c.action === 'remove') done(c);
   }
   for (const c of changes.filter(
@@ -274,22 +258,12 @@ export async function applySwarm(
             x.host === h.name && x.name === configName(n.name) && (x.action === 'create' || x.action === 'recreate'),
         );
         if (!c) continue;
-        await docker(e)
-          .createNetwork({
-            Name: configName(n.name),
-            ConfigOnly: true,
-            Labels: { ...labels(plan.name, 'network-config', h.name, n.name), [L.spec]: n.spec, [L.range]: n.ipRange },
-            Options: { parent: n.parent, macvlan_mode: n.mode },
-            IPAM: {
-              Driver: 'default',
-              Config: [
-                { Subnet: n.subnet, Gateway: n.gateway, IPRange: n.ipRange, AuxiliaryAddresses: n.aux },
-              ] as never,
-            },
-          } as never)
-          .catch((err) => {
-            throw new HostError(h.name, `create config-only network ${configName(n.name)}: ${(err as Error).message}`);
-          });
+        const own = labels(plan.name, 'network-config', h.name, n.name);
+        await e.swarm().createConfigOnly({
+          ...n,
+          name: configName(n.name),
+          labels: { ...own, [L.spec]: n.spec, [L.range]: n.ipRange },
+        });
         done(c);
       }
     }),
@@ -301,17 +275,7 @@ export async function applySwarm(
       !x.name.endsWith('-config') &&
       (x.action === 'create' || x.action === 'recreate'),
   )) {
-    await md
-      .createNetwork({
-        Name: c.name,
-        Driver: 'macvlan',
-        Scope: 'swarm',
-        Attachable: true,
-        ConfigFrom: { Network: configName(c.name) },
-      } as never)
-      .catch((err) => {
-        throw new HostError(plan.manager!, `create swarm network ${c.name}: ${(err as Error).message}`);
-      });
+    await sw.createNetwork(c.name, configName(c.name));
     done(c);
   }
   for (const c of changes.filter(
@@ -319,33 +283,18 @@ export async function applySwarm(
   )) {
     const s = plan.services.find((x) => x.name === c.name)!;
     const { body, spec, replicas } = serviceSpec(plan, s);
-    const svcLabels = { ...labels(plan.name, 'service', plan.manager!, s.name), [L.spec]: spec };
-    const full = {
-      Name: s.name,
-      Labels: svcLabels,
-      TaskTemplate: {
-        ContainerSpec: {
-          Image: body.image,
-          Command: body.command,
-          Labels: { [L.topology]: plan.name, [L.kind]: 'task', [L.service]: s.name },
-        },
-        Networks: [{ Target: body.network }],
-        Placement: body.placement.length ? { Constraints: body.placement } : {},
-        RestartPolicy: { Condition: 'any' },
-      },
-      Mode: { Replicated: { Replicas: replicas } },
-    };
-    if (c.action === 'scale') {
-      const l = live.services.find((x) => x.name === s.name)!;
-      const cur = l.raw.Spec as Record<string, unknown>;
-      await md
-        .getService(l.id)
-        .update({ version: l.version, ...cur, Mode: { Replicated: { Replicas: replicas } } } as never);
-    } else {
-      await md.createService(full as never).catch((err) => {
-        throw new HostError(plan.manager!, `create service ${s.name}: ${(err as Error).message}`);
+    if (c.action === 'scale') await sw.scale(c.liveId!, replicas);
+    else
+      await sw.createService({
+        name: s.name,
+        labels: { ...labels(plan.name, 'service', plan.manager!, s.name), [L.spec]: spec },
+        image: body.image,
+        command: body.command,
+        taskLabels: { [L.topology]: plan.name, [L.kind]: 'task', [L.service]: s.name },
+        network: body.network,
+        constraints: body.placement,
+        replicas,
       });
-    }
     done(c);
   }
   await waitConverged(plan, hosts);
@@ -373,16 +322,14 @@ export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promis
   const out: PlannedContainer[] = [];
   await Promise.all(
     [...hosts.values()].map(async (e) => {
-      const cs = await docker(e).listContainers({
-        filters: { label: [`${L.topology}=${plan.name}`, `${L.kind}=task`], status: ['running'] },
-      });
-      for (const c of cs) {
-        const service = c.Labels[L.service];
+      const cs = await e.containers({ [L.topology]: plan.name, [L.kind]: 'task' });
+      for (const c of cs.filter((x) => x.state === 'running')) {
+        const service = c.labels[L.service];
         const s = plan.services.find((x) => x.name === service);
         if (!s) continue;
-        const task = (c.Labels['com.docker.swarm.task.name'] ?? '').split('.').slice(0, 2).join('.');
-        const n = c.NetworkSettings.Networks[s.network];
-        const ip = n?.IPAddress ? parseIp(n.IPAddress) : null;
+        const task = (c.labels[SWARM_TASK_LABEL] ?? '').split('.').slice(0, 2).join('.');
+        const n = c.networks[s.network];
+        const ip = n?.ip ? parseIp(n.ip) : null;
         if (ip === null) continue;
         out.push({
           id: `${e.host}/${task}`,
@@ -390,11 +337,11 @@ export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promis
           name: task,
           network: s.network,
           ip,
-          mac: n.MacAddress || macFromIp(ip),
+          mac: n.mac || macFromIp(ip),
           image: s.image,
           ipFrom: 'live',
           service,
-          dockerId: c.Id,
+          dockerId: c.id,
         });
       }
     }),
@@ -419,10 +366,10 @@ export async function destroySwarm(
 ): Promise<string[]> {
   const removed: string[] = [];
   const live = await readSwarm(plan, hosts);
-  const md = docker(hosts.get(plan.manager!)!);
+  const mgr = hosts.get(plan.manager!)!;
   for (const s of live.services) {
-    await md.getService(s.id).remove();
-    await waitGone(md, s.name);
+    await mgr.swarm().removeService(s.id);
+    await waitGone(mgr, s.name);
     removed.push(`service ${s.name}`);
     say(`removed service ${s.name}`);
   }

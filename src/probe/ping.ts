@@ -5,8 +5,8 @@
  * from a LAN device of the lab, the machine's own ping in the device's namespace.
  */
 import type { Engine } from '../engine/engine.ts';
-import { PROBE_IMAGE } from '../engine/probe-image.ts';
-import { L, labels } from '../engine/labels.ts';
+import { inNamespaceOf, onHost } from '../engine/helpers.ts';
+import { L } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
 import { addresses, type DeviceRunner } from './probe.ts';
 
@@ -46,30 +46,15 @@ export async function pingOnce(
       return done(`the machine's own ping in the lab namespace of LAN device ${from}`, await device(from, cmd));
     }
     if (!name) {
-      const r = await e.helper({
-        image: PROBE_IMAGE,
-        cmd,
-        network: 'host',
-        labels: labels(plan.name, 'helper', host, 'ping'),
-      });
+      const r = await onHost(e, plan.name, 'ping', cmd);
       return done(`busybox ping in a helper container on ${host}'s host network`, r);
     }
     const c = (
       await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container', [L.host]: host })
     )[0];
     if (!c || c.state !== 'running') return null;
-    if (c.image === PROBE_IMAGE)
-      return done(`docker exec ${name} (busybox ping of mvnet's probe image) on ${host}`, await e.exec(c.id, cmd));
-    const r = await e.helper({
-      image: PROBE_IMAGE,
-      cmd,
-      network: { container: c.id },
-      labels: labels(plan.name, 'helper', host, 'ping'),
-    });
-    return done(
-      `busybox ping in a helper container sharing ${name}'s network namespace on ${host} (its image ${c.image} may have no ping)`,
-      r,
-    );
+    const { r, how } = await inNamespaceOf(e, plan.name, c, 'ping', cmd);
+    return done(how, r);
   } catch {
     return null;
   }

@@ -5,8 +5,8 @@
 import { formatIp } from '../net/ipv4.ts';
 import { formatIp6 } from '../net/ipv6.ts';
 import type { Engine, LiveContainer } from '../engine/engine.ts';
-import { PROBE_IMAGE } from '../engine/probe-image.ts';
-import { L, labels } from '../engine/labels.ts';
+import { onHost } from '../engine/helpers.ts';
+import { L } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
 import type { DeviceRunner } from '../lab/device.ts';
 import { batchArgs, splitBatchOutput } from './batch.ts';
@@ -89,14 +89,7 @@ function hostRunner(e: Engine, topology: string, pids: (number | 'host')[], host
       window,
       atOnce,
     );
-    const r = await e.helper({
-      image: PROBE_IMAGE,
-      cmd: args,
-      network: 'host',
-      pidHost: true,
-      capAdd: ['SYS_ADMIN', 'SYS_PTRACE'],
-      labels: labels(topology, 'helper', e.host, 'probe'),
-    });
+    const r = await onHost(e, topology, 'probe', args, { pidHost: true, capAdd: ['SYS_ADMIN', 'SYS_PTRACE'] });
     if (r.code !== 0)
       throw new Error(`the probe helper on ${e.host} failed (exit ${r.code}): ${r.stderr.trim().slice(0, 200)}`);
     return splitBatchOutput(r.stdout, items.length);

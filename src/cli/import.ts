@@ -10,7 +10,7 @@ import type { Plan } from '../plan/types.ts';
 import { parseTopology } from '../topology/load.ts';
 import { printJson } from './output.ts';
 
-interface O {
+interface ImportOptions {
   host?: string[];
   lan?: string;
   name?: string;
@@ -43,7 +43,7 @@ function sourcesOf(files: string[], hostArgs: string[][]): ImportSource[] {
   });
 }
 
-export async function importCommand(o: O, files: string[]): Promise<number> {
+export async function importCommand(o: ImportOptions, files: string[]): Promise<number> {
   if (o.lan !== undefined && !parseCidr(o.lan).ok)
     throw usage(`--lan ${o.lan.slice(0, 40)} is not a network in CIDR form`, 'e.g. --lan 192.168.140.0/24');
   const hostArgs = (o.host ?? []).map((h) => h.split('='));

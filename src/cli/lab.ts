@@ -11,12 +11,12 @@ import { loadTopology } from './topology-file.ts';
 import { printJson, self } from './output.ts';
 import { progress } from './progress.ts';
 
-interface O {
+interface LabOptions {
   file: string;
   json?: boolean;
 }
 
-export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean }): Promise<number> {
+export async function labUpCommand(o: LabOptions & { replace?: boolean; remote?: boolean }): Promise<number> {
   const topo = loadTopology(o.file);
   const r = await labUp(topo, progress(o.json), { replace: o.replace, remote: o.remote });
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
@@ -38,14 +38,14 @@ export async function labUpCommand(o: O & { replace?: boolean; remote?: boolean 
   return 0;
 }
 
-export async function labDownCommand(o: O): Promise<number> {
+export async function labDownCommand(o: LabOptions): Promise<number> {
   const topo = loadTopology(o.file);
   const r = await labDown(topo, o.json ? () => {} : (m) => process.stdout.write(m + '\n'));
   if (o.json) printJson({ lab: topo.name, removed: r.removed });
   return 0;
 }
 
-export async function labStatusCommand(o: O): Promise<number> {
+export async function labStatusCommand(o: LabOptions): Promise<number> {
   const topo = loadTopology(o.file);
   const st = await labStatus(topo);
   if (o.json) printJson({ lab: topo.name, up: readState(topo.name)?.ready ?? false, hosts: st });
@@ -71,7 +71,7 @@ export async function labStatusCommand(o: O): Promise<number> {
 /**
  * What a user exports to reach a lab host with the plain docker CLI: its socket, or over ssh or TLS (--remote labs).
  */
-export async function labEnvCommand(o: O & { ssh?: boolean; tls?: boolean }, host: string): Promise<number> {
+export async function labEnvCommand(o: LabOptions & { ssh?: boolean; tls?: boolean }, host: string): Promise<number> {
   const topo = loadTopology(o.file);
   labNs(topo, host);
   let env: Record<string, string> = { DOCKER_HOST: labEndpoint(topo.name, host) };
@@ -101,7 +101,7 @@ export async function labEnvCommand(o: O & { ssh?: boolean; tls?: boolean }, hos
   return 0;
 }
 
-export async function labExecCommand(o: O, host: string, argv: string[]): Promise<number> {
+export async function labExecCommand(o: LabOptions, host: string, argv: string[]): Promise<number> {
   const topo = loadTopology(o.file);
   const ns = labNs(topo, host);
   if (argv.length === 0)
@@ -113,7 +113,7 @@ export async function labExecCommand(o: O, host: string, argv: string[]): Promis
   });
 }
 
-export async function labLinkCommand(o: O, state: string, host: string): Promise<number> {
+export async function labLinkCommand(o: LabOptions, state: string, host: string): Promise<number> {
   if (state !== 'up' && state !== 'down')
     throw new MvnetError('usage', `link state must be up or down, not "${state}"`);
   const topo = loadTopology(o.file);
@@ -123,7 +123,7 @@ export async function labLinkCommand(o: O, state: string, host: string): Promise
   return 0;
 }
 
-export async function labLoadCommand(o: O, what: string, hosts: string[]): Promise<number> {
+export async function labLoadCommand(o: LabOptions, what: string, hosts: string[]): Promise<number> {
   const topo = loadTopology(o.file);
   const state = readState(topo.name);
   if (!state)
@@ -145,7 +145,7 @@ export async function labLoadCommand(o: O, what: string, hosts: string[]): Promi
   return 0;
 }
 
-export async function labEngineCommand(o: O, host: string, start: boolean): Promise<number> {
+export async function labEngineCommand(o: LabOptions, host: string, start: boolean): Promise<number> {
   const topo = loadTopology(o.file);
   const t0 = Date.now();
   await labEngine(topo, host, start, progress(o.json));

@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { DockerEngine } from '../engine/docker.ts';
-import { L } from '../engine/labels.ts';
+import { LABEL } from '../engine/labels.ts';
 import { labRoot } from '../lab/paths.ts';
 import { readState } from '../lab/state.ts';
 import { labEndpoint } from '../lab/paths.ts';
@@ -71,13 +71,13 @@ async function onEngine(host: string, endpoint: string): Promise<Found[]> {
   const entry = (t: string) =>
     byTopo.get(t) ?? byTopo.set(t, { topology: t, host, endpoint, containers: 0, running: 0, networks: 0 }).get(t)!;
   for (const c of cs) {
-    if (c.labels[L.kind] !== 'container' || !c.labels[L.topology]) continue;
-    const f = entry(c.labels[L.topology]);
+    if (c.labels[LABEL.kind] !== 'container' || !c.labels[LABEL.topology]) continue;
+    const f = entry(c.labels[LABEL.topology]);
     f.containers++;
     if (c.state === 'running') f.running++;
   }
   for (const n of ns)
-    if (n.labels[L.kind] === 'network' && n.labels[L.topology]) entry(n.labels[L.topology]).networks++;
+    if (n.labels[LABEL.kind] === 'network' && n.labels[LABEL.topology]) entry(n.labels[LABEL.topology]).networks++;
   return [...byTopo.values()];
 }
 

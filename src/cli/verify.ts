@@ -19,7 +19,7 @@ import { progress } from './progress.ts';
 import { arm } from './signals.ts';
 import { labDeviceRunner } from '../lab/device.ts';
 
-interface O {
+interface VerifyOptions {
   file: string;
   json?: boolean;
   html?: string;
@@ -76,7 +76,7 @@ function checkOutput(path: string | undefined): void {
   }
 }
 
-export async function verifyCommand(o: O): Promise<number> {
+export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const tries = triesOf(o.tries);
   const sample = wholeOf('--sample', o.sample, 1000);
   const seed = wholeOf('--seed', o.seed, 2 ** 31) ?? 1 + Math.floor(Math.random() * 2 ** 31);
@@ -123,7 +123,7 @@ export async function verifyCommand(o: O): Promise<number> {
 }
 
 async function pairCommand(
-  o: O,
+  o: VerifyOptions,
   ctx: ReturnType<typeof context>,
   plan: import('../plan/types.ts').Plan,
   pred: ReturnType<typeof predict>,

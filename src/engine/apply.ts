@@ -5,7 +5,7 @@ import { onAll } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
 import { diffHost, type Change, type Live } from './diff.ts';
 import type { Engine } from './engine.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 import { sameMembers, writeRecord, type Members } from './membership.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
@@ -276,8 +276,12 @@ async function checkRunning(
     async (e) => {
       const names = new Set(touched.filter((x) => x.host === e.host).map((x) => x.name));
       if (names.size === 0) return;
-      for (const ct of await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.host]: e.host })) {
-        if (!names.has(ct.labels[L.name] ?? '')) continue;
+      for (const ct of await e.containers({
+        [LABEL.topology]: topology,
+        [LABEL.kind]: 'container',
+        [LABEL.host]: e.host,
+      })) {
+        if (!names.has(ct.labels[LABEL.name] ?? '')) continue;
         // restarted already, or not running: it exits (a restart policy may show it "running" between tries)
         const st = await e.containerState(ct.id);
         if (st.status === 'running' && st.restarts === 0) continue;
@@ -292,7 +296,7 @@ async function checkRunning(
         problems.push(
           new HostError(
             e.host,
-            `container ${ct.labels[L.name]} ${how}, not running${log.trim() ? `; its last lines:\n${log}` : ''}`,
+            `container ${ct.labels[LABEL.name]} ${how}, not running${log.trim() ? `; its last lines:\n${log}` : ''}`,
             'check its image and command: (a command string is split as a shell splits words; nothing is expanded)',
           ),
         );
@@ -305,7 +309,8 @@ async function checkRunning(
 }
 
 async function forgetRecords(e: Engine, topology: string): Promise<void> {
-  for (const r of await e.containers({ [L.topology]: topology, [L.kind]: 'members' })) await e.removeContainer(r.id);
+  for (const r of await e.containers({ [LABEL.topology]: topology, [LABEL.kind]: 'members' }))
+    await e.removeContainer(r.id);
 }
 
 export interface DestroyResult {
@@ -330,11 +335,11 @@ export async function destroy(
     byEngine(hosts),
     async (e) => {
       const [networks, all] = await Promise.all([
-        e.networks({ [L.topology]: topology, [L.kind]: 'network' }),
+        e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network' }),
         e.containers(),
       ]);
       const ours = all.filter(
-        (c) => c.labels[L.topology] === topology && ['container', 'helper'].includes(c.labels[L.kind] ?? ''),
+        (c) => c.labels[LABEL.topology] === topology && ['container', 'helper'].includes(c.labels[LABEL.kind] ?? ''),
       );
       await pool(ours, 8, async (c) => {
         await e.removeContainer(c.id);

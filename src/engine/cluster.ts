@@ -7,7 +7,7 @@ import { DockerEngine } from './docker.ts';
 import type { Engine, LiveContainer } from './engine.ts';
 import { readRecord, recordOf } from './membership.ts';
 import type { Live } from './diff.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 import { liveShims } from './shim.ts';
 import { liveRoutes, routedOf, type RoutedSubnets } from './routes.ts';
 
@@ -49,11 +49,13 @@ export async function readLive(
 ): Promise<Live> {
   // by host label too: a host renamed in the file may keep its engine, and its old objects are the old name's
   const [networks, all] = await Promise.all([
-    e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.host]: e.host }),
+    e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network', [LABEL.host]: e.host }),
     e.containers(),
   ]);
-  const ours = (c: LiveContainer) => c.labels[L.topology] === topology;
-  const containers = all.filter((c) => ours(c) && c.labels[L.kind] === 'container' && c.labels[L.host] === e.host);
+  const ours = (c: LiveContainer) => c.labels[LABEL.topology] === topology;
+  const containers = all.filter(
+    (c) => ours(c) && c.labels[LABEL.kind] === 'container' && c.labels[LABEL.host] === e.host,
+  );
   const names = new Set(networks.map((n) => n.name));
   const foreign = all
     .filter((c) => !ours(c))
@@ -66,7 +68,7 @@ export async function readLive(
   // routes lie in the file's routed subnets, and in those of the routed networks still live here
   const subnets = routedOf(networks, routed);
   const anyRouted = subnets.v4.length + subnets.v6.length > 0;
-  const shims = wantShims || networks.some((n) => n.labels[L.shim]);
+  const shims = wantShims || networks.some((n) => n.labels[LABEL.shim]);
   if (!shims && !anyRouted) return live;
   await e.ensureHelperImage();
   const [s, r] = await Promise.all([
@@ -113,12 +115,12 @@ export function pinsFrom(live: Map<string, Live>): Pins {
       if (ip !== null) taken.add(ip);
     }
     for (const n of l.networks) {
-      const r = parseCidr(n.labels[L.range] ?? '');
-      if (r.ok) ranges.set(`${host}/${n.labels[L.name]}`, r.cidr);
+      const r = parseCidr(n.labels[LABEL.range] ?? '');
+      if (r.ok) ranges.set(`${host}/${n.labels[LABEL.name]}`, r.cidr);
     }
     for (const c of l.containers) {
-      const ip = parseIp(c.labels[L.ip] ?? '');
-      if (ip !== null) ips.set(`${host}/${c.labels[L.name]}`, ip);
+      const ip = parseIp(c.labels[LABEL.ip] ?? '');
+      if (ip !== null) ips.set(`${host}/${c.labels[LABEL.name]}`, ip);
     }
   }
   return { ranges, ips, taken };

@@ -5,7 +5,7 @@ import { mirror6 } from '../plan/mirror.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './probe-image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
-import { L, labels, specHash } from './labels.ts';
+import { LABEL, labels, specHash } from './labels.ts';
 import { desiredShims, type ShimSpec } from './shim.ts';
 import { desiredRoutes, type Hops6, type RouteSpec } from './routes.ts';
 
@@ -45,12 +45,12 @@ export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
       };
       const spec = specHash(body);
       const extra: Record<string, string> = {
-        [L.spec]: spec,
-        [L.range]: body.subnet,
-        [L.body]: JSON.stringify(body),
-        [L.routed]: formatCidr(net.subnet),
+        [LABEL.spec]: spec,
+        [LABEL.range]: body.subnet,
+        [LABEL.body]: JSON.stringify(body),
+        [LABEL.routed]: formatCidr(net.subnet),
       };
-      if (net.subnet6) extra[L.routed6] = formatCidr6(net.subnet6);
+      if (net.subnet6) extra[LABEL.routed6] = formatCidr6(net.subnet6);
       return {
         ...body,
         driver: 'bridge' as const,
@@ -80,8 +80,12 @@ export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
         : {}),
     };
     const spec = specHash(body);
-    const extra: Record<string, string> = { [L.spec]: spec, [L.range]: body.ipRange, [L.body]: JSON.stringify(body) };
-    if (hn.shimName) extra[L.shim] = hn.shimName;
+    const extra: Record<string, string> = {
+      [LABEL.spec]: spec,
+      [LABEL.range]: body.ipRange,
+      [LABEL.body]: JSON.stringify(body),
+    };
+    if (hn.shimName) extra[LABEL.shim] = hn.shimName;
     return { ...body, driver: 'macvlan' as const, spec, labels: labels(plan.name, 'network', h.name, net.name, extra) };
   });
   const containers = h.containers.map((c) => {
@@ -96,7 +100,7 @@ export function desiredFor(plan: Plan, h: HostPlan, hops6?: Hops6): Desired {
       mac: c.mac,
     };
     const spec = specHash({ ...body, netSpec });
-    const extra = { [L.spec]: spec, [L.ip]: body.ip, [L.body]: JSON.stringify(body) };
+    const extra = { [LABEL.spec]: spec, [LABEL.ip]: body.ip, [LABEL.body]: JSON.stringify(body) };
     return { ...body, id: c.id, spec, labels: labels(plan.name, 'container', h.name, c.name, extra) };
   });
   return { host: h.name, networks, containers, shims: desiredShims(plan, h), routes: desiredRoutes(h, hops6) };

@@ -1,7 +1,7 @@
 /** Desired vs live on one host: the minimum of changes, with drift named. Pure. */
 import type { LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 import type { LiveShim } from './shim.ts';
 import type { RouteSpec } from './routes.ts';
 import type { MemberRecord } from './membership.ts';
@@ -46,7 +46,7 @@ export function fieldChanges(live: Record<string, unknown>, want: Record<string,
 
 function bodyOf(labels: Record<string, string>): Record<string, unknown> | null {
   try {
-    return labels[L.body] ? (JSON.parse(labels[L.body]) as Record<string, unknown>) : null;
+    return labels[LABEL.body] ? (JSON.parse(labels[LABEL.body]) as Record<string, unknown>) : null;
   } catch {
     return null;
   }
@@ -68,7 +68,7 @@ function liveContainerBody(l: LiveContainer): Record<string, unknown> {
     bodyOf(l.labels) ?? {
       image: l.image,
       ...(network ? { network } : {}),
-      ...(l.labels[L.ip] ? { ip: l.labels[L.ip] } : {}),
+      ...(l.labels[LABEL.ip] ? { ip: l.labels[LABEL.ip] } : {}),
     }
   );
 }
@@ -113,9 +113,9 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
   const changes: Change[] = [];
   const host = want.host;
   for (const n of want.networks) {
-    const l = live.networks.find((x) => x.labels[L.name] === n.name);
+    const l = live.networks.find((x) => x.labels[LABEL.name] === n.name);
     if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
-    else if (l.labels[L.spec] !== n.spec) {
+    else if (l.labels[LABEL.spec] !== n.spec) {
       const fields = fieldChanges(liveNetworkBody(l), body(n, BOOKKEEPING));
       changes.push({
         host,
@@ -131,17 +131,17 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
     }
   }
   for (const l of live.networks) {
-    if (!want.networks.some((n) => n.name === l.labels[L.name])) {
+    if (!want.networks.some((n) => n.name === l.labels[LABEL.name])) {
       changes.push({
         host,
         kind: 'network',
-        name: l.labels[L.name] ?? l.name,
+        name: l.labels[LABEL.name] ?? l.name,
         action: 'remove',
         reason: 'no longer in the file',
         drift: false,
         liveId: l.id,
       });
-      recreatedNets.add(l.labels[L.name] ?? l.name);
+      recreatedNets.add(l.labels[LABEL.name] ?? l.name);
     }
   }
   return changes;
@@ -152,7 +152,7 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
   const changes: Change[] = [];
   const host = want.host;
   for (const c of want.containers) {
-    const l = live.containers.find((x) => x.labels[L.name] === c.name);
+    const l = live.containers.find((x) => x.labels[LABEL.name] === c.name);
     if (!l) {
       changes.push({ host, kind: 'container', name: c.name, action: 'create', reason: 'not there', drift: false });
       continue;
@@ -160,7 +160,7 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
     const ep = l.networks[c.network];
     let why: string | null = null,
       drift = false;
-    if (l.labels[L.spec] !== c.spec)
+    if (l.labels[LABEL.spec] !== c.spec)
       why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
     else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
     else if (!ep) {
@@ -208,11 +208,11 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
       });
   }
   for (const l of live.containers) {
-    if (!want.containers.some((c) => c.name === l.labels[L.name])) {
+    if (!want.containers.some((c) => c.name === l.labels[LABEL.name])) {
       changes.push({
         host,
         kind: 'container',
-        name: l.labels[L.name] ?? l.name,
+        name: l.labels[LABEL.name] ?? l.name,
         action: 'remove',
         reason: 'no longer in the file',
         drift: false,

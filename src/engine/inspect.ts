@@ -1,7 +1,7 @@
 /** Reading live addresses the way the seed reads them: `ip addr` of hosts and containers, `docker network inspect`. */
 import type { Engine } from './engine.ts';
 import { inNamespaceOf, onHost } from './helpers.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 
 /** A row of `ip addr` as the seed draws it (read from a host). */
 export interface AddrRow {
@@ -68,8 +68,8 @@ export async function containerAddrTable(
   dockerId?: string,
 ): Promise<AddrRow[] | null> {
   const c = dockerId
-    ? (await e.containers({ [L.topology]: topology })).find((x) => x.id === dockerId)
-    : (await e.containers({ [L.topology]: topology, [L.kind]: 'container', [L.name]: name }))[0];
+    ? (await e.containers({ [LABEL.topology]: topology })).find((x) => x.id === dockerId)
+    : (await e.containers({ [LABEL.topology]: topology, [LABEL.kind]: 'container', [LABEL.name]: name }))[0];
   if (!c || c.state !== 'running') return null;
   const { r } = await inNamespaceOf(e, topology, c, 'ip-addr', IP_ADDR);
   return parseIpAddr(r.stdout);
@@ -85,12 +85,14 @@ export async function networkRows(
   // a swarm network is listed on workers only while they run its tasks: look it up by name there
   const n = swarm
     ? (await e.networks()).find((x) => x.name === network && x.driver === 'macvlan')
-    : (await e.networks({ [L.topology]: topology, [L.kind]: 'network', [L.name]: network }))[0];
+    : (await e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network', [LABEL.name]: network }))[0];
   if (!n) return null;
   const detail = await e.inspectNetwork(n.id);
   if (swarm) {
     // the subnet and gateway live in this node's config-only network
-    const cfg = (await e.networks({ [L.topology]: topology, [L.kind]: 'network-config', [L.name]: network }))[0];
+    const cfg = (
+      await e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network-config', [LABEL.name]: network })
+    )[0];
     if (cfg) {
       const c = await e.inspectNetwork(cfg.id);
       detail.subnet = c.subnet;

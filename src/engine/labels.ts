@@ -1,7 +1,7 @@
 /** Labels on every object mvnet creates: how live state, drift and destroy find what mvnet owns. */
 import { createHash } from 'node:crypto';
 
-export const L = {
+export const LABEL = {
   topology: 'mvnet.topology',
   kind: 'mvnet.kind',
   host: 'mvnet.host',
@@ -21,7 +21,7 @@ export const L = {
 } as const;
 
 /** The Swarm node label that names the host a node is (placement constraints use it). */
-export const NODE_LABEL = L.host;
+export const NODE_LABEL = LABEL.host;
 
 /** Docker's own label on a Swarm task's container: SERVICE.SLOT.TASKID */
 export const SWARM_TASK_LABEL = 'com.docker.swarm.task.name';
@@ -43,7 +43,7 @@ export function labels(
   name: string,
   extra: Record<string, string> = {},
 ): Record<string, string> {
-  return { [L.topology]: topology, [L.kind]: kind, [L.host]: host, [L.name]: name, ...extra };
+  return { [LABEL.topology]: topology, [LABEL.kind]: kind, [LABEL.host]: host, [LABEL.name]: name, ...extra };
 }
 
 /** A short digest of the planned spec: a changed spec means the object is recreated. */

@@ -15,7 +15,7 @@ import { demux } from './docker.ts';
 import type { Engine } from './engine.ts';
 import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts';
 import { PROBE_IMAGE } from './image.ts';
-import { L, LOCK_LABELS, labels } from './labels.ts';
+import { LABEL, LOCK_LABELS, labels } from './labels.ts';
 import { NEVER, type Stop } from './stop.ts';
 
 const FACTS_END = 'mvnet-facts-end';
@@ -33,14 +33,12 @@ export function lockName(topology: string): string {
   return `mvnet-lock-${topology}`;
 }
 
-const H = LOCK_LABELS;
-
 export function holderOf(l: Record<string, string>, where: string, expires: string): LockHolder {
   return {
-    command: l[H.command] ?? 'mvnet',
-    pid: l[H.pid] ?? '?',
-    machine: l[H.machine] ?? '?',
-    since: l[H.since] ?? '?',
+    command: l[LOCK_LABELS.command] ?? 'mvnet',
+    pid: l[LOCK_LABELS.pid] ?? '?',
+    machine: l[LOCK_LABELS.machine] ?? '?',
+    since: l[LOCK_LABELS.since] ?? '?',
     where,
     expires,
   };
@@ -68,7 +66,7 @@ export async function lockState(e: Engine, topology: string): Promise<LockState>
   });
   if (!c) return { state: 'free' };
   const l = c.labels;
-  if (l[L.topology] !== topology || l[L.kind] !== 'lock') {
+  if (l[LABEL.topology] !== topology || l[LABEL.kind] !== 'lock') {
     throw new MvnetError(
       'conflict',
       `a container named ${lockName(topology)} exists on ${e.host} and is not mvnet's lock`,
@@ -78,7 +76,7 @@ export async function lockState(e: Engine, topology: string): Promise<LockState>
   }
   const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
   // a holder on this machine whose process is gone is dead at once (its engine may not have seen the close yet)
-  if (l[H.machine] === hostname() && !alive(Number(l[H.pid]))) {
+  if (l[LOCK_LABELS.machine] === hostname() && !alive(Number(l[LOCK_LABELS.pid]))) {
     return { state: 'dead', holder, id: c.id, why: 'its process is gone' };
   }
   if (c.running) return { state: 'live', holder, id: c.id };
@@ -186,10 +184,10 @@ export async function acquireLock(engines: Engine[], r: LockRequest): Promise<Lo
   }
   const sorted = [...byEndpoint.values()];
   const mine = labels(r.topology, 'lock', '', lockName(r.topology), {
-    [H.machine]: hostname(),
-    [H.pid]: String(process.pid),
-    [H.since]: new Date().toISOString(),
-    [H.command]: r.command,
+    [LOCK_LABELS.machine]: hostname(),
+    [LOCK_LABELS.pid]: String(process.pid),
+    [LOCK_LABELS.since]: new Date().toISOString(),
+    [LOCK_LABELS.command]: r.command,
   });
   const until = Date.now() + r.waitMs;
   for (;;) {
@@ -200,7 +198,7 @@ export async function acquireLock(engines: Engine[], r: LockRequest): Promise<Lo
       sorted.map(async (e) => {
         await e.info(); // an engine that does not answer is named as such
         await e.ensureHelperImage();
-        return takeOne(e, r.topology, { ...mine, [L.host]: e.host }, say);
+        return takeOne(e, r.topology, { ...mine, [LABEL.host]: e.host }, say);
       }),
     );
     const taken = got.flatMap((g) => (g.status === 'fulfilled' && 'stream' in g.value ? [g.value] : []));

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Engine, LiveContainer } from './engine.ts';
-import { L, labels } from './labels.ts';
+import { LABEL, labels } from './labels.ts';
 
 /** host name -> engine endpoint */
 export type Members = Record<string, string>;
@@ -19,11 +19,11 @@ export interface MemberRecord {
 
 /** Parses records from a container listing. Unreadable labels count as empty (and are rewritten). */
 export function recordOf(containers: LiveContainer[], topology: string): MemberRecord {
-  const mine = containers.filter((c) => c.labels[L.topology] === topology && c.labels[L.kind] === 'members');
+  const mine = containers.filter((c) => c.labels[LABEL.topology] === topology && c.labels[LABEL.kind] === 'members');
   const members: Members = {};
   for (const c of mine) {
     try {
-      Object.assign(members, JSON.parse(c.labels[L.members] ?? '{}') as Members);
+      Object.assign(members, JSON.parse(c.labels[LABEL.members] ?? '{}') as Members);
     } catch {
       /* rewritten on the next apply */
     }
@@ -32,14 +32,17 @@ export function recordOf(containers: LiveContainer[], topology: string): MemberR
 }
 
 export async function readRecord(e: Engine, topology: string): Promise<MemberRecord> {
-  return recordOf(await e.containers({ [L.topology]: topology, [L.kind]: 'members' }), topology);
+  return recordOf(await e.containers({ [LABEL.topology]: topology, [LABEL.kind]: 'members' }), topology);
 }
 
 /** Writes this host's record: the new one first, then the older ones go (a crash leaves one or both, never none). */
 export async function writeRecord(e: Engine, topology: string, members: Members, old: string[]): Promise<string> {
   const name = `mvnet-members-${topology}-${randomBytes(4).toString('hex')}`;
   const sorted = Object.fromEntries(Object.entries(members).sort(([a], [b]) => (a < b ? -1 : 1)));
-  const id = await e.record(name, labels(topology, 'members', e.host, name, { [L.members]: JSON.stringify(sorted) }));
+  const id = await e.record(
+    name,
+    labels(topology, 'members', e.host, name, { [LABEL.members]: JSON.stringify(sorted) }),
+  );
   for (const o of old) await e.removeContainer(o);
   return id;
 }

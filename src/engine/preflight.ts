@@ -5,7 +5,7 @@ import type { Engine, LiveContainer, LiveNetwork } from './engine.ts';
 import type { Desired } from './desired.ts';
 import type { Live } from './diff.ts';
 import { onHost } from './helpers.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
 export interface HostFacts {
@@ -93,7 +93,7 @@ function parentProblems(
   const problems: string[] = [];
   for (const n of want.networks) {
     const sameName = nets.find((x) => x.name === n.name);
-    if (sameName && sameName.labels[L.topology] !== g.topology)
+    if (sameName && sameName.labels[LABEL.topology] !== g.topology)
       problems.push(
         `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`,
       );
@@ -104,7 +104,7 @@ function parentProblems(
         x.driver === 'macvlan' &&
         x.parent === n.parent &&
         !g.removing.has(x.id) &&
-        !(x.labels[L.topology] === g.topology && x.labels[L.name] === n.name),
+        !(x.labels[LABEL.topology] === g.topology && x.labels[LABEL.name] === n.name),
     );
     const passthru = g.modes[n.name] === 'passthru';
     // networks of this same file on the same parent (reported once, on the later one)
@@ -131,7 +131,7 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
   const planned = new Map(want.containers.map((c) => [c.ip, c.name]));
   const removed = new Map(g.live.networks.filter((n) => g.removing.has(n.id)).map((n) => [n.name, n]));
   for (const c of conts) {
-    if (c.labels[L.topology] === g.topology && c.labels[L.kind] === 'container') continue;
+    if (c.labels[LABEL.topology] === g.topology && c.labels[LABEL.kind] === 'container') continue;
     for (const [net, ep] of Object.entries(c.networks)) {
       if (removed.has(net)) {
         problems.push(
@@ -193,9 +193,9 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
     if (
       clash &&
       !(
-        clash.labels[L.topology] === g.topology &&
-        clash.labels[L.name] === c.name &&
-        clash.labels[L.kind] === 'container'
+        clash.labels[LABEL.topology] === g.topology &&
+        clash.labels[LABEL.name] === c.name &&
+        clash.labels[LABEL.kind] === 'container'
       )
     ) {
       problems.push(

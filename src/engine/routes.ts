@@ -10,7 +10,7 @@ import type { HostPlan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine, LiveNetwork } from './engine.ts';
 import { onHost } from './helpers.ts';
-import { L } from './labels.ts';
+import { LABEL } from './labels.ts';
 
 export const ROUTE_PROTO = '77';
 
@@ -115,7 +115,7 @@ export async function setRoutes(e: Engine, topology: string, add: RouteSpec[], d
 
 /** The routed subnets named by live networks' labels (mvnet.routed, mvnet.routed6), added to `also`. */
 export function routedOf(networks: LiveNetwork[], also: RoutedSubnets = { v4: [], v6: [] }): RoutedSubnets {
-  const v4 = networks.map((n) => parseCidr(n.labels[L.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
-  const v6 = networks.map((n) => parseCidr6(n.labels[L.routed6] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
+  const v4 = networks.map((n) => parseCidr(n.labels[LABEL.routed] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
+  const v6 = networks.map((n) => parseCidr6(n.labels[LABEL.routed6] ?? '')).flatMap((c) => (c.ok ? [c.cidr] : []));
   return { v4: [...also.v4, ...v4], v6: [...also.v6, ...v6] };
 }

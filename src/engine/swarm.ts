@@ -11,7 +11,7 @@ import { desiredFor } from './desired.ts';
 import type { Change } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
-import { L, labels, NODE_LABEL, specHash, SWARM_TASK_LABEL } from './labels.ts';
+import { LABEL, labels, NODE_LABEL, specHash, SWARM_TASK_LABEL } from './labels.ts';
 import { hostInterfaces } from './preflight.ts';
 
 export const configName = (network: string) => `${network}-config`;
@@ -39,10 +39,10 @@ export async function readSwarm(plan: Plan, hosts: Map<string, Engine>): Promise
   const configs = new Map<string, { id: string; name: string; spec: string }[]>();
   await Promise.all(
     [...hosts.values()].map(async (e) => {
-      const nets = await e.networks({ [L.topology]: plan.name, [L.kind]: 'network-config' });
+      const nets = await e.networks({ [LABEL.topology]: plan.name, [LABEL.kind]: 'network-config' });
       configs.set(
         e.host,
-        nets.map((n) => ({ id: n.id, name: n.labels[L.name], spec: n.labels[L.spec] })),
+        nets.map((n) => ({ id: n.id, name: n.labels[LABEL.name], spec: n.labels[LABEL.spec] })),
       );
     }),
   );
@@ -55,12 +55,12 @@ export async function readSwarm(plan: Plan, hosts: Map<string, Engine>): Promise
   const services = (
     await mgr
       .swarm()
-      .services({ [L.topology]: plan.name })
+      .services({ [LABEL.topology]: plan.name })
       .catch((err: HostError) => {
         const hint = err.hint ?? 'is this host a Swarm manager? (mvnet lab up forms the Swarm)';
         throw new HostError(mgr.host, err.message, hint, err.status);
       })
-  ).map((s) => ({ id: s.id, name: s.name, spec: s.labels[L.spec] ?? '', replicas: s.replicas }));
+  ).map((s) => ({ id: s.id, name: s.name, spec: s.labels[LABEL.spec] ?? '', replicas: s.replicas }));
   return { configs, networks, services };
 }
 
@@ -262,7 +262,7 @@ export async function applySwarm(
         await e.swarm().createConfigOnly({
           ...n,
           name: configName(n.name),
-          labels: { ...own, [L.spec]: n.spec, [L.range]: n.ipRange },
+          labels: { ...own, [LABEL.spec]: n.spec, [LABEL.range]: n.ipRange },
         });
         done(c);
       }
@@ -287,10 +287,10 @@ export async function applySwarm(
     else
       await sw.createService({
         name: s.name,
-        labels: { ...labels(plan.name, 'service', plan.manager!, s.name), [L.spec]: spec },
+        labels: { ...labels(plan.name, 'service', plan.manager!, s.name), [LABEL.spec]: spec },
         image: body.image,
         command: body.command,
-        taskLabels: { [L.topology]: plan.name, [L.kind]: 'task', [L.service]: s.name },
+        taskLabels: { [LABEL.topology]: plan.name, [LABEL.kind]: 'task', [LABEL.service]: s.name },
         network: body.network,
         constraints: body.placement,
         replicas,
@@ -322,9 +322,9 @@ export async function swarmTasks(plan: Plan, hosts: Map<string, Engine>): Promis
   const out: PlannedContainer[] = [];
   await Promise.all(
     [...hosts.values()].map(async (e) => {
-      const cs = await e.containers({ [L.topology]: plan.name, [L.kind]: 'task' });
+      const cs = await e.containers({ [LABEL.topology]: plan.name, [LABEL.kind]: 'task' });
       for (const c of cs.filter((x) => x.state === 'running')) {
-        const service = c.labels[L.service];
+        const service = c.labels[LABEL.service];
         const s = plan.services.find((x) => x.name === service);
         if (!s) continue;
         const task = (c.labels[SWARM_TASK_LABEL] ?? '').split('.').slice(0, 2).join('.');

@@ -6,7 +6,7 @@
  */
 import type { Engine } from '../engine/engine.ts';
 import { inNamespaceOf, onHost } from '../engine/helpers.ts';
-import { L } from '../engine/labels.ts';
+import { LABEL } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
 import { addresses, type DeviceRunner } from './probe.ts';
 
@@ -50,7 +50,12 @@ export async function pingOnce(
       return done(`busybox ping in a helper container on ${host}'s host network`, r);
     }
     const c = (
-      await e.containers({ [L.topology]: plan.name, [L.name]: name, [L.kind]: 'container', [L.host]: host })
+      await e.containers({
+        [LABEL.topology]: plan.name,
+        [LABEL.name]: name,
+        [LABEL.kind]: 'container',
+        [LABEL.host]: host,
+      })
     )[0];
     if (!c || c.state !== 'running') return null;
     const { r, how } = await inNamespaceOf(e, plan.name, c, 'ping', cmd);

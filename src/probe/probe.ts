@@ -6,7 +6,7 @@ import { formatIp } from '../net/ipv4.ts';
 import { formatIp6 } from '../net/ipv6.ts';
 import type { Engine, LiveContainer } from '../engine/engine.ts';
 import { onHost } from '../engine/helpers.ts';
-import { L } from '../engine/labels.ts';
+import { LABEL } from '../engine/labels.ts';
 import type { Plan } from '../plan/types.ts';
 import type { DeviceRunner } from '../lab/device.ts';
 import { batchArgs, splitBatchOutput } from './batch.ts';
@@ -201,8 +201,8 @@ export async function runProbes(
   await Promise.all(
     [...hosts.values()].map(async (e) => {
       try {
-        const cs = await e.containers({ [L.topology]: plan.name, [L.kind]: 'container' });
-        live.set(e.host, new Map(cs.map((c) => [c.labels[L.name], c])));
+        const cs = await e.containers({ [LABEL.topology]: plan.name, [LABEL.kind]: 'container' });
+        live.set(e.host, new Map(cs.map((c) => [c.labels[LABEL.name], c])));
       } catch (err) {
         down.set(e.host, (err as Error).message);
       }

@@ -6,7 +6,7 @@ import { desiredFor } from '../../src/engine/desired.ts';
 import { diffHost, type Live } from '../../src/engine/diff.ts';
 import { demux } from '../../src/engine/docker.ts';
 import { parseIpAddr } from '../../src/engine/inspect.ts';
-import { L } from '../../src/engine/labels.ts';
+import { LABEL } from '../../src/engine/labels.ts';
 import { plan } from '../../src/plan/allocate.ts';
 import { predict } from '../../src/predict/predict.ts';
 import { compare } from '../../src/probe/compare.ts';
@@ -50,9 +50,9 @@ test('desiredFor: the seed host1 as Docker objects, labelled with its owner, spe
     ],
   );
   for (const o of [...want.networks, ...want.containers]) {
-    assert.equal(o.labels[L.topology], 'seed');
-    assert.equal(o.labels[L.spec], o.spec);
-    assert.ok(JSON.parse(o.labels[L.body]));
+    assert.equal(o.labels[LABEL.topology], 'seed');
+    assert.equal(o.labels[LABEL.spec], o.spec);
+    assert.ok(JSON.parse(o.labels[LABEL.body]));
   }
   assert.deepEqual(want.routes, []);
   assert.deepEqual(want.shims, []);
@@ -81,7 +81,7 @@ test('diffHost: nothing when live = desired; each kind of drift named; what is n
     ...gone.containers[0],
     id: 'cx',
     name: 'old',
-    labels: { ...gone.containers[0].labels, [L.name]: 'old' },
+    labels: { ...gone.containers[0].labels, [LABEL.name]: 'old' },
   });
   assert.deepEqual(
     diffHost(want, gone).map((c) => `${c.action} ${c.kind} ${c.name}`),
@@ -89,7 +89,7 @@ test('diffHost: nothing when live = desired; each kind of drift named; what is n
   );
   // a network whose spec changed is recreated, and with it every container on it
   const changed = made();
-  changed.networks[0].labels = { ...changed.networks[0].labels, [L.spec]: 'other' };
+  changed.networks[0].labels = { ...changed.networks[0].labels, [LABEL.spec]: 'other' };
   assert.deepEqual(
     diffHost(want, changed).map((c) => `${c.action} ${c.kind} ${c.name}`),
     ['recreate network macvlan', 'recreate container centos1', 'recreate container centos2'],

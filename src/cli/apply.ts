@@ -17,7 +17,7 @@ import { checkText } from '../render/check.ts';
 import { LOOK } from './look.ts';
 
 export function describeChange(c: Change): string {
-  return `${c.host}: ${c.action} ${c.kind} ${c.name} (${c.reason}${c.drift ? ', drift' : ''})`;
+  return `${c.host}: ${c.action} ${c.kind} ${c.name} (${c.why}${c.drift ? ', drift' : ''})`;
 }
 
 /** Tells what an interrupted apply did and did not do, then lets the error through (exit 130/143). */

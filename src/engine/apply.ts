@@ -62,19 +62,24 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
   for (const h of plan.hosts) {
     const rec = c.live.get(h.name)!.record;
     if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) continue;
-    const reason = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
+    const why = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
     changes.push({
       host: h.name,
       kind: 'record',
       name: 'members',
       action: rec?.ids.length ? 'recreate' : 'create',
-      reason,
+      reason: rec?.ids.length ? 'changed' : 'missing',
+      why,
       drift: false,
     });
   }
   for (const host of c.former.keys()) {
     const live = c.live.get(host)!;
-    const gone = diffHost(nothing(host), live).map((x) => ({ ...x, reason: `host ${host} is no longer in the file` }));
+    const gone = diffHost(nothing(host), live).map((x): Change => ({
+      ...x,
+      reason: 'host-removed',
+      why: `host ${host} is no longer in the file`,
+    }));
     changes.push(...gone);
     const shared = [...c.hosts.values()].some((e) => e.endpoint === c.former.get(host)!.endpoint);
     if (live.record?.ids.length && !shared) {
@@ -83,7 +88,8 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
         kind: 'record',
         name: 'members',
         action: 'remove',
-        reason: `host ${host} is no longer in the file`,
+        reason: 'host-removed',
+        why: `host ${host} is no longer in the file`,
         drift: false,
       });
     }

@@ -8,13 +8,23 @@ import type { MemberRecord } from './membership.ts';
 
 export type Action = 'create' | 'recreate' | 'remove' | 'start' | 'scale';
 
+/**
+ * Why a change is called for: `missing` (not on the host yet), `changed` (changed in the file), `drift` (changed
+ * by hand), `stopped`, `network-recreated` (its network is remade), `unplanned` (no longer in the file),
+ * `host-removed` (its host left the file), `replicas` (a service's count changed).
+ */
+export type ChangeReason =
+  'missing' | 'changed' | 'drift' | 'stopped' | 'network-recreated' | 'unplanned' | 'host-removed' | 'replicas';
+
 export interface Change {
   host: string;
   kind: 'network' | 'container' | 'shim' | 'route' | 'service' | 'record';
   name: string;
   action: Action;
-  /** why: "not there", "changed in the file", or the drift seen */
-  reason: string;
+  /** why, as a code a pipeline can gate on */
+  reason: ChangeReason;
+  /** why, in words: "not there", "changed in the file", or the drift seen */
+  why: string;
   /** the live object differs from what mvnet made (changed by hand) */
   drift: boolean;
   liveId?: string;
@@ -114,7 +124,16 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
   const host = want.host;
   for (const n of want.networks) {
     const l = live.networks.find((x) => x.labels[LABEL.name] === n.name);
-    if (!l) changes.push({ host, kind: 'network', name: n.name, action: 'create', reason: 'not there', drift: false });
+    if (!l)
+      changes.push({
+        host,
+        kind: 'network',
+        name: n.name,
+        action: 'create',
+        reason: 'missing',
+        why: 'not there',
+        drift: false,
+      });
     else if (l.labels[LABEL.spec] !== n.spec) {
       const fields = fieldChanges(liveNetworkBody(l), body(n, BOOKKEEPING));
       changes.push({
@@ -122,7 +141,8 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
         kind: 'network',
         name: n.name,
         action: 'recreate',
-        reason: 'changed in the file',
+        reason: 'changed',
+        why: 'changed in the file',
         drift: false,
         liveId: l.id,
         fields,
@@ -137,7 +157,8 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
         kind: 'network',
         name: l.labels[LABEL.name] ?? l.name,
         action: 'remove',
-        reason: 'no longer in the file',
+        reason: 'unplanned',
+        why: 'no longer in the file',
         drift: false,
         liveId: l.id,
       });
@@ -154,15 +175,23 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
   for (const c of want.containers) {
     const l = live.containers.find((x) => x.labels[LABEL.name] === c.name);
     if (!l) {
-      changes.push({ host, kind: 'container', name: c.name, action: 'create', reason: 'not there', drift: false });
+      changes.push({
+        host,
+        kind: 'container',
+        name: c.name,
+        action: 'create',
+        reason: 'missing',
+        why: 'not there',
+        drift: false,
+      });
       continue;
     }
     const ep = l.networks[c.network];
     let why: string | null = null,
+      cause: ChangeReason = 'changed',
       drift = false;
-    if (l.labels[LABEL.spec] !== c.spec)
-      why = recreatedNets.has(c.network) ? `its network ${c.network} is recreated` : 'changed in the file';
-    else if (recreatedNets.has(c.network)) why = `its network ${c.network} is recreated`;
+    if (recreatedNets.has(c.network)) [why, cause] = [`its network ${c.network} is recreated`, 'network-recreated'];
+    else if (l.labels[LABEL.spec] !== c.spec) why = 'changed in the file';
     else if (!ep) {
       why = `disconnected from ${c.network} by hand`;
       drift = true;
@@ -191,7 +220,8 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
         kind: 'container',
         name: c.name,
         action: 'recreate',
-        reason: why,
+        reason: drift ? 'drift' : cause,
+        why,
         drift,
         liveId: l.id,
         fields,
@@ -202,7 +232,8 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
         kind: 'container',
         name: c.name,
         action: 'start',
-        reason: `${l.state}, not running`,
+        reason: 'stopped',
+        why: `${l.state}, not running`,
         drift: true,
         liveId: l.id,
       });
@@ -214,7 +245,8 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
         kind: 'container',
         name: l.labels[LABEL.name] ?? l.name,
         action: 'remove',
-        reason: 'no longer in the file',
+        reason: 'unplanned',
+        why: 'no longer in the file',
         drift: false,
         liveId: l.id,
       });
@@ -235,7 +267,8 @@ function shimChanges(want: Desired, live: Live): Change[] {
         kind: 'shim',
         name: s.name,
         action: 'create',
-        reason: `host access on ${s.link}`,
+        reason: 'missing',
+        why: `host access on ${s.link}`,
         drift: false,
       });
     else if (s.ip6 && (l.ip6 !== s.ip6 || !l.routes6.includes(s.subnet6!))) {
@@ -244,7 +277,8 @@ function shimChanges(want: Desired, live: Live): Change[] {
         kind: 'shim',
         name: s.name,
         action: 'recreate',
-        reason: `live shim without ${s.ip6 === l.ip6 ? `a route to ${s.subnet6}` : `IPv6 address ${s.ip6}`}`,
+        reason: l.ip6 !== undefined ? 'drift' : 'changed',
+        why: `live shim without ${s.ip6 === l.ip6 ? `a route to ${s.subnet6}` : `IPv6 address ${s.ip6}`}`,
         drift: l.ip6 !== undefined,
       });
     } else if (l.ip !== s.ip || !l.routes.includes(s.subnet) || !l.up) {
@@ -253,7 +287,8 @@ function shimChanges(want: Desired, live: Live): Change[] {
         kind: 'shim',
         name: s.name,
         action: 'recreate',
-        reason: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`,
+        reason: 'drift',
+        why: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`,
         drift: true,
       });
     }
@@ -265,7 +300,8 @@ function shimChanges(want: Desired, live: Live): Change[] {
         kind: 'shim',
         name: l.name,
         action: 'remove',
-        reason: 'host access no longer in the file',
+        reason: 'unplanned',
+        why: 'host access no longer in the file',
         drift: false,
         liveId: l.alias,
       });
@@ -281,20 +317,31 @@ function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] | undef
       kind: 'route',
       name: r.to,
       action: 'create',
-      reason: `via ${r.via}`,
+      reason: 'missing',
+      why: `via ${r.via}`,
       drift: false,
     }));
   const out: Change[] = [];
   for (const r of want) {
     const l = live.find((x) => x.to === r.to);
-    if (!l) out.push({ host, kind: 'route', name: r.to, action: 'create', reason: `via ${r.via}`, drift: false });
+    if (!l)
+      out.push({
+        host,
+        kind: 'route',
+        name: r.to,
+        action: 'create',
+        reason: 'missing',
+        why: `via ${r.via}`,
+        drift: false,
+      });
     else if (l.via !== r.via || l.dev !== r.dev) {
       out.push({
         host,
         kind: 'route',
         name: r.to,
         action: 'recreate',
-        reason: `live via ${l.via} dev ${l.dev}`,
+        reason: 'changed',
+        why: `live via ${l.via} dev ${l.dev}`,
         drift: false,
         liveId: JSON.stringify(l),
         fields: fieldChanges({ via: l.via, dev: l.dev }, { via: r.via, dev: r.dev }),
@@ -308,7 +355,8 @@ function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] | undef
         kind: 'route',
         name: l.to,
         action: 'remove',
-        reason: 'no longer planned',
+        reason: 'unplanned',
+        why: 'no longer planned',
         drift: false,
         liveId: JSON.stringify(l),
       });

@@ -78,7 +78,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
           kind: 'network',
           name: configName(n.name),
           action: 'create',
-          reason: `config-only network with ${h.name}'s range ${n.ipRange}`,
+          reason: 'missing',
+          why: `config-only network with ${h.name}'s range ${n.ipRange}`,
           drift: false,
         });
       else if (l.spec !== n.spec) {
@@ -87,7 +88,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
           kind: 'network',
           name: configName(n.name),
           action: 'recreate',
-          reason: 'changed in the file',
+          reason: 'changed',
+          why: 'changed in the file',
           drift: false,
           liveId: l.id,
         });
@@ -103,7 +105,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'network',
         name: n.name,
         action: 'create',
-        reason: 'swarm-scoped macvlan network --config-from the nodes',
+        reason: 'missing',
+        why: 'swarm-scoped macvlan network --config-from the nodes',
         drift: false,
       });
     else if (netsRemade)
@@ -112,7 +115,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'network',
         name: n.name,
         action: 'recreate',
-        reason: 'its config-only networks are remade',
+        reason: 'network-recreated',
+        why: 'its config-only networks are remade',
         drift: false,
         liveId: l.id,
       });
@@ -126,7 +130,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'service',
         name: s.name,
         action: 'create',
-        reason: `${s.replicas} replicas`,
+        reason: 'missing',
+        why: `${s.replicas} replicas`,
         drift: false,
       });
     else if (l.spec !== want.spec || netsRemade)
@@ -135,7 +140,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'service',
         name: s.name,
         action: 'recreate',
-        reason: netsRemade ? 'its network is remade' : 'changed in the file',
+        reason: netsRemade ? 'network-recreated' : 'changed',
+        why: netsRemade ? 'its network is remade' : 'changed in the file',
         drift: false,
         liveId: l.id,
       });
@@ -145,7 +151,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'service',
         name: s.name,
         action: 'scale',
-        reason: `${l.replicas} -> ${s.replicas} replicas`,
+        reason: 'replicas',
+        why: `${l.replicas} -> ${s.replicas} replicas`,
         drift: false,
         liveId: l.id,
       });
@@ -157,7 +164,8 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
         kind: 'service',
         name: l.name,
         action: 'remove',
-        reason: 'no longer in the file',
+        reason: 'unplanned',
+        why: 'no longer in the file',
         drift: false,
         liveId: l.id,
       });

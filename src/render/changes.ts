@@ -54,7 +54,7 @@ export function changesText(changes: Change[], width: number, former: Set<string
     for (const c of changes.filter((x) => x.host === host)) {
       const what = `${c.kind} ${c.name}`.padEnd(nameWidth);
       const verb = c.action === 'create' || c.action === 'remove' ? '' : `${VERB[c.action]}: `;
-      const why = `${verb}${c.reason}${c.drift ? ' (changed by hand)' : ''}`;
+      const why = `${verb}${c.why}${c.drift ? ' (changed by hand)' : ''}`;
       out.push(fit(`    ${MARK[c.action]} ${what}  ${why}`, width));
       for (const f of c.fields ?? []) out.push(fit(`        ${f.field}: ${f.from} → ${f.to}`, width));
     }

@@ -89,9 +89,9 @@ test('apply realizes the seed exactly, is idempotent, converges minimally, repai
   const planned = mvJson('plan', '-f', file);
   const drift = planned.json.live.changes
     .filter((c: any) => c.drift)
-    .map((c: any) => `${c.host} ${c.action} ${c.name}`)
+    .map((c: any) => `${c.host} ${c.action} ${c.name} ${c.reason}`)
     .sort();
-  assert.deepEqual(drift, ['host1 recreate centos1', 'host2 start centos1']);
+  assert.deepEqual(drift, ['host1 recreate centos1 drift', 'host2 start centos1 stopped']);
   assert.equal(mvJson('apply', '-f', file).status, 0);
   assert.equal((await live(name, 'host2')).get('centos1')!.state, 'running');
   assert.equal((await live(name, 'host1')).get('centos1')!.ip, '10.100.1.1');

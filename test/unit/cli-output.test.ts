@@ -74,18 +74,35 @@ test('field-level changes: only fields that differ, from live to planned', () =>
 
 test('changes are listed terraform-style with a summary that counts them', () => {
   const changes: Change[] = [
-    { host: 'h1', kind: 'network', name: 'mv', action: 'create', reason: 'not there', drift: false },
+    { host: 'h1', kind: 'network', name: 'mv', action: 'create', reason: 'missing', why: 'not there', drift: false },
     {
       host: 'h1',
       kind: 'container',
       name: 'web',
       action: 'recreate',
-      reason: 'changed in the file',
+      reason: 'changed',
+      why: 'changed in the file',
       drift: false,
       fields: [{ field: 'ip', from: '10.50.1.10', to: '10.50.1.12' }],
     },
-    { host: 'h2', kind: 'container', name: 'db', action: 'start', reason: 'exited, not running', drift: true },
-    { host: 'h2', kind: 'container', name: 'old', action: 'remove', reason: 'no longer in the file', drift: false },
+    {
+      host: 'h2',
+      kind: 'container',
+      name: 'db',
+      action: 'start',
+      reason: 'stopped',
+      why: 'exited, not running',
+      drift: true,
+    },
+    {
+      host: 'h2',
+      kind: 'container',
+      name: 'old',
+      action: 'remove',
+      reason: 'unplanned',
+      why: 'no longer in the file',
+      drift: false,
+    },
   ];
   const text = changesText(changes, 80);
   assert.match(text, /^ {2}h1\n {4}\+ network mv/m);

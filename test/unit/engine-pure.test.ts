@@ -65,13 +65,13 @@ test('diffHost: nothing when live = desired; each kind of drift named; what is n
   live.containers[1].state = 'exited';
   const moved = diffHost(want, live);
   assert.deepEqual(
-    moved.map((c) => [c.action, c.name, c.drift]),
+    moved.map((c) => [c.action, c.name, c.drift, c.reason]),
     [
-      ['recreate', 'centos1', true],
-      ['start', 'centos2', true],
+      ['recreate', 'centos1', true, 'drift'],
+      ['start', 'centos2', true, 'stopped'],
     ],
   );
-  assert.match(moved[0].reason, /address 10\.100\.1\.9 differs from the planned 10\.100\.1\.1/);
+  assert.match(moved[0].why, /address 10\.100\.1\.9 differs from the planned 10\.100\.1\.1/);
   assert.deepEqual(
     moved[0].fields?.find((f) => f.field === 'ip'),
     { field: 'ip', from: '10.100.1.9', to: '10.100.1.1' },
@@ -84,15 +84,19 @@ test('diffHost: nothing when live = desired; each kind of drift named; what is n
     labels: { ...gone.containers[0].labels, [LABEL.name]: 'old' },
   });
   assert.deepEqual(
-    diffHost(want, gone).map((c) => `${c.action} ${c.kind} ${c.name}`),
-    ['remove container old'],
+    diffHost(want, gone).map((c) => `${c.action} ${c.kind} ${c.name} ${c.reason}`),
+    ['remove container old unplanned'],
   );
   // a network whose spec changed is recreated, and with it every container on it
   const changed = made();
   changed.networks[0].labels = { ...changed.networks[0].labels, [LABEL.spec]: 'other' };
   assert.deepEqual(
-    diffHost(want, changed).map((c) => `${c.action} ${c.kind} ${c.name}`),
-    ['recreate network macvlan', 'recreate container centos1', 'recreate container centos2'],
+    diffHost(want, changed).map((c) => `${c.action} ${c.kind} ${c.name} ${c.reason}`),
+    [
+      'recreate network macvlan changed',
+      'recreate container centos1 network-recreated',
+      'recreate container centos2 network-recreated',
+    ],
   );
 });
 

@@ -1,21 +1,12 @@
 /** One real dockerd per emulated host, started in the host's network namespace only (nsenter --net). */
 import { spawn } from 'node:child_process';
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError } from '../errors.ts';
 import type { LabEngine } from '../topology/types.ts';
 import { inRootfs } from './engines.ts';
+import { processesNaming, zombie } from './leftovers.ts';
 
 export function dockerdArgv(ns: string, dir: string, engine?: LabEngine): string[] {
   const config = join(dir, 'daemon.json');
@@ -117,29 +108,15 @@ const DAEMON_EXES = /^(dockerd|containerd|containerd-shim.*|runc|docker-proxy|ss
 
 /** Docker's own processes (by executable) whose command line names the lab host's folder: leftovers of its dockerd. */
 export function processesUnder(dir: string): Proc[] {
-  const out: Proc[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      if (!cmd.split('\0').some((a) => a.startsWith(dir + '/') || a.includes(`=${dir}/`) || a === dir)) continue;
-      const p = proc(Number(e));
-      if (p && DAEMON_EXES.test(exeName(p.pid))) out.push(p);
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
+  return processesNaming(dir).flatMap((pid) => {
+    const p = proc(pid);
+    return p && DAEMON_EXES.test(exeName(pid)) ? [p] : [];
+  });
 }
 
-/** A process that runs: not gone, and not a zombie nobody reaped (this machine's pid 1 does not reap). */
+/** A process that runs: not gone, and not a zombie nobody reaped. */
 function running(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  return isAlive(pid) && !zombie(pid);
 }
 
 /**

@@ -3,7 +3,7 @@
  * namespace with one veth per parent interface (named as the file says) plugged into that bridge, its LAN
  * address, and a real dockerd. Everything created is recorded first in lab.json, so down removes exactly it.
  */
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dockerode } from '../engine/dockerode.ts';
 import { MvnetError, MultiHostError } from '../errors.ts';
@@ -42,6 +42,7 @@ import { readState, writeState, type LabHostState, type LabState } from './state
 import { raiseNeighbourLimits, restoreNeighbourLimits } from './sysctl.ts';
 import { vlanSupport } from './kernel.ts';
 import { formSwarm } from './swarm.ts';
+import { mountsUnder } from './leftovers.ts';
 import { loadProbeImage } from '../engine/image.ts';
 
 export type Progress = (msg: string) => void;
@@ -401,11 +402,7 @@ async function startEngine(state: LabState, hs: LabHostState): Promise<void> {
 /** Unmounts everything mounted below `dir`, deepest first. */
 async function unmountUnder(dir: string): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m) => m && (m === dir || m.startsWith(dir + '/')))
-      .sort((a, b) => b.length - a.length);
+    const mounts = mountsUnder(dir);
     if (mounts.length === 0) return;
     for (const m of mounts) await run('umount', ['-l', m]);
   }

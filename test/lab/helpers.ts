@@ -1,16 +1,17 @@
 /** Helpers for tests on the real lab: topology copies with their own names, the CLI, guaranteed teardown. */
 import { spawn, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import Docker from 'dockerode';
 import { test as nodeTest, type TestContext } from 'node:test';
-import { labNsPrefix } from '../../src/lab/paths.ts';
+import { labEndpoint, labNsPrefix, labRoot, socketPath } from '../../src/lab/paths.ts';
+import { mountsUnder, processesNaming } from '../../src/lab/leftovers.ts';
 
 export const ROOT = process.cwd();
-export const LAB_ROOT = process.env.MVNET_LAB_DIR ?? '/var/lib/mvnet/lab';
+export const LAB_ROOT = labRoot();
 
 export interface Cli {
   status: number;
@@ -64,7 +65,7 @@ export function labTopology(
 }
 
 export function docker(lab: string, host: string): Docker {
-  return new Docker({ socketPath: join(LAB_ROOT, lab, host, 'docker.sock') });
+  return new Docker({ socketPath: socketPath(lab, host) });
 }
 
 export function namespaces(): string[] {
@@ -81,36 +82,12 @@ export function ipJson(ns: string, ...args: string[]): any[] {
   return JSON.parse(r.stdout);
 }
 
-/** Processes whose command line mentions a folder (our dockerds, containerds, shims). */
-export function processesUnder(dir: string): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (/^\d+ \(.*\) Z/.test(stat)) continue;
-      if (cmd.includes(dir + '/')) out.push(Number(e));
-    } catch {
-      /* gone */
-    }
-  }
-  return out;
-}
-
-export function mountsUnder(dir: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4])
-    .filter((m) => m && m.startsWith(dir));
-}
-
 /** Nothing of a lab is left: namespaces, processes, mounts, folder. */
 export function assertNothingLeft(name: string): string[] {
   const left: string[] = [];
   const dir = join(LAB_ROOT, name);
   for (const ns of namespaces()) if (ns.startsWith(labNsPrefix(name))) left.push(`namespace ${ns}`);
-  for (const p of processesUnder(dir)) left.push(`process ${p}`);
+  for (const p of processesNaming(dir)) left.push(`process ${p}`);
   for (const m of mountsUnder(dir)) left.push(`mount ${m}`);
   if (existsSync(dir)) left.push(`folder ${dir}`);
   return left;
@@ -137,10 +114,7 @@ export async function oracle(
   const addr = family === 6 ? c.ip6 : (c?.ip ?? plan.hosts.find((h: any) => h.name === to).address);
   const [host, name] = from.split('/');
   const argv: [string, string[]] = name
-    ? [
-        'docker',
-        ['-H', `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`, 'exec', name, 'ping', '-c', '1', '-W', '1', addr],
-      ]
+    ? ['docker', ['-H', labEndpoint(lab, host), 'exec', name, 'ping', '-c', '1', '-W', '1', addr]]
     : [join(ROOT, 'bin/mvnet'), ['lab', 'exec', '-f', file, host, '--', 'ping', '-c', '1', '-W', '1', addr]];
   for (let i = 0; i < 3; i++) if ((await run(...argv)) === 0) return 'reachable';
   return 'unreachable';

@@ -1,9 +1,8 @@
 /** Host access (shim) and LAN routers on the real lab: prediction = probe = oracle; destroy leaves nothing. */
-import { hostNs } from '../../src/lab/paths.ts';
+import { hostNs, labEndpoint } from '../../src/lab/paths.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { docker, ipJson, labTopology, mv, mvJson, test, LAB_ROOT } from './helpers.ts';
-import { join } from 'node:path';
+import { docker, ipJson, labTopology, mv, mvJson, test } from './helpers.ts';
 
 function ping(file: string, from: string, ip: string): boolean {
   for (let i = 0; i < 3; i++)
@@ -12,7 +11,7 @@ function ping(file: string, from: string, ip: string): boolean {
 }
 
 function dockerPing(lab: string, host: string, container: string, ip: string): boolean {
-  const sock = `unix://${join(LAB_ROOT, lab, host, 'docker.sock')}`;
+  const sock = labEndpoint(lab, host);
   for (let i = 0; i < 3; i++)
     if (spawnSync('docker', ['-H', sock, 'exec', container, 'ping', '-c', '1', '-W', '1', ip]).status === 0)
       return true;

@@ -1,12 +1,12 @@
 /** inspect and export compose on the real lab, checked against `ip -j` in the namespaces and the Docker API. */
-import { hostNs } from '../../src/lab/paths.ts';
+import { hostNs, labEndpoint } from '../../src/lab/paths.ts';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { displayWidth } from '../../src/render/columns.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { docker, ipJson, labTopology, LAB_ROOT, mv, mvJson, ROOT, test } from './helpers.ts';
+import { docker, ipJson, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('inspect shows the seed tables with the live numbers, and marks drift', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tinspect');
@@ -68,7 +68,7 @@ test('export compose: docker-compose on each host yields the same containers, ad
   assert.equal(mv('export', 'compose', '-f', file, '-o', dir).status, 0);
   const plan = mvJson('plan', '-f', file, '--offline').json;
   for (const h of ['host1', 'host2']) {
-    const env = { ...process.env, DOCKER_HOST: `unix://${join(LAB_ROOT, name, h, 'docker.sock')}` };
+    const env = { ...process.env, DOCKER_HOST: labEndpoint(name, h) };
     const up = spawnSync('docker-compose', ['-p', name, '-f', join(dir, `${name}-${h}.compose.yaml`), 'up', '-d'], {
       encoding: 'utf8',
       env,

@@ -22,7 +22,8 @@ export interface HostFacts {
 /** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
 export const FACTS =
   'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"; ' +
-  'echo "forward6 $(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)"; ip -o -6 addr show scope link 2>/dev/null';
+  'echo "forward6 $(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)"; ' +
+  'ip -o -6 addr show scope link 2>/dev/null';
 const facts = new Map<string, Promise<HostFacts>>();
 
 export function parseFacts(out: string): HostFacts {
@@ -95,7 +96,8 @@ function parentProblems(
     const sameName = nets.find((x) => x.name === n.name);
     if (sameName && sameName.labels[LABEL.topology] !== g.topology)
       problems.push(
-        `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); rename it in the file or remove it by hand`,
+        `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); ` +
+          'rename it in the file or remove it by hand',
       );
     if (n.driver === 'bridge') continue; // a routed network's segment hangs on no parent
     // networks this same apply removes first do not count
@@ -113,12 +115,16 @@ function parentProblems(
       .filter((x) => x.parent === n.parent && x.driver === 'macvlan');
     if (earlier.length > 0 && info.onePerParent) {
       problems.push(
-        `network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} of this file; Docker ${info.version} allows one macvlan network per parent (before 27): give it another parent (hosts.HOST.parents) or run Docker 27 or later`,
+        `network ${n.name}: shares parent ${n.parent} with network ${earlier.map((x) => x.name).join(', ')} ` +
+          `of this file; Docker ${info.version} allows one macvlan network per parent (before 27): ` +
+          'give it another parent (hosts.HOST.parents) or run Docker 27 or later',
       );
     }
     if (onParent.length > 0 && (info.onePerParent || passthru)) {
       problems.push(
-        `network ${n.name}: parent ${n.parent} is already used by macvlan network ${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent${passthru ? ' (passthru: always)' : ' (before 27)'}`,
+        `network ${n.name}: parent ${n.parent} is already used by macvlan network ` +
+          `${onParent.map((x) => x.name).join(', ')}; Docker ${info.version} allows one macvlan network per parent` +
+          (passthru ? ' (passthru: always)' : ' (before 27)'),
       );
     }
   }
@@ -135,8 +141,9 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
     for (const [net, ep] of Object.entries(c.networks)) {
       if (removed.has(net)) {
         problems.push(
-          `container ${c.name} (${ep.ip || 'no address'}) is not mvnet's and is attached to network ${net}, which this ` +
-            `apply must remove or recreate; mvnet never disconnects what is not its own: docker network disconnect ${net} ${c.name}`,
+          `container ${c.name} (${ep.ip || 'no address'}) is not mvnet's and is attached to network ${net}, ` +
+            'which this apply must remove or recreate; mvnet never disconnects what is not its own: ' +
+            `docker network disconnect ${net} ${c.name}`,
         );
       }
       const mine = ep.ip ? planned.get(ep.ip) : undefined;
@@ -151,69 +158,85 @@ function neighbourProblems(host: string, want: Desired, conts: LiveContainer[], 
   return problems;
 }
 
-export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
-  e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
-  const info = await e.info();
-  await e.ensureHelperImage();
-  const [{ ifaces, forwards, forwards6, linkLocal }, nets, conts] = await Promise.all([
-    hostFacts(e, g.topology),
-    e.networks(),
-    e.containers(),
-  ]);
-  const problems: string[] = [];
-  for (const n of want.networks) {
+/** Parents that are not there. */
+function interfaceProblems(host: string, want: Desired, ifaces: string[]): string[] {
+  const has = ifaces.filter((i) => i !== 'lo').join(', ');
+  return want.networks.flatMap((n) => {
     const base = n.parent.split('.')[0];
-    if (!ifaces.includes(base))
-      problems.push(
-        `network ${n.name}: parent interface ${base} does not exist on ${e.host} (it has ${ifaces.filter((i) => i !== 'lo').join(', ')})`,
-      );
-  }
-  problems.push(...parentProblems(info, want, nets, g), ...neighbourProblems(e.host, want, conts, g));
-  if (g.forward && !forwards) {
+    return ifaces.includes(base)
+      ? []
+      : [`network ${n.name}: parent interface ${base} does not exist on ${host} (it has ${has})`];
+  });
+}
+
+/** Forwarding the file counts on, and the link-local address routed IPv6 goes through. */
+function forwardingProblems(host: string, want: Desired, f: HostFacts, g: Guarded): string[] {
+  const problems: string[] = [];
+  if (g.forward && !f.forwards)
     problems.push(
-      `the file says ${e.host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there (and keep it in /etc/sysctl.d/)`,
+      `the file says ${host} forwards, but its net.ipv4.ip_forward is 0: run sysctl -w net.ipv4.ip_forward=1 there ` +
+        '(and keep it in /etc/sysctl.d/)',
     );
-  }
   const routed6 = want.networks.filter((n) => n.driver === 'bridge' && n.subnet6);
-  if (routed6.length && !forwards6) {
+  if (routed6.length && !f.forwards6)
     problems.push(
-      `network ${routed6[0].name} routes IPv6, but ${e.host}'s net.ipv6.conf.all.forwarding is 0: run sysctl -w ` +
-        'net.ipv6.conf.all.forwarding=1 there (and keep it in /etc/sysctl.d/; a forwarding host ignores router advertisements ' +
-        'unless accept_ra=2)',
+      `network ${routed6[0].name} routes IPv6, but ${host}'s net.ipv6.conf.all.forwarding is 0: run sysctl -w ` +
+        'net.ipv6.conf.all.forwarding=1 there (and keep it in /etc/sysctl.d/; a forwarding host ignores router ' +
+        'advertisements unless accept_ra=2)',
     );
-  }
-  if (routed6.length && !linkLocal[routed6[0].parent]) {
+  const parent = routed6[0]?.parent;
+  if (routed6.length && !f.linkLocal[parent])
     problems.push(
-      `network ${routed6[0].name} routes IPv6 through the hosts' link-local addresses, but ${routed6[0].parent} on ` +
-        `${e.host} has none (IPv6 is off there): enable IPv6 on it (sysctl -w net.ipv6.conf.${routed6[0].parent}.disable_ipv6=0)`,
+      `network ${routed6[0].name} routes IPv6 through the hosts' link-local addresses, but ${parent} on ` +
+        `${host} has none (IPv6 is off there): enable IPv6 on it (sysctl -w net.ipv6.conf.${parent}.disable_ipv6=0)`,
     );
-  }
-  for (const c of want.containers) {
+  return problems;
+}
+
+/** Planned container names taken by containers that are not this topology's. */
+function nameProblems(want: Desired, conts: LiveContainer[], g: Guarded): string[] {
+  const ours = (x: LiveContainer, name: string) =>
+    x.labels[LABEL.topology] === g.topology && x.labels[LABEL.name] === name && x.labels[LABEL.kind] === 'container';
+  return want.containers.flatMap((c) => {
     const clash = conts.find((x) => x.name === c.name);
-    if (
-      clash &&
-      !(
-        clash.labels[LABEL.topology] === g.topology &&
-        clash.labels[LABEL.name] === c.name &&
-        clash.labels[LABEL.kind] === 'container'
-      )
-    ) {
-      problems.push(
-        `container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over (rename it in the file or remove it by hand)`,
-      );
-    }
-  }
+    if (!clash || ours(clash, c.name)) return [];
+    return [
+      `container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over ` +
+        '(rename it in the file or remove it by hand)',
+    ];
+  });
+}
+
+/** Images that are neither on the host nor pullable. */
+async function imageProblems(e: Engine, want: Desired): Promise<string[]> {
+  const problems: string[] = [];
   for (const image of new Set(want.containers.map((c) => c.image))) {
     if (await e.hasImage(image)) continue;
     try {
       await e.pullImage(image);
     } catch (err) {
       problems.push(
-        `image ${image} is not on ${e.host} and cannot be pulled (${(err as Error).message.split('\n')[0]}); load it there (docker load) or change image:`,
+        `image ${image} is not on ${e.host} and cannot be pulled (${(err as Error).message.split('\n')[0]}); ` +
+          'load it there (docker load) or change image:',
       );
     }
   }
   return problems;
+}
+
+export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promise<string[]> {
+  e.cpus().catch(() => {}); // asked now, used by apply to size its concurrency
+  const info = await e.info();
+  await e.ensureHelperImage();
+  const [facts, nets, conts] = await Promise.all([hostFacts(e, g.topology), e.networks(), e.containers()]);
+  return [
+    ...interfaceProblems(e.host, want, facts.ifaces),
+    ...parentProblems(info, want, nets, g),
+    ...neighbourProblems(e.host, want, conts, g),
+    ...forwardingProblems(e.host, want, facts, g),
+    ...nameProblems(want, conts, g),
+    ...(await imageProblems(e, want)),
+  ];
 }
 
 export async function preflight(

@@ -34,7 +34,8 @@ function networksText(plan: Plan, view: View): string {
   const out: string[] = [];
   const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
   say(
-    `Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ${plan.containers.length} containers`,
+    `Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ` +
+      `${plan.containers.length} containers`,
   );
   out.push('');
   out.push(
@@ -96,7 +97,8 @@ function containersText(plan: Plan, view: View): string {
     out.push('');
     for (const n of dual) {
       say(
-        `IPv6 on ${n.name}: ${formatCidr6(n.subnet6!)}, gateway ${formatIp6(n.gateway6!)}; every IPv6 address mirrors the ` +
+        `IPv6 on ${n.name}: ${formatCidr6(n.subnet6!)}, gateway ${formatIp6(n.gateway6!)}; ` +
+          'every IPv6 address mirrors the ' +
           `IPv4 one (the same offset in the subnet), each host's IPv6 range its IPv4 range: ` +
           plan.hosts
             .map((h) => `${h.name} ${formatCidr6(h.networks.find((x) => x.network === n.name)!.range6!)}`)
@@ -138,18 +140,20 @@ function notesText(plan: Plan, view: View): string {
   if (plan.engine === 'swarm') {
     out.push('');
     say(
-      `Swarm: manager ${plan.manager}; each node gets a config-only network with its range above, the manager a swarm-scoped macvlan network --config-from it`,
+      `Swarm: manager ${plan.manager}; each node gets a config-only network with its range above, ` +
+        'the manager a swarm-scoped macvlan network --config-from it',
     );
-    for (const sv of plan.services)
-      say(
-        `Service ${sv.name}: ${sv.replicas} replicas on ${sv.network}${sv.placement ? `, on ${sv.placement.join(', ')}` : ''}${sv.image ? `, image ${sv.image}` : ''}`,
-      );
+    for (const sv of plan.services) {
+      const on = sv.placement ? `, on ${sv.placement.join(', ')}` : '';
+      say(`Service ${sv.name}: ${sv.replicas} replicas on ${sv.network}${on}${sv.image ? `, image ${sv.image}` : ''}`);
+    }
   }
   if (plan.devices.length) out.push('');
-  for (const d of plan.devices)
-    say(
-      `LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('')}${d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : ''}`,
-    );
+  for (const d of plan.devices) {
+    const more = d.addresses.map((a) => `, ${withPrefix(a.ip, a.prefix)}`).join('');
+    const via = d.gateway !== undefined ? `, default via ${formatIp(d.gateway)}` : '';
+    say(`LAN ${d.kind} ${d.name}: ${formatIp(d.address)}${more}${via}`);
+  }
   out.push('');
   for (const r of lanRoutes(plan)) say(`Outside access to ${r.network}: ${r.note}`);
   for (const h of plan.hosts)
@@ -158,7 +162,9 @@ function notesText(plan: Plan, view: View): string {
         const net = plan.networks.find((x) => x.name === n.network)!;
         const v6 = n.shim6 !== undefined ? ` and ${formatIp6(n.shim6)}/128, route ${formatCidr6(net.subnet6!)}` : '';
         say(
-          `Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, route ${formatCidr(net.subnet)}${v6} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  (mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`,
+          `Host access on ${h.name}: shim ${n.shimName} (macvlan bridge on ${n.link}) ${formatIp(n.shim!)}/32, ` +
+            `route ${formatCidr(net.subnet)}${v6} dev ${n.shimName}; containers' gateway ${formatIp(n.gateway)}  ` +
+            `(mvnet shim-unit -f ${plan.file} ${h.name} prints a systemd unit that keeps it across reboots)`,
         );
       }
   return out.join('\n');
@@ -306,9 +312,9 @@ export function lanRoutes(plan: Plan): { network: string; to: string; via: strin
           to: formatCidr(hn.range),
           via: formatIp(h.address),
           note:
-            `LAN machines (or the router ` +
-            `they use) need a route to ${formatCidr(hn.range)} via host ${h.name} (${formatIp(h.address)}) to reach its ` +
-            'containers; the hosts route between each other themselves',
+            `LAN machines (or the router they use) need a route to ${formatCidr(hn.range)} ` +
+            `via host ${h.name} (${formatIp(h.address)}) to reach its containers; ` +
+            'the hosts route between each other themselves',
         };
       });
     }
@@ -322,7 +328,9 @@ export function lanRoutes(plan: Plan): { network: string; to: string; via: strin
         network: n.name,
         to: formatCidr(n.subnet),
         via: formatIp(r.address),
-        note: `LAN machines and hosts need a route to ${formatCidr(n.subnet)} via router ${r.name} (${formatIp(r.address)}), or it as their default gateway`,
+        note:
+          `LAN machines and hosts need a route to ${formatCidr(n.subnet)} via router ${r.name} ` +
+          `(${formatIp(r.address)}), or it as their default gateway`,
       };
     const fwd = plan.hosts.find(
       (h) => h.forward && h.networks.some((x) => x.network === n.name && x.shim !== undefined),
@@ -332,13 +340,18 @@ export function lanRoutes(plan: Plan): { network: string; to: string; via: strin
         network: n.name,
         to: formatCidr(n.subnet),
         via: formatIp(fwd.address),
-        note: `LAN machines need a route to ${formatCidr(n.subnet)} via host ${fwd.name} (${formatIp(fwd.address)}), which forwards through its shim; the replies leave through each container's own host, so every host must forward (sysctl -w net.ipv4.ip_forward=1)`,
+        note:
+          `LAN machines need a route to ${formatCidr(n.subnet)} via host ${fwd.name} (${formatIp(fwd.address)}), ` +
+          "which forwards through its shim; the replies leave through each container's own host, " +
+          'so every host must forward (sysctl -w net.ipv4.ip_forward=1)',
       };
     return {
       network: n.name,
       to: formatCidr(n.subnet),
       via: null,
-      note: `no router serves ${formatCidr(n.subnet)}: nothing outside the macvlan network reaches its containers${n.hostAccess ? ' (the hosts do, through their shims)' : ''}`,
+      note:
+        `no router serves ${formatCidr(n.subnet)}: nothing outside the macvlan network reaches its containers` +
+        (n.hostAccess ? ' (the hosts do, through their shims)' : ''),
     };
   });
 }

@@ -12,10 +12,8 @@ export default tseslint.config(
       globals: { process: 'readonly', console: 'readonly', performance: 'readonly', Buffer: 'readonly' },
     },
     rules: {
-      'max-len': [
-        'error',
-        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
-      ],
+      // every line of mvnet's own code, strings included
+      'max-len': ['error', { code: 120 }],
       'max-lines-per-function': ['error', { max: 120, skipBlankLines: true, skipComments: true }],
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -25,6 +23,16 @@ export default tseslint.config(
       'no-control-regex': 'off',
     },
   },
-  // tests read JSON output whose shape they assert
-  { files: ['test/**/*.ts', 'bench/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // tests read JSON output whose shape they assert; a test's name, an expected message and captured command
+  // output (fixtures) read best whole
+  {
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      'max-len': [
+        'error',
+        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true },
+      ],
+    },
+  },
 );

@@ -129,7 +129,8 @@ export class CommandError extends MvnetError {
   ) {
     super(
       'lab',
-      `${argv.join(' ')} failed (exit ${result.code}): ${result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()}`,
+      `${argv.join(' ')} failed (exit ${result.code}): ` +
+        (result.stderr.trim().split('\n').slice(-1)[0] || result.stdout.trim()),
     );
     this.name = 'CommandError';
   }

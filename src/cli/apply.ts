@@ -25,7 +25,8 @@ function interrupted(e: unknown, all: Change[], done: Change[]): never {
   if (e instanceof InterruptedError) {
     const left = all.filter((c) => !done.includes(c));
     const lines = [
-      `${e.signal}: ${done.length} of ${all.length} change${all.length === 1 ? '' : 's'} done, ${left.length} not done` +
+      `${e.signal}: ${done.length} of ${all.length} change${all.length === 1 ? '' : 's'} done, ` +
+        `${left.length} not done` +
         `${left.length ? ':' : ''}`,
       ...left.map((c) => `  not done: ${describeChange(c)}`),
       'the lock is released; run apply again to converge',
@@ -84,7 +85,8 @@ export async function applyCommand(
     );
   else
     process.stdout.write(
-      `applied ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} on ${new Set(r.changes.map((c) => c.host)).size} host(s) in ${(r.ms / 1000).toFixed(1)} s\n`,
+      `applied ${r.changes.length} change${r.changes.length > 1 ? 's' : ''} ` +
+        `on ${new Set(r.changes.map((c) => c.host)).size} host(s) in ${(r.ms / 1000).toFixed(1)} s\n`,
     );
   return 0;
 }

@@ -150,7 +150,8 @@ function registerOthers(program: Command, run: Run): void {
     .command('import')
     .argument(
       '[files...]',
-      'scripts or compose files: HOST=FILE or HOST:ADDRESS=FILE (several per host), FILE (a host of its own), - (standard input)',
+      'scripts or compose files: HOST=FILE or HOST:ADDRESS=FILE (several per host), ' +
+        'FILE (a host of its own), - (standard input)',
     )
     .description('turn the docker commands and compose files you run into a topology file')
     .option(

@@ -60,7 +60,8 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     w(
       hang(
         '# ',
-        `${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; here is that ping, as it ran`,
+        `${src.id} -> ${to}: the seed ran docker exec -it ${src.name} ping ${addr.get(to)}; ` +
+          'here is that ping, as it ran',
         LOOK.width,
       ),
     );
@@ -68,7 +69,8 @@ export async function demoCommand(o: { file: string; json?: boolean }): Promise<
     w(
       hang(
         '  ',
-        `predicted ${v.expected} (${v.reason}); observed ${seen}${seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'}`,
+        `predicted ${v.expected} (${v.reason}); observed ${seen}` +
+          (seen === v.expected ? ' ✓ as predicted' : ' ✗ DIFFERS'),
         LOOK.width,
       ),
     );

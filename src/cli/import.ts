@@ -106,7 +106,8 @@ export async function importCommand(o: ImportOptions, files: string[]): Promise<
   if (o.output) {
     process.stderr.write(
       `wrote ${o.output}: ${p.hosts.length} host${p.hosts.length === 1 ? '' : 's'}, ${p.containers.length} ` +
-        `container${p.containers.length === 1 ? '' : 's'}; ${r.notes.length} note${r.notes.length === 1 ? '' : 's'} above\n`,
+        `container${p.containers.length === 1 ? '' : 's'}; ` +
+        `${r.notes.length} note${r.notes.length === 1 ? '' : 's'} above\n`,
     );
   }
   return 0;

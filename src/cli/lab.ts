@@ -22,7 +22,8 @@ export async function labUpCommand(o: LabOptions & { replace?: boolean; remote?:
   if (o.json) printJson({ lab: topo.name, already: r.already, hosts: r.hosts, ms: r.ms });
   else {
     process.stdout.write(
-      `${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts (${(r.ms / 1000).toFixed(1)} s)\n`,
+      `${r.already ? 'lab already up' : 'lab up'}: ${topo.name} with ${r.hosts.length} hosts ` +
+        `(${(r.ms / 1000).toFixed(1)} s)\n`,
     );
     process.stdout.write(
       [

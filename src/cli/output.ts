@@ -65,7 +65,8 @@ export function defaultFile(): string {
     'usage',
     `no topology file: -f FILE not given, ${FILE_ENV} not set, and no ${DEFAULT_FILE} here`,
     undefined,
-    `give -f FILE, export ${FILE_ENV}=FILE, or write ./${DEFAULT_FILE} (mvnet import or examples/seed.yaml are starting points)`,
+    `give -f FILE, export ${FILE_ENV}=FILE, or write ./${DEFAULT_FILE} ` +
+      '(mvnet import or examples/seed.yaml are starting points)',
   );
 }
 

@@ -23,13 +23,16 @@ export function arm(): Stop {
 function onSignal(signal: NodeJS.Signals): void {
   if (!armed || STOP.signal) {
     process.stderr.write(
-      `\n${signal}: exiting now${armed ? ' (the lock is left; the next run sees its holder is gone and takes it over)' : ''}\n`,
+      `\n${signal}: exiting now` +
+        (armed ? ' (the lock is left; the next run sees its holder is gone and takes it over)' : '') +
+        '\n',
     );
     process.exit(exitCodeOf(signal));
   }
   STOP.trigger(signal);
   process.stderr.write(
-    `\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, then mvnet exits (releasing its lock if it holds one)` +
+    `\n${signal}: stopping — no new operation starts; ${STOP.inFlight} in flight finish, ` +
+      'then mvnet exits (releasing its lock if it holds one)' +
       `${signal === 'SIGINT' ? ' (Ctrl-C again to exit at once)' : ''}\n`,
   );
 }

@@ -293,7 +293,8 @@ async function checkRunning(
         if (st.status === 'running' && st.restarts === 0) continue;
         const how =
           st.restarts > 0
-            ? `keeps exiting (restarted ${st.restarts} time${st.restarts > 1 ? 's' : ''} already${st.status === 'running' ? '' : `, last exit code ${st.exitCode}`})`
+            ? `keeps exiting (restarted ${st.restarts} time${st.restarts > 1 ? 's' : ''} already` +
+              (st.status === 'running' ? ')' : `, last exit code ${st.exitCode})`)
             : `is ${st.status} (exit code ${st.exitCode})`;
         const log = (await e.logTail(ct.id, 3))
           .split('\n')
@@ -364,12 +365,13 @@ export async function destroy(
         const users = all.filter((c) => !ours.includes(c) && c.networks[n.name]);
         if (users.length > 0) {
           clean = false;
+          const are = users.length > 1 ? 'are' : 'is';
           kept.push(
             new HostError(
               e.host,
               `network ${n.name} kept: container${users.length > 1 ? 's' : ''} ` +
-                `${users.map((u) => `${u.name} (${u.networks[n.name].ip})`).join(', ')} that ${users.length > 1 ? 'are' : 'is'} ` +
-                `not mvnet's ${users.length > 1 ? 'are' : 'is'} attached to it`,
+                users.map((u) => `${u.name} (${u.networks[n.name].ip})`).join(', ') +
+                ` that ${are} not mvnet's ${are} attached to it`,
               `docker network disconnect ${n.name} ` +
                 `${users[0].name} (mvnet never disconnects what is not its own), then run destroy again`,
             ),

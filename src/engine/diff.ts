@@ -288,7 +288,9 @@ function shimChanges(want: Desired, live: Live): Change[] {
         name: s.name,
         action: 'recreate',
         reason: 'drift',
-        why: `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}${l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`}`,
+        why:
+          `live shim ${l.ip ?? 'without address'}${l.up ? '' : ', down'}` +
+          (l.routes.includes(s.subnet) ? '' : `, no route to ${s.subnet}`),
         drift: true,
       });
     }

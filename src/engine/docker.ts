@@ -41,7 +41,8 @@ export function dockerOptions(endpoint: string, host: string): Docker.DockerOpti
         throw new HostError(
           host,
           `${endpoint} needs TLS certificates`,
-          'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem (or use port 2375 for a plain, unauthenticated engine)',
+          'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem ' +
+            '(or use port 2375 for a plain, unauthenticated engine)',
         );
       const pem = (f: string) => {
         try {
@@ -142,7 +143,8 @@ export class DockerEngine implements Engine {
         throw new HostError(
           this.host,
           `TLS with ${this.endpoint} failed: ${msg}`,
-          "DOCKER_CERT_PATH must hold the CA that signed the engine's certificate (ca.pem) and a client certificate it trusts",
+          "DOCKER_CERT_PATH must hold the CA that signed the engine's certificate (ca.pem) " +
+            'and a client certificate it trusts',
         );
       }
       if (

@@ -24,9 +24,10 @@ async function call(at: string, path: string, body: unknown): Promise<any> {
       headers: { 'content-type': 'application/json' },
     });
   } catch (e) {
+    const err = e as Error & { cause?: { code?: string } };
     throw new MvnetError(
       'lock',
-      `etcd at ${at} does not answer (${(e as Error & { cause?: { code?: string } }).cause?.code ?? (e as Error).message})`,
+      `etcd at ${at} does not answer (${err.cause?.code ?? err.message})`,
       at,
       "start etcd, or remove lock: from the file to use the lock on the hosts' engines",
     );

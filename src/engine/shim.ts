@@ -155,25 +155,34 @@ export async function removeShim(e: Engine, topology: string, name: string, alia
 
 /** A systemd unit that recreates the shim at boot (print it, install it on the host). */
 export function shimUnit(topology: string, network: string, s: ShimSpec): string {
-  return `# /etc/systemd/system/mvnet-shim-${s.name}.service — host access for macvlan network ${network} (topology ${topology})
-# install: copy to /etc/systemd/system/, then: systemctl daemon-reload && systemctl enable --now mvnet-shim-${s.name}
-[Unit]
-Description=mvnet macvlan shim ${s.name} for ${network} (${topology})
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStartPre=-/sbin/ip link del ${s.name}
-ExecStart=/sbin/ip link add ${s.name} link ${s.link} type macvlan mode bridge
-ExecStart=/sbin/ip link set dev ${s.name} alias ${s.alias}
-ExecStart=/sbin/ip addr add ${s.ip}/32 dev ${s.name}
-ExecStart=/sbin/ip link set ${s.name} up
-ExecStart=/sbin/ip route replace ${s.subnet} dev ${s.name}
-${s.ip6 ? `ExecStart=/sbin/ip -6 addr add ${s.ip6}/128 dev ${s.name} nodad\nExecStart=/sbin/ip -6 route replace ${s.subnet6} dev ${s.name}\n` : ''}ExecStop=/sbin/ip link del ${s.name}
-
-[Install]
-WantedBy=multi-user.target
-`;
+  const ip = (args: string) => `ExecStart=/sbin/ip ${args}`;
+  const v6 = s.ip6
+    ? [ip(`-6 addr add ${s.ip6}/128 dev ${s.name} nodad`), ip(`-6 route replace ${s.subnet6} dev ${s.name}`)]
+    : [];
+  return [
+    `# /etc/systemd/system/mvnet-shim-${s.name}.service — ` +
+      `host access for macvlan network ${network} (topology ${topology})`,
+    '# install: copy to /etc/systemd/system/, then: ' +
+      `systemctl daemon-reload && systemctl enable --now mvnet-shim-${s.name}`,
+    '[Unit]',
+    `Description=mvnet macvlan shim ${s.name} for ${network} (${topology})`,
+    'After=network-online.target',
+    'Wants=network-online.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    'RemainAfterExit=yes',
+    `ExecStartPre=-/sbin/ip link del ${s.name}`,
+    ip(`link add ${s.name} link ${s.link} type macvlan mode bridge`),
+    ip(`link set dev ${s.name} alias ${s.alias}`),
+    ip(`addr add ${s.ip}/32 dev ${s.name}`),
+    ip(`link set ${s.name} up`),
+    ip(`route replace ${s.subnet} dev ${s.name}`),
+    ...v6,
+    `ExecStop=/sbin/ip link del ${s.name}`,
+    '',
+    '[Install]',
+    'WantedBy=multi-user.target',
+    '',
+  ].join('\n');
 }

@@ -110,7 +110,10 @@ export function sshAgent(endpoint: string): Agent {
 /** A hint for the usual ssh failures. */
 export function sshHint(detail: string): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(detail)) {
-    return 'the host key is unknown or changed: check it, then add it to ~/.ssh/known_hosts (ssh-keyscan -p PORT HOST, verified) as for docker -H ssh://';
+    return (
+      'the host key is unknown or changed: check it, then add it to ~/.ssh/known_hosts ' +
+      '(ssh-keyscan -p PORT HOST, verified) as for docker -H ssh://'
+    );
   }
   if (/Permission denied/i.test(detail))
     return 'no key was accepted: load one into your ssh-agent (ssh-add) or name it in ~/.ssh/config';

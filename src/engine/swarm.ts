@@ -319,7 +319,10 @@ async function waitConverged(plan: Plan, hosts: Map<string, Engine>): Promise<vo
     if (Date.now() > until)
       throw new HostError(
         plan.manager!,
-        `services did not converge: ${plan.services.map((s) => `${s.name} ${tasks.filter((t) => t.service === s.name).length}/${s.replicas}`).join(', ')}`,
+        'services did not converge: ' +
+          plan.services
+            .map((s) => `${s.name} ${tasks.filter((t) => t.service === s.name).length}/${s.replicas}`)
+            .join(', '),
       );
     await new Promise((r) => setTimeout(r, 300));
   }

@@ -216,7 +216,8 @@ async function earlierLab(
     return Object.keys(prev.hosts);
   }
   progress(
-    `lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} (as lab.json records it)`,
+    `lab ${name}: removing ${prev.ready ? 'the earlier lab' : 'leftovers of an unfinished lab up'} ` +
+      '(as lab.json records it)',
   );
   await labDown(topo, () => {});
   return null;

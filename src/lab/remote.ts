@@ -105,7 +105,8 @@ export async function makeLabCredentials(lab: string): Promise<void> {
   const wrapper = join(sshBinDir(lab), 'ssh');
   writeFileSync(
     wrapper,
-    `#!/bin/sh\n# ssh with mvnet lab ${lab}'s client configuration\nexec /usr/bin/ssh -F ${quote(join(ssh, 'config'))} "$@"\n`,
+    `#!/bin/sh\n# ssh with mvnet lab ${lab}'s client configuration\n` +
+      `exec /usr/bin/ssh -F ${quote(join(ssh, 'config'))} "$@"\n`,
   );
   chmodSync(wrapper, 0o755);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];

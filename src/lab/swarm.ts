@@ -52,7 +52,8 @@ export async function formSwarm(topo: Topology, state: LabState, progress: (m: s
     if (Date.now() > until)
       throw new MvnetError(
         'lab',
-        `the swarm did not become ready: ${nodes.map((n) => `${n.Spec?.Labels?.[NODE_LABEL] ?? n.ID} ${n.Status?.State}`).join(', ')}`,
+        'the swarm did not become ready: ' +
+          nodes.map((n) => `${n.Spec?.Labels?.[NODE_LABEL] ?? n.ID} ${n.Status?.State}`).join(', '),
         topo.manager,
       );
     await new Promise((r) => setTimeout(r, 300));

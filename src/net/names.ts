@@ -15,7 +15,10 @@ const DOCKER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
 export function dockerNameProblem(name: string, what: string): string | null {
   if (!DOCKER_NAME.test(name)) {
-    return `${what} name "${name}" is not allowed: use letters, digits, '_', '.' and '-', starting with a letter or digit, at most 63 characters`;
+    return (
+      `${what} name "${name}" is not allowed: ` +
+      "use letters, digits, '_', '.' and '-', starting with a letter or digit, at most 63 characters"
+    );
   }
   return null;
 }
@@ -25,7 +28,10 @@ const SIMPLE_NAME = /^[a-z0-9][a-z0-9-]{0,30}$/;
 
 export function simpleNameProblem(name: string, what: string): string | null {
   if (!SIMPLE_NAME.test(name)) {
-    return `${what} "${name}" is not allowed: use lower-case letters, digits and '-', starting with a letter or digit, at most 31 characters`;
+    return (
+      `${what} "${name}" is not allowed: ` +
+      "use lower-case letters, digits and '-', starting with a letter or digit, at most 31 characters"
+    );
   }
   return null;
 }

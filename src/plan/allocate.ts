@@ -146,7 +146,9 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
       if (clash) {
         issues.push({
           path: `hosts.${h.name}.containers.${fixed.name}.ip`,
-          message: `${formatIp(ip)} lies in host ${clash.host}'s range ${formatCidr(clash.range)}, so mvnet cannot derive a range for ${h.name}`,
+          message:
+            `${formatIp(ip)} lies in host ${clash.host}'s range ${formatCidr(clash.range)}, ` +
+            `so mvnet cannot derive a range for ${h.name}`,
           hint: `set hosts.${h.name}.ranges.${net.name} to a free part of ${formatCidr(net.subnet)}`,
         });
         continue;
@@ -250,7 +252,8 @@ function ownAddresses(
           message:
             kind === 'shim'
               ? `the shim address ${formatIp(a)} of host ${h.name} is already in use`
-              : `${formatIp(a)}, host ${h.name}'s own address on its segment of routed network ${net.name}, is already in use`,
+              : `${formatIp(a)}, host ${h.name}'s own address on its segment of routed network ${net.name}, ` +
+                'is already in use',
           hint: 'leave the last usable address of each host range free',
         });
         continue;

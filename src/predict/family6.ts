@@ -35,7 +35,9 @@ function hostVerdict(plan: Plan, host: string, cHost: string, network: string): 
     return {
       expected: 'unreachable',
       reason: 'no-route',
-      why: `${host} has no IPv6 route to ${formatCidr6(net.subnet6!)} (no shim on ${network}: hostAccess: true gives one)`,
+      why:
+        `${host} has no IPv6 route to ${formatCidr6(net.subnet6!)} ` +
+        `(no shim on ${network}: hostAccess: true gives one)`,
     };
   }
   const cn = plan.hosts.find((h) => h.name === cHost)!.networks.find((n) => n.network === network)!;

@@ -84,7 +84,8 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
       const planned = plan.containers.find((c) => c.id === id);
       reason = 'address-drift';
       why =
-        `${id}'s live address is ${probed.drifted.get(id)} where the plan says ${planned ? formatIp(planned.ip) : '?'} ` +
+        `${id}'s live address is ${probed.drifted.get(id)} ` +
+        `where the plan says ${planned ? formatIp(planned.ip) : '?'} ` +
         '(changed by hand; mvnet apply repairs it)';
     } else if (cut.has(hostOf(p.from)) || cut.has(hostOf(p.to))) {
       const h = cut.has(hostOf(p.from)) ? hostOf(p.from) : hostOf(p.to);

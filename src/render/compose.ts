@@ -59,7 +59,8 @@ export function composeFiles(
       };
     }
     const text =
-      `# docker-compose file for host ${h.name} of topology ${plan.name}, exported by mvnet.\n# Run it on ${h.name}: docker-compose -p ${plan.name} -f ${plan.name}-${h.name}.compose.yaml up -d\n` +
+      `# docker-compose file for host ${h.name} of topology ${plan.name}, exported by mvnet.\n` +
+      `# Run it on ${h.name}: docker-compose -p ${plan.name} -f ${plan.name}-${h.name}.compose.yaml up -d\n` +
       want.routes
         .map(
           (r) =>

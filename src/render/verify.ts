@@ -99,7 +99,8 @@ export function verifyText(
   out.push(
     hang(
       '',
-      `${count}${six ? ` (${six} over IPv6)` : ''} probed in ${(ms / 1000).toFixed(1)} s${again}: ${reach} reachable, ` +
+      `${count}${six ? ` (${six} over IPv6)` : ''} probed in ${(ms / 1000).toFixed(1)} s${again}: ` +
+        `${reach} reachable, ` +
         `${c.pairs.length - reach} unreachable; ${verdict}`,
       width,
     ),

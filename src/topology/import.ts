@@ -72,7 +72,8 @@ export function ranked(notes: Note[]): Note[] {
       rank: 1,
       problem:
         `${ls.length} line${ls.length > 1 ? 's' : ''} that ` +
-        `${ls.length > 1 ? 'are' : 'is'} no docker command (output, other tools) left out: line${ls.length > 1 ? 's' : ''} ${ls.join(', ')}`,
+        `${ls.length > 1 ? 'are' : 'is'} no docker command (output, other tools) left out: ` +
+        `line${ls.length > 1 ? 's' : ''} ${ls.join(', ')}`,
     });
   }
   const rest = notes.filter(

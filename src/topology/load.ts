@@ -26,12 +26,8 @@ function zodIssueToIssue(z: ZodIssue): Issue[] {
     return [{ path, message: 'is required but missing' }];
   }
   if (z.code === 'invalid_union') {
-    return [
-      {
-        path,
-        message: `has the wrong type (${z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0] ?? 'see examples/'})`,
-      },
-    ];
+    const first = z.unionErrors.map((e) => e.issues[0]?.message).filter(Boolean)[0];
+    return [{ path, message: `has the wrong type (${first ?? 'see examples/'})` }];
   }
   return [{ path, message: z.message }];
 }

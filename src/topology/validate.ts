@@ -529,7 +529,8 @@ function passthruAlone(bad: Bad, hosts: HostSpec[], networks: NetworkSpec[]): vo
       if (pt.length > 0 && nets.length > 1) {
         bad(
           `networks.${pt[0].name}.parent`,
-          `passthru network ${pt[0].name} shares parent ${par} with ${nets.filter((x) => x !== pt[0].name).join(', ')} on host ${h.name}`,
+          `passthru network ${pt[0].name} shares parent ${par} ` +
+            `with ${nets.filter((x) => x !== pt[0].name).join(', ')} on host ${h.name}`,
           'a passthru network takes its parent whole: give it its own parent',
         );
       }

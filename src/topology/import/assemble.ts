@@ -154,8 +154,9 @@ function planRanges(
   }
   if (interleaved.length) {
     notes.push(
-      `the written addresses of hosts ${interleaved.join(', ')} interleave with other hosts': each container keeps its ` +
-        `address; automatic ones come from ${interleaved.map((h) => `${h} ${ranges.get(h) ? formatCidr(ranges.get(h)!) : 'none'}`).join(', ')}`,
+      `the written addresses of hosts ${interleaved.join(', ')} interleave with other hosts': ` +
+        'each container keeps its address; automatic ones come from ' +
+        interleaved.map((h) => `${h} ${ranges.get(h) ? formatCidr(ranges.get(h)!) : 'none'}`).join(', '),
     );
   }
   // ranges are written only where something needed one; otherwise mvnet derives the same blocks itself

@@ -312,17 +312,7 @@ function shimChanges(want: Desired, live: Live): Change[] {
 }
 
 /** Routes by destination: missing, pointing elsewhere (recreated), or no longer planned. `liveId`: the live route. */
-function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] | undefined): Change[] {
-  if (!live)
-    return want.map((r) => ({
-      host,
-      kind: 'route',
-      name: r.to,
-      action: 'create',
-      reason: 'missing',
-      why: `via ${r.via}`,
-      drift: false,
-    }));
+function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] = []): Change[] {
   const out: Change[] = [];
   for (const r of want) {
     const l = live.find((x) => x.to === r.to);

@@ -100,6 +100,35 @@ function optValue(args: string[], i: number): [string, string | undefined, numbe
   return [a, args[i + 1], i + 1];
 }
 
+interface Option {
+  /** as written: `--ip`, `--ip=10.0.0.2`, `-d` */
+  flag: string;
+  /** the option's name, and its value when it takes one */
+  key: string;
+  value?: string;
+  valued: boolean;
+}
+
+/**
+ * A command's options up to its first operand (the image), and that operand's index (args.length: none).
+ * `takesValue(a)` says whether option `a` takes a value (the next word, unless written --key=value).
+ */
+function optionsOf(args: string[], takesValue: (a: string) => boolean): { opts: Option[]; operand: number } {
+  const opts: Option[] = [];
+  let i = 0;
+  for (; i < args.length && args[i].startsWith('-'); i++) {
+    const a = args[i];
+    if (!takesValue(a)) {
+      opts.push({ flag: a, key: a, valued: false });
+      continue;
+    }
+    const [key, value, next] = optValue(args, i);
+    opts.push({ flag: a, key, value, valued: true });
+    i = next;
+  }
+  return { opts, operand: i };
+}
+
 interface Ctx {
   c: Collect;
   file: string;
@@ -208,35 +237,26 @@ function networkCreate(ctx: Ctx, where: Where, text: string, args: string[], com
 }
 
 function run(ctx: Ctx, where: Where, text: string, args: string[]): void {
-  let name: string | undefined, net: string | undefined, image: string | undefined;
+  let name: string | undefined, net: string | undefined;
   const c: Partial<ContIn> = {};
   let tty = false;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('-')) {
-      image = a;
-      break;
-    }
+  const plainFlag = (a: string) => RUN_FLAGS.has(a) || /^-[dit]+$/.test(a);
+  const takesValue = (a: string) => !plainFlag(a) && (RUN_VALUE.has(a) || (a.startsWith('--') && a.includes('=')));
+  const { opts, operand } = optionsOf(args, takesValue);
+  for (const { flag: a, key: k, value: v, valued } of opts) {
     // -d, -i, -t, --rm say how the container runs here, not what it is: not worth a note
     if (/^-[dit]*t[dit]*$|^--tty$/.test(a)) tty = true;
-    if (RUN_FLAGS.has(a) || /^-[dit]+$/.test(a)) {
-      if (/^--(privileged|read-only|init)$/.test(a)) note(ctx, where, text, `${a} ignored`, 2, a);
-      continue;
-    }
-    const [k, v, ni] = optValue(args, i);
-    if (!RUN_VALUE.has(k) && !(a.startsWith('--') && a.includes('='))) {
-      note(ctx, where, text, `unknown option ${k} (ignored)`, 2, k);
-      continue;
-    }
-    i = ni;
-    if (k === '--name') name = v;
+    if (!valued) {
+      if (!plainFlag(a)) note(ctx, where, text, `unknown option ${k} (ignored)`, 2, k);
+      else if (/^--(privileged|read-only|init)$/.test(a)) note(ctx, where, text, `${a} ignored`, 2, a);
+    } else if (k === '--name') name = v;
     else if (k === '--net' || k === '--network') net = v;
     else if (k === '--ip') c.ip = v;
     else if (k === '--ip6') c.ip6 = v;
     else if (k === '--mac-address') c.mac = v?.toLowerCase();
     else note(ctx, where, text, `${k} ignored`, 2, k);
   }
+  const image = args[operand];
   if (!image) {
     note(ctx, where, text, 'no image (line skipped)', 1);
     return;
@@ -245,7 +265,7 @@ function run(ctx: Ctx, where: Where, text: string, args: string[]): void {
     note(ctx, where, text, 'no --name: mvnet needs a name per container (skipped)', 1);
     return;
   }
-  const command = args.slice(i + 1);
+  const command = args.slice(operand + 1);
   if (tty && command.length === 0) {
     note(
       ctx,
@@ -320,28 +340,21 @@ function connect(ctx: Ctx, where: Where, text: string, args: string[]): void {
 function service(ctx: Ctx, where: Where, text: string, args: string[]): void {
   let name: string | undefined,
     net: string | undefined,
-    image: string | undefined,
     replicas = 1;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const a = args[i];
-    if (!a.startsWith('-')) {
-      image = a;
-      break;
-    }
-    if (a === '-d' || a === '--detach') continue;
-    const [k, v, ni] = optValue(args, i);
-    i = ni;
+  const { opts, operand } = optionsOf(args, (a) => a !== '-d' && a !== '--detach');
+  for (const { key: k, value: v, valued } of opts) {
+    if (!valued) continue;
     if (k === '--name') name = v;
     else if (k === '--network') net = v?.split(',')[0].replace(/^name=/, '');
     else if (k === '--replicas') replicas = Number(v);
     else note(ctx, where, text, `${k} ignored`, 2, k);
   }
+  const image = args[operand];
   if (!name || !net || !image) {
     note(ctx, where, text, 'docker service create needs --name, --network and an image (line skipped)');
     return;
   }
-  const command = args.slice(i + 1);
+  const command = args.slice(operand + 1);
   ctx.c.services.push({ name, network: net, replicas, image, ...(command.length ? { command } : {}), where });
 }
 

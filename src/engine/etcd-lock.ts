@@ -4,11 +4,9 @@
  * lease that this process keeps alive. A holder that dies stops renewing; its lease expires and etcd
  * deletes the key by itself. Spoken over etcd's v3 JSON gateway with fetch: no client library.
  */
-import { hostname } from 'node:os';
 import { LockError, MvnetError } from '../errors.ts';
 import { NEVER } from './stop.ts';
-import { holderOf, type Lock, type LockRequest } from './lock.ts';
-import { LOCK_LABELS } from './labels.ts';
+import { holderOf, thisHolder, type Lock, type LockRequest } from './lock.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
@@ -47,12 +45,7 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
   const stop = r.stop ?? NEVER;
   const ttl = Number(process.env.MVNET_ETCD_TTL ?? 30);
   const key = keyOf(r.topology);
-  const holder = {
-    [LOCK_LABELS.machine]: hostname(),
-    [LOCK_LABELS.pid]: String(process.pid),
-    [LOCK_LABELS.since]: new Date().toISOString(),
-    [LOCK_LABELS.command]: r.command,
-  };
+  const holder = thisHolder(r.command);
   const until = Date.now() + r.waitMs;
   for (;;) {
     stop.check();

@@ -33,6 +33,16 @@ export function lockName(topology: string): string {
   return `mvnet-lock-${topology}`;
 }
 
+/** Who this process is, as a lock records its holder (label values or an etcd value). */
+export function thisHolder(command: string): Record<string, string> {
+  return {
+    [LOCK_LABELS.machine]: hostname(),
+    [LOCK_LABELS.pid]: String(process.pid),
+    [LOCK_LABELS.since]: new Date().toISOString(),
+    [LOCK_LABELS.command]: command,
+  };
+}
+
 export function holderOf(l: Record<string, string>, where: string, expires: string): LockHolder {
   return {
     command: l[LOCK_LABELS.command] ?? 'mvnet',
@@ -183,12 +193,7 @@ export async function acquireLock(engines: Engine[], r: LockRequest): Promise<Lo
     if (!byEndpoint.has(e.endpoint)) byEndpoint.set(e.endpoint, e);
   }
   const sorted = [...byEndpoint.values()];
-  const mine = labels(r.topology, 'lock', '', lockName(r.topology), {
-    [LOCK_LABELS.machine]: hostname(),
-    [LOCK_LABELS.pid]: String(process.pid),
-    [LOCK_LABELS.since]: new Date().toISOString(),
-    [LOCK_LABELS.command]: r.command,
-  });
+  const mine = labels(r.topology, 'lock', '', lockName(r.topology), thisHolder(r.command));
   const until = Date.now() + r.waitMs;
   for (;;) {
     // all engines at once (a remote engine's connection takes a while), all or none: a run never holds some

@@ -38,6 +38,11 @@ export interface FieldChange {
   to: string;
 }
 
+/** A live object the file no longer has: removed. */
+export function removal(host: string, kind: Change['kind'], name: string, liveId: string, why: string): Change {
+  return { host, kind, name, action: 'remove', reason: 'unplanned', why, drift: false, liveId };
+}
+
 const show = (v: unknown): string =>
   v === undefined || v === null ? '(none)' : typeof v === 'string' ? v : JSON.stringify(v);
 
@@ -152,16 +157,7 @@ function networkChanges(want: Desired, live: Live, recreatedNets: Set<string>): 
   }
   for (const l of live.networks) {
     if (!want.networks.some((n) => n.name === l.labels[LABEL.name])) {
-      changes.push({
-        host,
-        kind: 'network',
-        name: l.labels[LABEL.name] ?? l.name,
-        action: 'remove',
-        reason: 'unplanned',
-        why: 'no longer in the file',
-        drift: false,
-        liveId: l.id,
-      });
+      changes.push(removal(host, 'network', l.labels[LABEL.name] ?? l.name, l.id, 'no longer in the file'));
       recreatedNets.add(l.labels[LABEL.name] ?? l.name);
     }
   }
@@ -240,16 +236,7 @@ function containerChanges(want: Desired, live: Live, recreatedNets: Set<string>)
   }
   for (const l of live.containers) {
     if (!want.containers.some((c) => c.name === l.labels[LABEL.name])) {
-      changes.push({
-        host,
-        kind: 'container',
-        name: l.labels[LABEL.name] ?? l.name,
-        action: 'remove',
-        reason: 'unplanned',
-        why: 'no longer in the file',
-        drift: false,
-        liveId: l.id,
-      });
+      changes.push(removal(host, 'container', l.labels[LABEL.name] ?? l.name, l.id, 'no longer in the file'));
     }
   }
   return changes;
@@ -297,16 +284,7 @@ function shimChanges(want: Desired, live: Live): Change[] {
   }
   for (const l of live.shims ?? []) {
     if (!want.shims.some((s) => s.name === l.name))
-      changes.push({
-        host,
-        kind: 'shim',
-        name: l.name,
-        action: 'remove',
-        reason: 'unplanned',
-        why: 'host access no longer in the file',
-        drift: false,
-        liveId: l.alias,
-      });
+      changes.push(removal(host, 'shim', l.name, l.alias, 'host access no longer in the file'));
   }
   return changes;
 }
@@ -342,16 +320,7 @@ function routeChanges(host: string, want: RouteSpec[], live: RouteSpec[] = []): 
   }
   for (const l of live) {
     if (!want.some((r) => r.to === l.to)) {
-      out.push({
-        host,
-        kind: 'route',
-        name: l.to,
-        action: 'remove',
-        reason: 'unplanned',
-        why: 'no longer planned',
-        drift: false,
-        liveId: JSON.stringify(l),
-      });
+      out.push(removal(host, 'route', l.to, JSON.stringify(l), 'no longer planned'));
     }
   }
   return out;

@@ -8,7 +8,7 @@ import { parseIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import type { Plan, PlannedContainer } from '../plan/types.ts';
 import { desiredFor } from './desired.ts';
-import type { Change } from './diff.ts';
+import { removal, type Change } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import { LABEL, labels, NODE_LABEL, specHash, SWARM_TASK_LABEL } from './labels.ts';
@@ -159,16 +159,7 @@ export function swarmChanges(plan: Plan, live: SwarmLive): Change[] {
   }
   for (const l of live.services)
     if (!plan.services.some((s) => s.name === l.name))
-      changes.push({
-        host: mgr,
-        kind: 'service',
-        name: l.name,
-        action: 'remove',
-        reason: 'unplanned',
-        why: 'no longer in the file',
-        drift: false,
-        liveId: l.id,
-      });
+      changes.push(removal(mgr, 'service', l.name, l.id, 'no longer in the file'));
   return changes;
 }
 

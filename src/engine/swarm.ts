@@ -22,7 +22,8 @@ interface SwarmLive {
   services: { id: string; name: string; spec: string; replicas: number }[];
 }
 
-function serviceSpec(plan: Plan, s: Plan['services'][number]) {
+/** What a service is made from, and its digest (a changed digest recreates the service). */
+export function serviceSpec(plan: Plan, s: Plan['services'][number]) {
   const placement = s.placement
     ? plan.hosts
         .map((h) => h.name)

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { stringify } from 'yaml';
 import { desiredFor } from '../../src/engine/desired.ts';
 import { diffHost, type Live } from '../../src/engine/diff.ts';
+import { ipamOf } from '../../src/engine/ipam.ts';
+import { serviceSpec, swarmChanges } from '../../src/engine/swarm.ts';
 import { demux } from '../../src/engine/docker.ts';
 import { parseIpAddr } from '../../src/engine/inspect.ts';
 import { LABEL } from '../../src/engine/labels.ts';
@@ -13,7 +15,9 @@ import { compare } from '../../src/probe/compare.ts';
 import type { Probed } from '../../src/probe/probe.ts';
 import { loadTopology } from '../../src/cli/topology-file.ts';
 import { parseTopology } from '../../src/topology/load.ts';
-import type { LiveContainer, LiveNetwork } from '../../src/engine/engine.ts';
+import type { Engine, LiveContainer, LiveNetwork } from '../../src/engine/engine.ts';
+import { guarded, Stop } from '../../src/engine/stop.ts';
+import { InterruptedError } from '../../src/errors.ts';
 
 const seed = plan(loadTopology('examples/seed.yaml'));
 const want = desiredFor(seed, seed.hosts[0]);
@@ -192,4 +196,84 @@ test('compare: agreement, an unexpected answer, a stopped target and a cut host 
   const cut = compare(seed, pred, { ...probed, stopped: new Set() }, only);
   const pair = cut.pairs.find((p) => p.to === 'host2/centos1')!;
   assert.deepEqual([pair.reason, pair.cut], ['link-down', 'host1']);
+});
+
+test('ipamOf: a macvlan network gets its host range in both families, a routed segment none, config-only IPv4', () => {
+  const dual = plan(loadTopology('examples/seed-dual-stack.yaml'));
+  const n = desiredFor(dual, dual.hosts[0]).networks[0];
+  const full = ipamOf(n, { ranges: true, v6: true });
+  assert.deepEqual(
+    full.Config?.map((c) => [c.Subnet, c.IPRange]),
+    [
+      [n.subnet, n.ipRange],
+      [n.subnet6, n.ipRange6],
+    ],
+  );
+  assert.deepEqual(full.Config?.[1].AuxiliaryAddresses, n.aux6);
+  const segment = ipamOf(n, { ranges: false, v6: true });
+  assert.ok(
+    segment.Config?.every((c) => !('IPRange' in c)),
+    'a bridge segment is the range itself',
+  );
+  assert.deepEqual(
+    ipamOf(n, { ranges: true, v6: false }).Config?.map((c) => c.Subnet),
+    [n.subnet],
+  );
+});
+
+test('swarm changes carry their reason codes: missing, replicas, network-recreated, unplanned', () => {
+  const p = plan(loadTopology('examples/swarm.yaml'));
+  const none = { configs: new Map(), networks: [], services: [] };
+  assert.ok(swarmChanges(p, none).every((c) => c.reason === 'missing' && c.action === 'create'));
+  const s = p.services[0];
+  const configs = new Map(
+    p.hosts.map((h) => [
+      h.name,
+      desiredFor(p, h).networks.map((n) => ({ id: `${h.name}-${n.name}`, name: n.name, spec: n.spec })),
+    ]),
+  );
+  const networks = p.networks.map((n) => ({ id: n.name, name: n.name, spec: '' }));
+  const live = (spec: string, replicas: number) => ({
+    configs,
+    networks,
+    services: [
+      { id: 's1', name: s.name, spec, replicas },
+      { id: 's2', name: 'gone', spec: 'x', replicas: 1 },
+    ],
+  });
+  assert.deepEqual(
+    swarmChanges(p, { configs, networks, services: [] }).map((c) => c.kind),
+    p.services.map(() => 'service'),
+    'only the services are missing',
+  );
+  const want = serviceSpec(p, s).spec;
+  const scaled = swarmChanges(p, live(want, s.replicas + 1));
+  assert.deepEqual(
+    scaled.map((c) => `${c.action} ${c.name} ${c.reason} ${c.why}`),
+    [
+      `scale web replicas ${s.replicas + 1} -> ${s.replicas} replicas`,
+      'create api missing 2 replicas',
+      'remove gone unplanned no longer in the file',
+    ],
+  );
+  const remade = new Map([...configs].map(([h, cs]) => [h, cs.map((c) => ({ ...c, spec: 'old' }))]));
+  const again = swarmChanges(p, { ...live(want, s.replicas), configs: remade });
+  assert.ok(
+    again.filter((c) => c.kind === 'service' && c.name === s.name).every((c) => c.reason === 'network-recreated'),
+  );
+});
+
+test('a stopped run starts no engine call, its Swarm calls included; calls before the signal go through', async () => {
+  const calls: string[] = [];
+  const swarm = { services: async () => (calls.push('services'), []) };
+  const engine = { host: 'h1', info: async () => (calls.push('info'), {}), swarm: () => swarm };
+  const stop = new Stop();
+  const g = guarded(engine as unknown as Engine, stop);
+  await g.info();
+  const sw = g.swarm();
+  await sw.services({});
+  stop.trigger('SIGINT');
+  assert.throws(() => g.info(), InterruptedError, 'refused before it starts');
+  assert.throws(() => sw.services({}), InterruptedError, 'a Swarm handle taken before the signal is refused too');
+  assert.deepEqual(calls, ['info', 'services']);
 });

@@ -5,7 +5,7 @@
  */
 import { formatCidr, formatIp } from '../net/ipv4.ts';
 import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
-import { shimAlias } from '../plan/allocate.ts';
+import { shimAlias } from '../plan/shim-names.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
 import { HostError } from '../errors.ts';
 import type { Engine } from './engine.ts';

@@ -8,7 +8,7 @@
  *   4. the remaining hosts take the first free block in file order, containers the lowest free address.
  * So appending a host or a container never moves an existing range or address.
  */
-import { createHash } from 'node:crypto';
+import { shimName } from './shim-names.ts';
 import { TopologyError, type Issue } from '../errors.ts';
 import {
   blockIndexOf,
@@ -41,20 +41,6 @@ export function defaultHostPrefix(net: NetworkSpec): number {
   if (net.hostPrefix) return net.hostPrefix;
   const p = net.subnet.prefix;
   return p <= 16 ? 24 : Math.min(30, p + Math.ceil((32 - p) / 2));
-}
-
-/**
- * The shim's interface name: `mv` + 13 hex digits (52 bits) of the topology and network, the kernel's 15
- * characters. Its owner is written in full on the interface itself (its alias, see shimAlias); nothing is
- * removed or replaced unless that alias matches, so even a hash collision cannot touch another topology's shim.
- */
-export function shimName(topology: string, network: string): string {
-  return `mv${createHash('sha256').update(`${topology}\0${network}`).digest('hex').slice(0, 13)}`;
-}
-
-/** The alias (ifalias) a shim carries: its owner, in full. */
-export function shimAlias(topology: string, network: string): string {
-  return `mvnet:${topology}/${network}`;
 }
 
 /** The shim address of a host on a hostAccess network: the last usable address of its range. */

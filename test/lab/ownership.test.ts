@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 import { DockerEngine } from '../../src/engine/docker.ts';
 import { PROBE_CMD, PROBE_IMAGE } from '../../src/engine/image.ts';
 import { acquireLock } from '../../src/engine/lock.ts';
-import { shimName } from '../../src/plan/allocate.ts';
+import { shimName } from '../../src/plan/shim-names.ts';
 import { hostNs, lanNs } from '../../src/lab/paths.ts';
 import { docker, ipJson, LAB_ROOT, labTopology, mv, mvJson, namespaces, ROOT, test } from './helpers.ts';
 

@@ -239,27 +239,19 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
   ];
 }
 
-export async function preflight(
+/**
+ * Runs `check` on every host at once and collects every problem of every host: one error that lists them all,
+ * so that nothing changes on any host (an interruption is passed on as such).
+ */
+export async function preflightAll(
   hosts: Map<string, Engine>,
-  plan: Plan,
-  wants: Map<string, Desired>,
-  live: Map<string, Live>,
-  removing: Set<string>,
+  check: (e: Engine) => Promise<HostError[]>,
 ): Promise<void> {
   const errors: MvnetError[] = [];
-  const modes = Object.fromEntries(plan.networks.map((n) => [n.name, n.mode]));
   await Promise.all(
     [...hosts.values()].map(async (e) => {
-      const g: Guarded = {
-        topology: plan.name,
-        modes,
-        forward: !!plan.hosts.find((h) => h.name === e.host)?.forward,
-        removing,
-        live: live.get(e.host)!,
-      };
       try {
-        const problems = await preflightHost(e, wants.get(e.host)!, g);
-        for (const p of problems) errors.push(new HostError(e.host, p));
+        errors.push(...(await check(e)));
       } catch (err) {
         if ((err as MvnetError).kind === 'interrupted') throw err;
         errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
@@ -272,4 +264,24 @@ export async function preflight(
       errors,
       `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`,
     );
+}
+
+export async function preflight(
+  hosts: Map<string, Engine>,
+  plan: Plan,
+  wants: Map<string, Desired>,
+  live: Map<string, Live>,
+  removing: Set<string>,
+): Promise<void> {
+  const modes = Object.fromEntries(plan.networks.map((n) => [n.name, n.mode]));
+  await preflightAll(hosts, async (e) => {
+    const g: Guarded = {
+      topology: plan.name,
+      modes,
+      forward: !!plan.hosts.find((h) => h.name === e.host)?.forward,
+      removing,
+      live: live.get(e.host)!,
+    };
+    return (await preflightHost(e, wants.get(e.host)!, g)).map((p) => new HostError(e.host, p));
+  });
 }

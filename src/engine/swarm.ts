@@ -3,7 +3,7 @@
  * a config-only network with that node's planned ip-range (and reserved addresses), on the manager one
  * swarm-scoped attachable macvlan network built --config-from them, then the services. Everything labelled.
  */
-import { HostError, MultiHostError, type MvnetError } from '../errors.ts';
+import { HostError } from '../errors.ts';
 import { parseIp } from '../net/ipv4.ts';
 import { macFromIp } from '../net/mac.ts';
 import type { Plan, PlannedContainer } from '../plan/types.ts';
@@ -12,7 +12,7 @@ import { removal, type Change } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './image.ts';
 import { LABEL, labels, NODE_LABEL, specHash, SWARM_TASK_LABEL } from './labels.ts';
-import { hostInterfaces } from './preflight.ts';
+import { hostInterfaces, preflightAll } from './preflight.ts';
 
 export const configName = (network: string) => `${network}-config`;
 
@@ -178,50 +178,30 @@ async function waitGone(mgr: Engine, serviceName: string): Promise<void> {
 
 /** Preflight for a Swarm: every node reachable with the parent, the manager a manager, images present. */
 export async function preflightSwarm(plan: Plan, hosts: Map<string, Engine>): Promise<void> {
-  const errors: MvnetError[] = [];
-  await Promise.all(
-    [...hosts.values()].map(async (e) => {
-      try {
-        await e.info();
-        await e.ensureHelperImage();
-        const ifaces = await hostInterfaces(e, plan.name);
-        for (const hn of plan.hosts.find((h) => h.name === e.host)!.networks) {
-          if (!ifaces.includes(hn.parent))
-            errors.push(
-              new HostError(e.host, `network ${hn.network}: parent interface ${hn.parent} does not exist on ${e.host}`),
-            );
-        }
-        const member = await e.swarm().membership();
-        if (!member.active)
-          errors.push(
-            new HostError(
-              e.host,
-              'this engine is not part of a Swarm',
-              'mvnet lab up forms it for the lab; on real hosts: docker swarm init / join',
-            ),
-          );
-        if (e.host === plan.manager && !member.manager)
-          errors.push(new HostError(e.host, 'this engine is not a Swarm manager', 'set manager: to a manager node'));
-        for (const s of plan.services)
-          if (s.image && !(await e.hasImage(s.image)))
-            errors.push(
-              new HostError(
-                e.host,
-                `image ${s.image} of service ${s.name} is not on ${e.host}`,
-                'load it on every node (no registry is reachable from the lab)',
-              ),
-            );
-      } catch (err) {
-        errors.push(err instanceof HostError ? err : new HostError(e.host, (err as Error).message));
+  await preflightAll(hosts, async (e) => {
+    await e.info();
+    await e.ensureHelperImage();
+    const errors: HostError[] = [];
+    const ifaces = await hostInterfaces(e, plan.name);
+    for (const hn of plan.hosts.find((h) => h.name === e.host)!.networks)
+      if (!ifaces.includes(hn.parent))
+        errors.push(
+          new HostError(e.host, `network ${hn.network}: parent interface ${hn.parent} does not exist on ${e.host}`),
+        );
+    const member = await e.swarm().membership();
+    if (!member.active) {
+      const hint = 'mvnet lab up forms it for the lab; on real hosts: docker swarm init / join';
+      errors.push(new HostError(e.host, 'this engine is not part of a Swarm', hint));
+    }
+    if (e.host === plan.manager && !member.manager)
+      errors.push(new HostError(e.host, 'this engine is not a Swarm manager', 'set manager: to a manager node'));
+    for (const s of plan.services)
+      if (s.image && !(await e.hasImage(s.image))) {
+        const hint = 'load it on every node (no registry is reachable from the lab)';
+        errors.push(new HostError(e.host, `image ${s.image} of service ${s.name} is not on ${e.host}`, hint));
       }
-    }),
-  );
-  if (errors.length)
-    throw new MultiHostError(
-      'preflight',
-      errors,
-      `preflight failed (${errors.length} problem${errors.length > 1 ? 's' : ''}); nothing was changed on any host`,
-    );
+    return errors;
+  });
 }
 
 export async function applySwarm(

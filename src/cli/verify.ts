@@ -14,6 +14,7 @@ import { hang } from '../render/columns.ts';
 import { LOOK } from './look.ts';
 import { context, runningPlan } from './context.ts';
 import { plan as makePlan } from '../plan/allocate.ts';
+import { endpointIds, type Plan } from '../plan/types.ts';
 import { EXIT, printJson } from './output.ts';
 import { progress } from './progress.ts';
 import { arm } from './signals.ts';
@@ -107,11 +108,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   }
   const cmp = compare(p, pred, probed, skipped || sampled ? only : undefined);
   const ms = Date.now() - t0;
-  const ids = [
-    ...p.containers.map((c) => c.id),
-    ...p.hosts.map((h) => h.name),
-    ...p.devices.filter((d) => d.kind === 'machine').map((d) => d.name),
-  ];
+  const ids = endpointIds(p);
   if (o.html) {
     writeFileSync(o.html, htmlReport(p, cmp, { title: `mvnet verify: ${p.name}`, ms }));
     say(`HTML report written to ${o.html}`);
@@ -125,7 +122,7 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
 async function pairCommand(
   o: VerifyOptions,
   ctx: ReturnType<typeof context>,
-  plan: import('../plan/types.ts').Plan,
+  plan: Plan,
   pred: ReturnType<typeof predict>,
 ): Promise<number> {
   if (o.pair!.length !== 2) {

@@ -94,3 +94,12 @@ export interface Pins {
 export function containerId(host: string, name: string): string {
   return `${host}/${name}`;
 }
+
+/** Every endpoint of a plan, in matrix order: containers (HOST/NAME), then hosts, then LAN machines. */
+export function endpointIds(plan: Pick<Plan, 'containers' | 'hosts' | 'devices'>): string[] {
+  return [
+    ...plan.containers.map((c) => c.id),
+    ...plan.hosts.map((h) => h.name),
+    ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name),
+  ];
+}

@@ -1,6 +1,6 @@
 /** The self-contained HTML report: a drawing of the topology and the matrix as a coloured grid. Pure. */
 import { formatCidr, formatIp } from '../net/ipv4.ts';
-import type { HostPlan, Plan } from '../plan/types.ts';
+import { endpointIds, type HostPlan, type Plan } from '../plan/types.ts';
 import type { Comparison, PairResult } from '../probe/compare.ts';
 
 const esc = (s: string) =>
@@ -147,11 +147,7 @@ const LEGEND =
   '<span style="background:#d63c3c;color:#fff">differs from the prediction</span></div>';
 
 export function htmlReport(plan: Plan, c: Comparison, o: { title: string; ms: number }): string {
-  const ids = [
-    ...plan.containers.map((x) => x.id),
-    ...plan.hosts.map((h) => h.name),
-    ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name),
-  ];
+  const ids = endpointIds(plan);
   const cut = new Set(c.pairs.map((p) => p.cut).filter((x): x is string => !!x));
   const reachable = c.pairs.filter((p) => p.actual === 'reachable').length;
   const summary =

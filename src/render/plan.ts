@@ -3,7 +3,7 @@ import { contains, formatCidr, formatIp, withPrefix } from '../net/ipv4.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import { pairs6 } from '../predict/family6.ts';
 import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
-import type { Plan } from '../plan/types.ts';
+import { endpointIds, type Plan } from '../plan/types.ts';
 import { columns, displayWidth, wrap } from './columns.ts';
 import { grid, groupSummary, MARK } from './matrix.ts';
 
@@ -190,11 +190,7 @@ function predictionText(plan: Plan, pred: Prediction, view: View): string {
         'same verdicts as over IPv4; hosts: only through a shim)',
     );
   }
-  const ids = [
-    ...plan.containers.map((c) => c.id),
-    ...plan.hosts.map((h) => h.name),
-    ...plan.devices.filter((d) => d.kind === 'machine').map((d) => d.name),
-  ];
+  const ids = endpointIds(plan);
   if (ids.length <= 40) {
     const index = new Map<string, { expected: string }>();
     for (const p of pairs(pred)) index.set(`${p.from}>${p.to}`, p);

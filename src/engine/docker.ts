@@ -471,10 +471,12 @@ export class DockerEngine implements Engine {
       return this.wrap(`create container ${h.name}`)(e);
     }
     try {
-      const stream = await c.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true });
-      attached(stream as Duplex);
+      // a hijacked attach is the connection itself: readable (output) and writable (standard input)
+      const opts = { stream: true, stdin: true, stdout: true, stderr: true, hijack: true };
+      const stream = (await c.attach(opts)) as Duplex;
+      attached(stream);
       await c.start();
-      return { id: c.id, stream: stream as Duplex };
+      return { id: c.id, stream };
     } catch (e) {
       await c.remove({ force: true }).catch(() => {});
       return this.wrap(`start container ${h.name}`)(e);

@@ -16,6 +16,14 @@ export interface View {
   wide: boolean;
 }
 
+/** A part of the report: its lines, its width, and `say` for a sentence (wrapped unless --wide). */
+function writer(view: View) {
+  const width = view.wide ? Infinity : view.width;
+  const out: string[] = [];
+  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  return { width, out, say };
+}
+
 export function planText(plan: Plan, pred: Prediction, view: View): string {
   return [
     networksText(plan, view),
@@ -30,9 +38,7 @@ export function planText(plan: Plan, pred: Prediction, view: View): string {
 
 /** The title and the networks table. */
 function networksText(plan: Plan, view: View): string {
-  const width = view.wide ? Infinity : view.width;
-  const out: string[] = [];
-  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  const { width, out, say } = writer(view);
   say(
     `Topology ${plan.name}: LAN ${formatCidr(plan.lan)}, ${plan.hosts.length} hosts, ` +
       `${plan.containers.length} containers`,
@@ -58,8 +64,7 @@ function networksText(plan: Plan, view: View): string {
 
 /** Each host's part of each network (a column that says nothing anywhere is left out). */
 function hostsText(plan: Plan, view: View): string {
-  const width = view.wide ? Infinity : view.width;
-  const out: string[] = [];
+  const { width, out } = writer(view);
   const hostRows = plan.hosts.flatMap((h) => {
     const rows = h.networks.map((n) => [
       h.name,
@@ -89,17 +94,15 @@ function hostsText(plan: Plan, view: View): string {
 
 /** IPv6 (where a network carries it) and every container's addresses and MAC. */
 function containersText(plan: Plan, view: View): string {
-  const width = view.wide ? Infinity : view.width;
-  const out: string[] = [];
-  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  const { width, out, say } = writer(view);
   const dual = plan.networks.filter((n) => n.subnet6);
   if (dual.length) {
     out.push('');
     for (const n of dual) {
       say(
         `IPv6 on ${n.name}: ${formatCidr6(n.subnet6!)}, gateway ${formatIp6(n.gateway6!)}; ` +
-          'every IPv6 address mirrors the ' +
-          `IPv4 one (the same offset in the subnet), each host's IPv6 range its IPv4 range: ` +
+          'every IPv6 address mirrors the IPv4 one (the same offset in the subnet), ' +
+          "each host's IPv6 range its IPv4 range: " +
           plan.hosts
             .map((h) => `${h.name} ${formatCidr6(h.networks.find((x) => x.network === n.name)!.range6!)}`)
             .join(', '),
@@ -134,9 +137,7 @@ function containersText(plan: Plan, view: View): string {
 
 /** Swarm, LAN devices, what outside machines need, host access. */
 function notesText(plan: Plan, view: View): string {
-  const width = view.wide ? Infinity : view.width;
-  const out: string[] = [];
-  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  const { out, say } = writer(view);
   if (plan.engine === 'swarm') {
     out.push('');
     say(
@@ -172,9 +173,7 @@ function notesText(plan: Plan, view: View): string {
 
 /** The predicted reachability: group summary, IPv6 count, the matrix when it fits. */
 function predictionText(plan: Plan, pred: Prediction, view: View): string {
-  const width = view.wide ? Infinity : view.width;
-  const out: string[] = [];
-  const say = (line: string) => out.push(view.wide ? line : wrap(line, width, 2));
+  const { width, out, say } = writer(view);
   const dual = plan.networks.filter((n) => n.subnet6);
   out.push('');
   out.push(

@@ -103,35 +103,26 @@ test('live pins keep an address even when the file order changes', () => {
 });
 
 test("explicit ranges override; other hosts' fixed addresses in a range become aux-addresses", () => {
-  const t = parseTopology(
-    stringify({
-      name: 't',
-      lan: '192.168.140.0/24',
-      networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', reserved: ['10.100.5.9'] } },
-      hosts: {
-        a: { address: '192.168.140.10', ranges: { mv: '10.100.5.0/24' }, containers: { x: { network: 'mv' } } },
-        b: { address: '192.168.140.11', containers: { y: { network: 'mv', ip: '10.100.5.1' } } },
-      },
-    }),
-  );
-  // b's fixed address lies in a's range: b cannot derive a range from it
-  assert.throws(() => plan(t), /hosts\.b\.containers\.y\.ip/);
-  const t2 = parseTopology(
-    stringify({
-      name: 't',
-      lan: '192.168.140.0/24',
-      networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', reserved: ['10.100.5.9'] } },
-      hosts: {
-        a: { address: '192.168.140.10', ranges: { mv: '10.100.5.0/24' }, containers: { x: { network: 'mv' } } },
-        b: {
-          address: '192.168.140.11',
-          ranges: { mv: '10.100.6.0/24' },
-          containers: { y: { network: 'mv', ip: '10.100.5.1' } },
+  // b's container has a fixed address in a's range; `bRange` gives b a range of its own
+  const topo = (bRange?: string) =>
+    parseTopology(
+      stringify({
+        name: 't',
+        lan: '192.168.140.0/24',
+        networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', reserved: ['10.100.5.9'] } },
+        hosts: {
+          a: { address: '192.168.140.10', ranges: { mv: '10.100.5.0/24' }, containers: { x: { network: 'mv' } } },
+          b: {
+            address: '192.168.140.11',
+            ...(bRange ? { ranges: { mv: bRange } } : {}),
+            containers: { y: { network: 'mv', ip: '10.100.5.1' } },
+          },
         },
-      },
-    }),
-  );
-  const p = plan(t2);
+      }),
+    );
+  // b's fixed address lies in a's range: b cannot derive a range from it
+  assert.throws(() => plan(topo()), /hosts\.b\.containers\.y\.ip/);
+  const p = plan(topo('10.100.6.0/24'));
   assert.equal(formatIp(p.containers.find((c) => c.id === 'a/x')!.ip), '10.100.5.2');
   assert.deepEqual(
     p.hosts[0].networks[0].aux.map((a) => formatIp(a.ip)),

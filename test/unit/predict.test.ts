@@ -8,6 +8,9 @@ import { loadTopology } from '../../src/cli/topology-file.ts';
 import { formatCidr, formatIp } from '../../src/net/ipv4.ts';
 import type { TopologyError } from '../../src/errors.ts';
 
+/** The prediction for a topology written as data. */
+const predicted = (doc: object) => predict(plan(parseTopology(stringify(doc))));
+
 const seedPred = () => predict(plan(loadTopology('examples/seed.yaml')));
 
 test('seed: same host ✓, other host ✓, own host ✗, other host address ✗, host -> containers ✗', () => {
@@ -28,21 +31,15 @@ test('seed: same host ✓, other host ✓, own host ✗, other host address ✗,
 });
 
 function topo(net: Record<string, unknown>, extra: Record<string, unknown> = {}, lan: unknown = '192.168.140.0/24') {
-  return predict(
-    plan(
-      parseTopology(
-        stringify({
-          name: 't',
-          lan,
-          networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', ...net }, ...extra },
-          hosts: {
-            h1: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
-            h2: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
-          },
-        }),
-      ),
-    ),
-  );
+  return predicted({
+    name: 't',
+    lan,
+    networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', ...net }, ...extra },
+    hosts: {
+      h1: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
+      h2: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
+    },
+  });
 }
 
 test('private mode: same host ✗ (private-mode), other host ✓', () => {
@@ -58,21 +55,15 @@ test('vepa: same host needs a hairpin switch', () => {
 });
 
 test('a subnet that is the LAN: own host blocked by parent isolation, other hosts reachable', () => {
-  const p = predict(
-    plan(
-      parseTopology(
-        stringify({
-          name: 't',
-          lan: '192.168.140.0/24',
-          networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', hostPrefix: 28 } },
-          hosts: {
-            h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
-            h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
-          },
-        }),
-      ),
-    ),
-  );
+  const p = predicted({
+    name: 't',
+    lan: '192.168.140.0/24',
+    networks: { mv: { subnet: '192.168.140.0/24', gateway: '192.168.140.1', parent: 'ens33', hostPrefix: 28 } },
+    hosts: {
+      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+    },
+  });
   assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'parent-isolation');
   assert.equal(verdictFor(p, 'h1', 'h1/a')!.reason, 'parent-isolation');
   assert.equal(verdictFor(p, 'h1/a', 'h2')!.expected, 'reachable');
@@ -80,24 +71,18 @@ test('a subnet that is the LAN: own host blocked by parent isolation, other host
 });
 
 test('VLAN networks: different VLANs do not meet, and a VLAN does not reach the untagged host', () => {
-  const p = predict(
-    plan(
-      parseTopology(
-        stringify({
-          name: 't',
-          lan: '192.168.140.0/24',
-          networks: {
-            v10: { subnet: '10.10.0.0/16', parent: 'ens33', vlan: 10 },
-            v20: { subnet: '10.20.0.0/16', parent: 'ens33', vlan: 20 },
-          },
-          hosts: {
-            h1: { address: '192.168.140.10', containers: { a: { network: 'v10' }, b: { network: 'v20' } } },
-            h2: { address: '192.168.140.11', containers: { a: { network: 'v10' } } },
-          },
-        }),
-      ),
-    ),
-  );
+  const p = predicted({
+    name: 't',
+    lan: '192.168.140.0/24',
+    networks: {
+      v10: { subnet: '10.10.0.0/16', parent: 'ens33', vlan: 10 },
+      v20: { subnet: '10.20.0.0/16', parent: 'ens33', vlan: 20 },
+    },
+    hosts: {
+      h1: { address: '192.168.140.10', containers: { a: { network: 'v10' }, b: { network: 'v20' } } },
+      h2: { address: '192.168.140.11', containers: { a: { network: 'v10' } } },
+    },
+  });
   assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.expected, 'unreachable');
   assert.equal(verdictFor(p, 'h1/a', 'h1/b')!.reason, 'no-gateway');
@@ -112,29 +97,23 @@ test('hostAccess: host <-> containers through the shim', () => {
 });
 
 test('passthru takes the parent: the host address on it stops answering', () => {
-  const p = predict(
-    plan(
-      parseTopology(
-        stringify({
-          name: 't',
-          lan: '192.168.140.0/24',
-          networks: {
-            mv: {
-              subnet: '192.168.140.0/24',
-              gateway: '192.168.140.1',
-              parent: 'ens33',
-              mode: 'passthru',
-              hostPrefix: 28,
-            },
-          },
-          hosts: {
-            h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
-            h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
-          },
-        }),
-      ),
-    ),
-  );
+  const p = predicted({
+    name: 't',
+    lan: '192.168.140.0/24',
+    networks: {
+      mv: {
+        subnet: '192.168.140.0/24',
+        gateway: '192.168.140.1',
+        parent: 'ens33',
+        mode: 'passthru',
+        hostPrefix: 28,
+      },
+    },
+    hosts: {
+      h1: { address: '192.168.140.200', containers: { a: { network: 'mv' } } },
+      h2: { address: '192.168.140.201', containers: { a: { network: 'mv' } } },
+    },
+  });
   assert.equal(verdictFor(p, 'h1/a', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(p, 'h1/a', 'h2')!.reason, 'passthru-takes-parent');
 });
@@ -146,51 +125,39 @@ test('grouping: 100 hosts x 100 containers predict through ~200 groups', () => {
     for (let c = 0; c < 100; c++) containers[`c${c}`] = { network: 'mv' };
     hosts[`h${h}`] = { address: `192.168.${h >> 8}.${(h & 255) + 1}`, containers };
   }
-  const p = predict(
-    plan(
-      parseTopology(
-        stringify({
-          name: 'big',
-          lan: '192.168.0.0/16',
-          networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } },
-          hosts,
-        }),
-      ),
-    ),
-  );
+  const p = predicted({
+    name: 'big',
+    lan: '192.168.0.0/16',
+    networks: { mv: { subnet: '10.0.0.0/8', parent: 'eth0' } },
+    hosts,
+  });
   assert.equal(p.groups.length, 200);
   assert.equal(p.pairCount, 10000 * 9999 + 2 * 10000 * 100);
 });
 
 test('a router at the gateway: container -> own host via the router; without hosts routing back, no-route-back', () => {
   const base = (hostGw: boolean) =>
-    predict(
-      plan(
-        parseTopology(
-          stringify({
-            name: 't',
-            lan: '192.168.140.0/24',
-            networks: { mv: { subnet: '10.100.0.0/16', gateway: '10.100.0.1', parent: 'ens33' } },
-            devices: {
-              gw: { kind: 'router', address: '192.168.140.1', addresses: ['10.100.0.1/16'] },
-              pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.1' },
-            },
-            hosts: {
-              h1: {
-                address: '192.168.140.10',
-                ...(hostGw ? { gateway: '192.168.140.1' } : {}),
-                containers: { a: { network: 'mv' } },
-              },
-              h2: {
-                address: '192.168.140.11',
-                ...(hostGw ? { gateway: '192.168.140.1' } : {}),
-                containers: { a: { network: 'mv' } },
-              },
-            },
-          }),
-        ),
-      ),
-    );
+    predicted({
+      name: 't',
+      lan: '192.168.140.0/24',
+      networks: { mv: { subnet: '10.100.0.0/16', gateway: '10.100.0.1', parent: 'ens33' } },
+      devices: {
+        gw: { kind: 'router', address: '192.168.140.1', addresses: ['10.100.0.1/16'] },
+        pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.1' },
+      },
+      hosts: {
+        h1: {
+          address: '192.168.140.10',
+          ...(hostGw ? { gateway: '192.168.140.1' } : {}),
+          containers: { a: { network: 'mv' } },
+        },
+        h2: {
+          address: '192.168.140.11',
+          ...(hostGw ? { gateway: '192.168.140.1' } : {}),
+          containers: { a: { network: 'mv' } },
+        },
+      },
+    });
   const p = base(true);
   assert.equal(verdictFor(p, 'h1/a', 'h1')!.reason, 'via-router');
   assert.equal(verdictFor(p, 'h1', 'h1/a')!.expected, 'reachable');
@@ -209,22 +176,16 @@ test('hostAccess without forwarding: a container still cannot reach another host
 
 test('forwarding hosts with host access: the LAN reaches containers through a host, and containers reach other hosts', () => {
   const mk = (forward: boolean) =>
-    predict(
-      plan(
-        parseTopology(
-          stringify({
-            name: 't',
-            lan: '192.168.140.0/24',
-            networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', hostAccess: true } },
-            devices: { pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.10' } },
-            hosts: {
-              h1: { address: '192.168.140.10', forward, containers: { a: { network: 'mv' } } },
-              h2: { address: '192.168.140.11', forward, containers: { a: { network: 'mv' } } },
-            },
-          }),
-        ),
-      ),
-    );
+    predicted({
+      name: 't',
+      lan: '192.168.140.0/24',
+      networks: { mv: { subnet: '10.100.0.0/16', parent: 'ens33', hostAccess: true } },
+      devices: { pc: { kind: 'machine', address: '192.168.140.50', gateway: '192.168.140.10' } },
+      hosts: {
+        h1: { address: '192.168.140.10', forward, containers: { a: { network: 'mv' } } },
+        h2: { address: '192.168.140.11', forward, containers: { a: { network: 'mv' } } },
+      },
+    });
   const on = mk(true);
   assert.equal(verdictFor(on, 'pc', 'h2/a')!.expected, 'reachable');
   assert.equal(verdictFor(on, 'h1/a', 'h2')!.expected, 'reachable');

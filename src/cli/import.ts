@@ -53,7 +53,7 @@ export async function importCommand(o: ImportOptions, files: string[]): Promise<
     if (a !== undefined && parseIp(a) === null)
       throw usage(`--host ${n}=${a.slice(0, 40)}: not an IPv4 address`, 'e.g. --host host1=192.168.140.200');
   }
-  const vars: Record<string, string> = {};
+  const vars: Record<string, string> = Object.create(null);
   for (const v of o.var ?? []) {
     const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(v);
     if (!m) throw usage(`--var ${v.slice(0, 40)}: not NAME=VALUE`, 'e.g. --var LAN_INTERFACE=eth0');

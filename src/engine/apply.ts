@@ -220,7 +220,7 @@ export async function apply(
   await preflight(c.hosts, plan, wants, c.live, removing);
   // every member learns of every other before anything changes: an interrupted run is found again from any host
   const everyone = new Map([...c.hosts, ...c.former]);
-  const known: Members = {};
+  const known: Members = Object.create(null);
   for (const l of c.live.values()) Object.assign(known, l.record?.members ?? {});
   const union = { ...known, ...membersOf(c.former), ...membersOf(c.hosts) };
   await record(everyone, c, plan.name, union);

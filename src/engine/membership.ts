@@ -20,7 +20,7 @@ export interface MemberRecord {
 /** Parses records from a container listing. Unreadable labels count as empty (and are rewritten). */
 export function recordOf(containers: LiveContainer[], topology: string): MemberRecord {
   const mine = containers.filter((c) => c.labels[LABEL.topology] === topology && c.labels[LABEL.kind] === 'members');
-  const members: Members = {};
+  const members: Members = Object.create(null);
   for (const c of mine) {
     try {
       Object.assign(members, JSON.parse(c.labels[LABEL.members] ?? '{}') as Members);

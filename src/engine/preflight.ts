@@ -29,12 +29,12 @@ const facts = new Map<string, Promise<HostFacts>>();
 export function parseFacts(out: string): HostFacts {
   const lines = out.split('\n');
   const ifaces = lines.map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((x): x is string => !!x);
-  const macs: Record<string, string> = {};
+  const macs: Record<string, string> = Object.create(null);
   for (const l of lines) {
     const m = /^\d+:\s+([^:@\s]+).*\slink\/ether\s+([0-9a-f:]{17})/.exec(l);
     if (m) macs[m[1]] = m[2];
   }
-  const linkLocal: Record<string, string> = {};
+  const linkLocal: Record<string, string> = Object.create(null);
   for (const l of lines) {
     const m = /^\d+:\s+(\S+)\s+inet6\s+(fe80:[0-9a-f:]+)\/\d+ scope link/.exec(l);
     if (m && !linkLocal[m[1]]) linkLocal[m[1]] = m[2];

@@ -88,3 +88,20 @@ export function blockIndexOf(outer: Cidr, prefix: number, ip: Ip): number {
 export function withPrefix(ip: Ip, prefix: number): string {
   return `${formatIp(ip)}/${prefix}`;
 }
+
+/** Address blocks no container network may overlap: the engine or the kernel refuses them, or they are not a LAN's. */
+const SPECIAL4: [string, string][] = [
+  ['0.0.0.0/8', '"this network" (0.0.0.0/8)'],
+  ['127.0.0.0/8', 'loopback (127.0.0.0/8)'],
+  ['224.0.0.0/4', 'multicast (224.0.0.0/4)'],
+  ['240.0.0.0/4', 'reserved (240.0.0.0/4, broadcast included)'],
+];
+
+/** The special block a subnet overlaps, in words, or null. */
+export function specialBlockOf(c: Cidr): string | null {
+  for (const [block, words] of SPECIAL4) {
+    const b = parseCidr(block);
+    if (b.ok && overlaps(b.cidr, c)) return words;
+  }
+  return null;
+}

@@ -87,3 +87,18 @@ export function contains6(c: Cidr6, ip: Ip6): boolean {
 export function overlaps6(a: Cidr6, b: Cidr6): boolean {
   return contains6(a, b.base) || contains6(b, a.base);
 }
+
+const SPECIAL6: [string, string][] = [
+  ['::/127', 'the unspecified and loopback addresses (::/127)'],
+  ['fe80::/10', 'link-local (fe80::/10)'],
+  ['ff00::/8', 'multicast (ff00::/8)'],
+];
+
+/** The special IPv6 block a subnet overlaps, in words, or null. */
+export function specialBlockOf6(c: Cidr6): string | null {
+  for (const [block, words] of SPECIAL6) {
+    const b = parseCidr6(block);
+    if (b.ok && overlaps6(b.cidr, c)) return words;
+  }
+  return null;
+}

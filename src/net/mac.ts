@@ -16,6 +16,7 @@ export function parseMac(s: string): string | null {
 
 /** A unicast, locally administered MAC suits a container. */
 export function macProblem(mac: string): string | null {
+  if (/^(00:){5}00$/.test(mac)) return `${mac} is the all-zero MAC, which no interface may have`;
   const first = parseInt(mac.slice(0, 2), 16);
   if (first & 1) return `${mac} is a multicast address; a container needs a unicast MAC (first byte even, e.g. 02:...)`;
   return null;

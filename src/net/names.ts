@@ -7,6 +7,8 @@ export function interfaceNameProblem(name: string): string | null {
     return `interface name "${name}" is ${Buffer.byteLength(name)} characters; the kernel allows at most 15`;
   if (name === '.' || name === '..') return `"${name}" is not a valid interface name`;
   if (/[/:\s]/.test(name)) return `interface name "${name}" contains '/', ':' or whitespace, which the kernel refuses`;
+  // '%' makes the kernel number the name (eth%d); Docker refuses it as a parent
+  if (name.includes('%')) return `interface name "${name}" contains '%', which the kernel reads as a number pattern`;
   return null;
 }
 

@@ -107,7 +107,19 @@ function fromJson(text: string): unknown {
   } catch {
     return undefined;
   }
-  return keysIn(raw) === keyTokens(text) ? raw : undefined;
+  return keysIn(raw) === keyTokens(text) && !hasForbiddenKey(raw) ? raw : undefined;
+}
+
+/**
+ * Keys that would reach an object's prototype once copied into a plain object (a host `__proto__` would vanish):
+ * refused wherever they appear, with their line.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__']);
+
+function hasForbiddenKey(v: unknown): boolean {
+  if (Array.isArray(v)) return v.some(hasForbiddenKey);
+  if (v === null || typeof v !== 'object') return false;
+  return Object.keys(v).some((k) => FORBIDDEN_KEYS.has(k)) || Object.values(v).some(hasForbiddenKey);
 }
 
 /** Parses and validates topology text. Throws TopologyError with every problem found. */
@@ -126,13 +138,14 @@ function fromYaml(text: string, file: string): unknown {
         const seen = new Set<string>();
         for (const pair of map.items) {
           const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-          if (seen.has(key)) {
+          const problem = seen.has(key)
+            ? `Map keys must be unique ("${key}" appears twice)`
+            : FORBIDDEN_KEYS.has(key)
+              ? `the key "${key}" is not allowed (names are letters, digits and '-')`
+              : null;
+          if (problem) {
             const range = isScalar(pair.key) && pair.key.range ? pair.key.range : undefined;
-            const err = new YAMLParseError(
-              [range?.[0] ?? 0, range?.[1] ?? 0],
-              'DUPLICATE_KEY',
-              `Map keys must be unique ("${key}" appears twice)`,
-            );
+            const err = new YAMLParseError([range?.[0] ?? 0, range?.[1] ?? 0], 'DUPLICATE_KEY', problem);
             if (range) {
               const at = lines.linePos(range[0]);
               err.linePos = [at, at];
@@ -149,7 +162,7 @@ function fromYaml(text: string, file: string): unknown {
       file,
       doc.errors.map((e) => ({
         path: e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '(YAML)',
-        message: `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`,
+        message: `${e.message.startsWith('the key') ? '' : 'not valid YAML: '}${firstLine(e.message)}`,
       })),
     );
   }
@@ -163,6 +176,10 @@ function fromYaml(text: string, file: string): unknown {
     ]);
   }
   return raw;
+}
+
+function firstLine(m: string): string {
+  return m.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
 }
 
 /** Plain data to a Topology: shape, then value rules. */

@@ -11,6 +11,7 @@ import {
   formatIp,
   type Cidr,
   type Ip,
+  specialBlockOf,
 } from '../net/ipv4.ts';
 import { macProblem, parseMac } from '../net/mac.ts';
 import {
@@ -22,8 +23,10 @@ import {
   parseIp6,
   type Cidr6,
   type Ip6,
+  specialBlockOf6,
 } from '../net/ipv6.ts';
 import { splitWords } from './words.ts';
+import { normalEndpoint } from './endpoint.ts';
 import { dockerNameProblem, interfaceNameProblem, simpleNameProblem } from '../net/names.ts';
 import type { RawTopology } from './schema.ts';
 import {
@@ -88,6 +91,15 @@ function dualStack(
   const c = parseCidr6(n.subnet6);
   if (!c.ok) {
     bad(`${p}.subnet6`, c.error);
+    return {};
+  }
+  const special = specialBlockOf6(c.cidr);
+  if (special) {
+    bad(
+      `${p}.subnet6`,
+      `${n.subnet6} overlaps ${special}, which no container network may use`,
+      'use e.g. fd00:100::/64',
+    );
     return {};
   }
   if (subnet && 128 - c.cidr.prefix < 32 - subnet.prefix) {
@@ -194,6 +206,12 @@ function networksOf(v: V): NetworkSpec[] {
     const sp = parseCidr(n.subnet);
     if (!sp.ok) bad(`${p}.subnet`, sp.error);
     else if (sp.cidr.prefix > 30) bad(`${p}.subnet`, `${n.subnet} leaves no room for containers (use /30 or larger)`);
+    else if (specialBlockOf(sp.cidr))
+      bad(
+        `${p}.subnet`,
+        `${n.subnet} overlaps ${specialBlockOf(sp.cidr)}, which no container network may use`,
+        'use a private subnet such as 10.100.0.0/16 or 192.168.200.0/24',
+      );
     const subnet = sp.ok ? sp.cidr : { base: 0, prefix: 32 };
     let gateway = (subnet.base + 1) >>> 0;
     if (n.gateway !== undefined) {
@@ -316,20 +334,22 @@ function hostsOf(
     else if (hostAddr.has(address))
       bad(`${p}.address`, `${h.address} is already the address of host ${hostAddr.get(address)}`);
     else hostAddr.set(address, hname);
+    const docker = h.docker === undefined ? undefined : normalEndpoint(h.docker);
     if (h.docker !== undefined && !ENDPOINT.test(h.docker)) {
       bad(
         `${p}.docker`,
         `"${h.docker}" is not a Docker endpoint mvnet knows`,
         'use unix:///path/docker.sock, tcp://host:2376 or ssh://user@host; leave it out to use the lab',
       );
-    } else if (h.docker !== undefined && endpoints.has(h.docker)) {
+    } else if (docker !== undefined && endpoints.has(docker)) {
       bad(
         `${p}.docker`,
-        `${h.docker} is already the engine of host ${endpoints.get(h.docker)}`,
+        `${h.docker} is already the engine of host ${endpoints.get(docker)}` +
+          (docker === h.docker ? '' : ` (both are ${docker})`),
         'give each host its own Docker engine',
       );
-    } else if (h.docker !== undefined) endpoints.set(h.docker, hname);
-    const parents: Record<string, string> = {};
+    } else if (docker !== undefined) endpoints.set(docker, hname);
+    const parents: Record<string, string> = Object.create(null);
     for (const [net, par] of Object.entries(h.parents ?? {})) {
       if (!netByName.has(net))
         bad(`${p}.parents.${net}`, `unknown network "${net}"`, `networks are: ${netNames.join(', ')}`);
@@ -342,6 +362,7 @@ function hostsOf(
     }
     const ranges = rangesOf(v, p, hname, h, netByName, rangesByNet);
     const containers = containersOf(v, p, h, netByName, { hostAddr, ipOwner });
+    routedInRange(bad, p, containers, ranges, netByName);
     const macvlan = (x?: NetworkSpec) => x?.driver === 'macvlan';
     const firstNet = containers.map((c) => netByName.get(c.network)).find(macvlan) ?? networks.find(macvlan);
     const iface = h.interface ?? (firstNet ? (parents[firstNet.name] ?? firstNet.parent) : 'eth0');
@@ -389,7 +410,7 @@ function hostsOf(
     hosts.push({
       name: hname,
       address: address ?? 0,
-      docker: h.docker,
+      docker,
       interface: iface,
       parents,
       ranges,
@@ -402,6 +423,26 @@ function hostsOf(
   return { hosts, hostAddr, ipOwner };
 }
 
+/** On a routed network a host's segment is its range: a fixed address outside it cannot be given. */
+function routedInRange(
+  bad: Bad,
+  p: string,
+  containers: ContainerSpec[],
+  ranges: Record<string, Cidr>,
+  netByName: Map<string, NetworkSpec>,
+): void {
+  for (const c of containers) {
+    const range = ranges[c.network];
+    if (netByName.get(c.network)?.driver !== 'routed' || !range || c.ip === undefined || contains(range, c.ip))
+      continue;
+    bad(
+      `${p}.containers.${c.name}.ip`,
+      `${formatIp(c.ip)} is outside this host's range ${formatCidr(range)} of routed network ${c.network}`,
+      `on a routed network each host's containers live in its range: pick an address in ${formatCidr(range)}`,
+    );
+  }
+}
+
 /** A host's explicit per-network ranges: inside their subnet, disjoint from other hosts' ranges of that network. */
 function rangesOf(
   v: V,
@@ -412,7 +453,7 @@ function rangesOf(
   rangesByNet: Map<string, { host: string; range: Cidr }[]>,
 ): Record<string, Cidr> {
   const { bad, netNames } = v;
-  const ranges: Record<string, Cidr> = {};
+  const ranges: Record<string, Cidr> = Object.create(null);
   for (const [net, r] of Object.entries(h.ranges ?? {})) {
     const n = netByName.get(net);
     if (!n) {
@@ -452,7 +493,7 @@ function containersOf(
   taken: { hostAddr: Map<Ip, string>; ipOwner: Map<Ip, string> },
 ): ContainerSpec[] {
   const { bad, netNames } = v;
-  const { hostAddr, ipOwner } = taken;
+  const { ipOwner } = taken;
   const containers: ContainerSpec[] = [];
   for (const [cname, c] of Object.entries(h.containers ?? {})) {
     const cp = `${p}.containers.${cname}`;
@@ -482,7 +523,6 @@ function containersOf(
           `${c.ip} is already used by ${ipOwner.get(v)}`,
           'every address must be unique across the cluster: the hosts share one LAN',
         );
-      else if (hostAddr.has(v)) bad(`${cp}.ip`, `${c.ip} is the LAN address of host ${hostAddr.get(v)}`);
       else {
         ip = v;
         ipOwner.set(v, cp);
@@ -591,6 +631,8 @@ function devicesOf(v: V, hostAddr: Map<Ip, string>, ipOwner: Map<Ip, string>): D
 /** A container's fixed address may not be a device's, a router leg's, or a host's or device's default gateway. */
 function containerClashes(bad: Bad, hosts: HostSpec[], devices: DeviceSpec[]): void {
   const taken = new Map<Ip, string>();
+  // every host's LAN address, whatever the order of hosts in the file
+  for (const h of hosts) taken.set(h.address, `the LAN address of host ${h.name}`);
   for (const d of devices) {
     taken.set(d.address, `the LAN address of device ${d.name}`);
     for (const a of d.addresses) taken.set(a.ip, `an address of router ${d.name}`);

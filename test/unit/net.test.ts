@@ -56,3 +56,13 @@ test('interface names follow the kernel', () => {
   assert.match(interfaceNameProblem('a/b')!, /'\/'/);
   assert.ok(interfaceNameProblem(''));
 });
+
+test('one engine written two ways is one endpoint', async () => {
+  const { normalEndpoint } = await import('../../src/topology/endpoint.ts');
+  assert.equal(normalEndpoint('unix:///x//y'), 'unix:///x/y');
+  assert.equal(normalEndpoint('unix:///x/./y'), 'unix:///x/y');
+  assert.equal(normalEndpoint('unix:///x/z/../y'), 'unix:///x/y');
+  assert.equal(normalEndpoint('TCP://Host.Example:2376/'), 'tcp://host.example:2376');
+  assert.equal(normalEndpoint('ssh://root@H:22'), 'ssh://root@h');
+  assert.equal(normalEndpoint('ssh://root@h:2222'), 'ssh://root@h:2222');
+});

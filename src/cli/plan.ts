@@ -36,16 +36,13 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   let changes: Change[] | null = null;
   let liveNote = 'hosts not read (--offline): the plan is from the file alone';
   if (!o.offline) {
-    try {
-      const r = await withTimeout(livePlan(ctx), 5000);
-      p = r.plan;
-      const backend = backendOf(p);
-      changes = await withTimeout(backend.changes(p, r.cluster), 5000);
-      p = await backend.running(p, ctx.hosts);
-      liveNote = '';
-    } catch (e) {
-      liveNote = `hosts not reached (${(e as Error).message.split('\n')[0]}): the plan is from the file alone`;
-    }
+    // a host that cannot be read is an error, never "nothing to do" (--offline plans from the file alone)
+    const r = await withTimeout(livePlan(ctx), LIVE_READ_MS);
+    p = r.plan;
+    const backend = backendOf(p);
+    changes = await withTimeout(backend.changes(p, r.cluster), LIVE_READ_MS);
+    p = await backend.running(p, ctx.hosts);
+    liveNote = '';
   }
   if (o.out) {
     if (!changes)
@@ -95,9 +92,16 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   return code;
 }
 
+/** How long plan waits for the live hosts before it gives up (an error, not a plan from the file alone). */
+const LIVE_READ_MS = 30_000;
+
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return Promise.race([
-    p,
-    new Promise<T>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${ms / 1000} s`)), ms).unref()),
-  ]);
+  const late = () =>
+    new MvnetError(
+      'engine',
+      `the live hosts did not answer within ${ms / 1000} s`,
+      undefined,
+      'check that their engines run (mvnet lab up for the lab), or plan --offline to plan from the file alone',
+    );
+  return Promise.race([p, new Promise<T>((_, rej) => setTimeout(() => rej(late()), ms).unref())]);
 }

@@ -1,5 +1,7 @@
 /** The Engine over the Docker Engine API (dockerode): unix://, tcp:// (TLS) and ssh:// endpoints. */
 import { readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Duplex } from 'node:stream';
 import type Docker from 'dockerode';
@@ -26,45 +28,52 @@ import type {
   NetworkCreate,
 } from './engine.ts';
 
-/** dockerode options for an endpoint. TLS for tcp:// is verified by default (DOCKER_CERT_PATH). */
+/**
+ * Where TLS material comes from, as the docker CLI reads it: DOCKER_CERT_PATH, else ~/.docker. DOCKER_TLS_VERIFY
+ * with any value (even "0") means verify, as for the docker CLI; plain HTTP only when the port 2375 is named.
+ */
+function certFolder(): string {
+  return process.env.DOCKER_CERT_PATH || join(homedir(), '.docker');
+}
+
+function tlsOptions(u: URL, endpoint: string, host: string, timeout: number): Docker.DockerOptions {
+  const certPath = certFolder();
+  const pem = (f: string) => {
+    try {
+      return readFileSync(join(certPath, f));
+    } catch {
+      throw new HostError(
+        host,
+        `${endpoint} needs TLS certificates: ${certPath} has no readable ${f}` +
+          (process.env.DOCKER_CERT_PATH ? '' : ' (DOCKER_CERT_PATH is not set)'),
+        'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem, as for the docker CLI ' +
+          '(or name the port 2375 for a plain, unauthenticated engine)',
+      );
+    }
+  };
+  return {
+    host: u.hostname,
+    port: Number(u.port || 2376),
+    protocol: 'https',
+    timeout,
+    ca: pem('ca.pem'),
+    cert: pem('cert.pem'),
+    key: pem('key.pem'),
+    // no TLS session resumption: Go's TLS servers (dockerd) never resume, and some TLS front ends fail on it
+    agent: new HttpsAgent({ maxCachedSessions: 0 }),
+  } as Docker.DockerOptions;
+}
+
+/** dockerode options for an endpoint. TLS for tcp:// is always verified unless the port is 2375. */
 export function dockerOptions(endpoint: string, host: string): Docker.DockerOptions {
   const u = new URL(endpoint);
   const timeout = 60_000;
   switch (u.protocol) {
     case 'unix:':
       return { socketPath: u.pathname, timeout };
-    case 'tcp:': {
-      const certPath = process.env.DOCKER_CERT_PATH;
-      const plain = process.env.DOCKER_TLS_VERIFY === '0' || u.port === '2375';
-      if (plain) return { host: u.hostname, port: Number(u.port || 2375), protocol: 'http', timeout };
-      if (!certPath)
-        throw new HostError(
-          host,
-          `${endpoint} needs TLS certificates`,
-          'set DOCKER_CERT_PATH to a folder with ca.pem, cert.pem and key.pem ' +
-            '(or use port 2375 for a plain, unauthenticated engine)',
-        );
-      const pem = (f: string) => {
-        try {
-          return readFileSync(join(certPath, f));
-        } catch {
-          throw new HostError(
-            host,
-            `DOCKER_CERT_PATH=${certPath} has no readable ${f}`,
-            'it needs ca.pem, cert.pem and key.pem (as the docker CLI)',
-          );
-        }
-      };
-      return {
-        host: u.hostname,
-        port: Number(u.port || 2376),
-        protocol: 'https',
-        timeout,
-        ca: pem('ca.pem'),
-        cert: pem('cert.pem'),
-        key: pem('key.pem'),
-      };
-    }
+    case 'tcp:':
+      if (u.port === '2375') return { host: u.hostname, port: 2375, protocol: 'http', timeout };
+      return tlsOptions(u, endpoint, host, timeout);
     case 'ssh:':
       // the system's ssh, as the docker CLI does (agent, ~/.ssh/config, known hosts): see ssh.ts
       return {

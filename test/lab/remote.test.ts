@@ -141,7 +141,18 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   const wrongCa = mvEnv({ DOCKER_CERT_PATH: otherCa }, 'destroy', '-f', tlsFile);
   assert.equal(wrongCa.status, 2);
   assert.match(wrongCa.stderr, /host1: TLS with tcp:\/\/[\d.]+:2376 failed: .*certificate/);
-  const noCerts = mvEnv({ DOCKER_CERT_PATH: '' }, 'destroy', '-f', tlsFile);
+  // DOCKER_TLS_VERIFY=0 is "verify" for the docker CLI: never a downgrade to plain HTTP
+  const downgrade = mvEnv({ DOCKER_CERT_PATH: otherCa, DOCKER_TLS_VERIFY: '0' }, 'destroy', '-f', tlsFile);
+  assert.equal(downgrade.status, 2);
+  assert.match(downgrade.stderr, /host1: TLS with tcp:\/\/[\d.]+:2376 failed: .*certificate/);
+  // without DOCKER_CERT_PATH the certificates come from ~/.docker, as for the docker CLI
+  const home = join(dir, 'home');
+  spawnSync('mkdir', ['-p', join(home, '.docker')]);
+  for (const f of ['ca.pem', 'cert.pem', 'key.pem'])
+    copyFileSync(join(tls.host1.DOCKER_CERT_PATH, f), join(home, '.docker', f));
+  const fromHome = mvEnv({ DOCKER_CERT_PATH: '', HOME: home }, 'plan', '-f', tlsFile, '--json');
+  assert.equal(fromHome.status, 0, fromHome.stderr);
+  const noCerts = mvEnv({ DOCKER_CERT_PATH: '', HOME: dir }, 'destroy', '-f', tlsFile);
   assert.equal(noCerts.status, 2);
   assert.match(noCerts.stderr, /needs TLS certificates/);
   // plain TCP is refused unless :2375 is named (and the TLS port does not speak plain HTTP)
@@ -153,7 +164,7 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
       hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, docker: tls.host1.DOCKER_HOST.replace(':2376', '') } },
     }),
   );
-  const noTls = mvEnv({ DOCKER_CERT_PATH: '' }, 'destroy', '-f', plain);
+  const noTls = mvEnv({ DOCKER_CERT_PATH: '', HOME: dir }, 'destroy', '-f', plain);
   assert.equal(noTls.status, 2);
   assert.match(noTls.stderr, /needs TLS certificates/);
   assert.equal(await snapshot(name), before, 'no refusal changed anything');

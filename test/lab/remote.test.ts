@@ -116,6 +116,14 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   const wrongKey = mvEnv({ PATH: `${wrapper}:${process.env.PATH}` }, 'destroy', '-f', sshFile);
   assert.equal(wrongKey.status, 2);
   assert.match(wrongKey.stderr, /Permission denied \(publickey\)/);
+  tlsRefusals(dir, tls.host1, tlsFile, doc);
+  assert.equal(await snapshot(name), before, 'no refusal changed anything');
+  assert.equal(mvEnv(sshEnv, 'destroy', '-f', sshFile).status, 0);
+});
+
+/** TLS with another CA, a downgrade asked for, certificates from ~/.docker, none at all, plain TCP. */
+function tlsRefusals(dir: string, host1: Record<string, string>, tlsFile: string, doc: any): void {
+  const certs = host1.DOCKER_CERT_PATH;
   // TLS with another CA, and without any certificates
   const otherCa = join(dir, 'ca');
   spawnSync('mkdir', ['-p', otherCa]);
@@ -136,8 +144,8 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
     '-subj',
     '/CN=not the lab',
   ]);
-  copyFileSync(join(tls.host1.DOCKER_CERT_PATH, 'cert.pem'), join(otherCa, 'cert.pem'));
-  copyFileSync(join(tls.host1.DOCKER_CERT_PATH, 'key.pem'), join(otherCa, 'key.pem'));
+  copyFileSync(join(certs, 'cert.pem'), join(otherCa, 'cert.pem'));
+  copyFileSync(join(certs, 'key.pem'), join(otherCa, 'key.pem'));
   const wrongCa = mvEnv({ DOCKER_CERT_PATH: otherCa }, 'destroy', '-f', tlsFile);
   assert.equal(wrongCa.status, 2);
   assert.match(wrongCa.stderr, /host1: TLS with tcp:\/\/[\d.]+:2376 failed: .*certificate/);
@@ -148,8 +156,7 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
   // without DOCKER_CERT_PATH the certificates come from ~/.docker, as for the docker CLI
   const home = join(dir, 'home');
   spawnSync('mkdir', ['-p', join(home, '.docker')]);
-  for (const f of ['ca.pem', 'cert.pem', 'key.pem'])
-    copyFileSync(join(tls.host1.DOCKER_CERT_PATH, f), join(home, '.docker', f));
+  for (const f of ['ca.pem', 'cert.pem', 'key.pem']) copyFileSync(join(certs, f), join(home, '.docker', f));
   const fromHome = mvEnv({ DOCKER_CERT_PATH: '', HOME: home }, 'plan', '-f', tlsFile, '--json');
   assert.equal(fromHome.status, 0, fromHome.stderr);
   const noCerts = mvEnv({ DOCKER_CERT_PATH: '', HOME: dir }, 'destroy', '-f', tlsFile);
@@ -161,12 +168,10 @@ test('the seed over ssh:// and over TLS, as against real remote machines; bad cr
     plain,
     stringify({
       ...doc,
-      hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, docker: tls.host1.DOCKER_HOST.replace(':2376', '') } },
+      hosts: { ...doc.hosts, host1: { ...doc.hosts.host1, docker: host1.DOCKER_HOST.replace(':2376', '') } },
     }),
   );
   const noTls = mvEnv({ DOCKER_CERT_PATH: '', HOME: dir }, 'destroy', '-f', plain);
   assert.equal(noTls.status, 2);
   assert.match(noTls.stderr, /needs TLS certificates/);
-  assert.equal(await snapshot(name), before, 'no refusal changed anything');
-  assert.equal(mvEnv(sshEnv, 'destroy', '-f', sshFile).status, 0);
-});
+}

@@ -14,6 +14,7 @@ import { plan } from '../plan/allocate.ts';
 import type { Plan } from '../plan/types.ts';
 import { loadTopology } from './topology-file.ts';
 import type { Topology } from '../topology/types.ts';
+import { normalEndpoint } from '../topology/endpoint.ts';
 
 export interface Context {
   topo: Topology;
@@ -53,6 +54,10 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   const rn = ctx.topo.networks.filter((n) => n.driver === 'routed');
   const routed = { v4: rn.map((n) => n.subnet), v6: rn.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])) };
   const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims, routed), 'reading live state');
+  // a former member on an engine a file host now has: the machine's shims and routes are the file host's
+  const fileEndpoints = new Set([...ctx.hosts.values()].map((e) => normalEndpoint(e.endpoint)));
+  for (const [h, e] of ctx.former)
+    if (fileEndpoints.has(normalEndpoint(e.endpoint))) live.set(h, { ...live.get(h)!, shims: [], routes: [] });
   const fileLive = new Map([...live].filter(([h]) => ctx.hosts.has(h)));
   // a routed network's IPv6 routes point at each host's link-local address: read from the hosts
   const hops6 = rn.some((n) => n.subnet6) ? await linkLocals(ctx) : undefined;

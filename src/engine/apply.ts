@@ -1,12 +1,22 @@
 /** Apply and destroy: converge every host to the plan at once, touching only what the labels say mvnet owns. */
 import { HostError, MultiHostError, MvnetError } from '../errors.ts';
 import type { Plan } from '../plan/types.ts';
-import { onAll } from './cluster.ts';
+import { onAll, withRecorded } from './cluster.ts';
 import { desiredFor, type Desired } from './desired.ts';
 import { diffHost, type Change, type Live } from './diff.ts';
 import type { Engine } from './engine.ts';
 import { LABEL } from './labels.ts';
-import { sameMembers, writeRecord, type Members } from './membership.ts';
+import {
+  NO_PLUMBING,
+  plumbingUnion,
+  recordOf,
+  sameRecord,
+  writeRecord,
+  type Members,
+  type Plumbing,
+} from './membership.ts';
+import { formatCidr } from '../net/ipv4.ts';
+import { formatCidr6 } from '../net/ipv6.ts';
 import { preflight } from './preflight.ts';
 import { ensureShim, liveShims, removeShim } from './shim.ts';
 import { liveRoutes, routedOf, setRoutes, type Hops6, type RouteSpec } from './routes.ts';
@@ -59,9 +69,10 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
   const wants = desiredAll(plan, c.hops6);
   const members = membersOf(c.hosts);
   const changes = plan.hosts.flatMap((h) => diffHost(wants.get(h.name)!, c.live.get(h.name)!));
+  const plumbing = plumbingOf(plan);
   for (const h of plan.hosts) {
     const rec = c.live.get(h.name)!.record;
-    if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) continue;
+    if (sameRecord(rec, members, plumbing)) continue;
     const why = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
     changes.push({
       host: h.name,
@@ -121,29 +132,9 @@ async function applyHost(
   const routes = changes.filter((c) => c.kind === 'route');
   const removed = (c: Change) => c.action === 'remove' || c.action === 'recreate';
   const made = (c: Change) => c.action === 'create' || c.action === 'recreate';
-  // 1. containers that go away or are remade
-  await pool(cont.filter(removed), 8, async (c) => {
-    await e.removeContainer(c.liveId!);
-    if (c.action === 'remove') report(c, 'done');
-  });
-  // 2. networks that go away or are remade
-  for (const n of nets.filter(removed)) {
-    await e.removeNetwork(n.liveId!);
-    if (n.action === 'remove') report(n, 'done');
-  }
+  // 0. host plumbing that goes, first: while the networks (and their labels) still lead to it
   for (const s of shims.filter((c) => c.action === 'remove'))
     await step(s, () => removeShim(e, topology, s.name, s.liveId!));
-  // 3. networks, shims, 4. containers, 5. restarts
-  for (const n of nets.filter(made))
-    await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
-  for (const s of shims.filter(made))
-    await step(s, () =>
-      ensureShim(
-        e,
-        topology,
-        want.shims.find((x) => x.name === s.name)!,
-      ),
-    );
   if (routes.length) {
     // one helper for all of a host's routes
     routes.forEach((r) => report(r, 'start'));
@@ -156,6 +147,27 @@ async function applyHost(
     );
     routes.forEach((r) => report(r, 'done'));
   }
+  // 1. containers that go away or are remade
+  await pool(cont.filter(removed), 8, async (c) => {
+    await e.removeContainer(c.liveId!);
+    if (c.action === 'remove') report(c, 'done');
+  });
+  // 2. networks that go away or are remade
+  for (const n of nets.filter(removed)) {
+    await e.removeNetwork(n.liveId!);
+    if (n.action === 'remove') report(n, 'done');
+  }
+  // 3. networks, shims, 4. containers, 5. restarts
+  for (const n of nets.filter(made))
+    await step(n, () => e.createNetwork(want.networks.find((x) => x.name === n.name)!));
+  for (const s of shims.filter(made))
+    await step(s, () =>
+      ensureShim(
+        e,
+        topology,
+        want.shims.find((x) => x.name === s.name)!,
+      ),
+    );
   // as many at once as the engine's machine can work on: dockerd, containerd and runc are CPU-bound here
   const width = cont.some((c) => made(c) || c.action === 'start') ? Math.min(16, Math.max(2, 2 * (await e.cpus()))) : 1;
   await pool(cont.filter(made), width, (c) =>
@@ -191,18 +203,34 @@ function byEngine(hosts: Map<string, Engine>, skip: Map<string, Engine> = new Ma
   return out;
 }
 
-/** Writes `members` on every engine whose record differs. */
-async function record(hosts: Map<string, Engine>, c: Cluster, topology: string, members: Members): Promise<void> {
+/** Writes `members` and `plumbing` on every engine whose record differs. */
+async function record(
+  hosts: Map<string, Engine>,
+  c: Cluster,
+  topology: string,
+  members: Members,
+  plumbing: Plumbing,
+): Promise<void> {
   await onAll(
     byEngine(hosts),
     async (e) => {
       const rec = c.live.get(e.host)?.record;
-      if (rec && rec.ids.length === 1 && sameMembers(rec.members, members)) return;
-      const id = await writeRecord(e, topology, members, rec?.ids ?? []);
-      c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members } });
+      if (sameRecord(rec, members, plumbing)) return;
+      const id = await writeRecord(e, topology, members, plumbing, rec?.ids ?? []);
+      c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members, plumbing } });
     },
     'recording membership',
   );
+}
+
+/** The host plumbing a plan makes: shims on hostAccess networks, routes in routed subnets. */
+export function plumbingOf(plan: Plan): Plumbing {
+  const routed = plan.networks.filter((n) => n.driver === 'routed');
+  return {
+    shims: plan.networks.some((n) => n.hostAccess),
+    routed: routed.map((n) => formatCidr(n.subnet)).sort(),
+    routed6: routed.flatMap((n) => (n.subnet6 ? [formatCidr6(n.subnet6)] : [])).sort(),
+  };
 }
 
 export async function apply(
@@ -215,15 +243,20 @@ export async function apply(
   const wants = desiredAll(plan, c.hops6);
   const changes = changesFor(plan, c);
   planned(changes);
+  await sweep(new Map([...c.hosts, ...c.former]), c.live);
   if (changes.length === 0) return { changes, ms: Date.now() - t0, settle: async () => {} };
   const removing = new Set(changes.filter((x) => x.kind === 'network' && x.action !== 'create').map((x) => x.liveId!));
   await preflight(c.hosts, plan, wants, c.live, removing);
   // every member learns of every other before anything changes: an interrupted run is found again from any host
   const everyone = new Map([...c.hosts, ...c.former]);
   const known: Members = Object.create(null);
-  for (const l of c.live.values()) Object.assign(known, l.record?.members ?? {});
+  let plumbing = plumbingOf(plan);
+  for (const l of c.live.values()) {
+    Object.assign(known, l.record?.members ?? {});
+    plumbing = plumbingUnion(plumbing, l.record?.plumbing ?? NO_PLUMBING);
+  }
   const union = { ...known, ...membersOf(c.former), ...membersOf(c.hosts) };
-  await record(everyone, c, plan.name, union);
+  await record(everyone, c, plan.name, union, plumbing);
   // former members are emptied first: their addresses may be reused by the file's hosts
   await onAll(
     c.former,
@@ -252,7 +285,7 @@ export async function apply(
     },
     'apply',
   );
-  await record(c.hosts, c, plan.name, membersOf(c.hosts));
+  await record(c.hosts, c, plan.name, membersOf(c.hosts), plumbingOf(plan));
   await onAll(byEngine(c.former, c.hosts), (e) => forgetRecords(e, plan.name), 'removing membership records');
   for (const x of changes.filter((x) => x.kind === 'record')) report(x, 'done');
   return { changes, ms: Date.now() - t0, settle: () => checkRunning(c.hosts, plan.name, changes, lastStart) };
@@ -315,6 +348,17 @@ async function checkRunning(
     throw new MultiHostError('engine', problems, `${problems.length} container(s) apply made do not stay up`);
 }
 
+/** Removes the helper containers that runs which died left (under the lock: no run of this topology is live). */
+async function sweep(hosts: Map<string, Engine>, live: Map<string, Live>): Promise<void> {
+  await onAll(
+    hosts,
+    async (e) => {
+      for (const id of live.get(e.host)?.leftovers ?? []) await e.removeContainer(id);
+    },
+    'removing helpers left by runs that died',
+  );
+}
+
 async function forgetRecords(e: Engine, topology: string): Promise<void> {
   for (const r of await e.containers({ [LABEL.topology]: topology, [LABEL.kind]: 'members' }))
     await e.removeContainer(r.id);
@@ -352,8 +396,9 @@ export async function destroy(
         await e.removeContainer(c.id);
         say(e.host, `container ${c.name}`);
       });
-      // a routed network's routes go before its networks, whose labels name the subnets they lie in
-      const routed = routedOf(networks);
+      // a routed network's routes go before its networks, whose labels name the subnets they lie in (and so does
+      // the membership record, should the networks be gone already)
+      const routed = routedOf(networks, withRecorded({ v4: [], v6: [] }, recordOf(all, topology).plumbing));
       if (routed.v4.length + routed.v6.length) {
         await e.ensureHelperImage();
         const routes = await liveRoutes(e, topology, routed);

@@ -3,12 +3,15 @@ import { HostError, InterruptedError, MultiHostError, MvnetError } from '../erro
 import { parseCidr, parseIp, type Cidr, type Ip } from '../net/ipv4.ts';
 import type { Pins } from '../plan/types.ts';
 import type { Topology } from '../topology/types.ts';
+import { normalEndpoint } from '../topology/endpoint.ts';
 import { DockerEngine } from './docker.ts';
 import type { Engine, LiveContainer } from './engine.ts';
-import { readRecord, recordOf } from './membership.ts';
+import { readRecord, recordOf, type Plumbing } from './membership.ts';
+import { parseCidr6 } from '../net/ipv6.ts';
 import type { Live } from './diff.ts';
 import { LABEL } from './labels.ts';
 import { liveShims } from './shim.ts';
+import { deadHelpers } from './helpers.ts';
 import { liveRoutes, routedOf, type RoutedSubnets } from './routes.ts';
 
 /** Builds one engine per host. `labEndpoint` gives the endpoint of a host without `docker:`. */
@@ -48,13 +51,14 @@ export async function readLive(
   routed: RoutedSubnets = { v4: [], v6: [] },
 ): Promise<Live> {
   // by host label too: a host renamed in the file may keep its engine, and its old objects are the old name's
+  const host = ownerHost(e.host);
   const [networks, all] = await Promise.all([
-    e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network', [LABEL.host]: e.host }),
+    e.networks({ [LABEL.topology]: topology, [LABEL.kind]: 'network', [LABEL.host]: host }),
     e.containers(),
   ]);
   const ours = (c: LiveContainer) => c.labels[LABEL.topology] === topology;
   const containers = all.filter(
-    (c) => ours(c) && c.labels[LABEL.kind] === 'container' && c.labels[LABEL.host] === e.host,
+    (c) => ours(c) && c.labels[LABEL.kind] === 'container' && c.labels[LABEL.host] === host,
   );
   const names = new Set(networks.map((n) => n.name));
   const foreign = all
@@ -64,11 +68,14 @@ export async function readLive(
         .filter(([net]) => names.has(net))
         .map(([net, ep]) => ({ container: c.name, network: net, ip: ep.ip })),
     );
-  const live: Live = { networks, containers, record: recordOf(all, topology), foreign };
-  // routes lie in the file's routed subnets, and in those of the routed networks still live here
-  const subnets = routedOf(networks, routed);
+  const record = recordOf(all, topology);
+  const leftovers = deadHelpers(all, topology).map((c) => c.id);
+  const live: Live = { networks, containers, record, foreign, ...(leftovers.length ? { leftovers } : {}) };
+  // routes lie in the file's routed subnets, in those of the routed networks still live here, and in those the
+  // record says the topology may have routed (a run stopped after removing the network still finds them)
+  const subnets = routedOf(networks, withRecorded(routed, record.plumbing));
   const anyRouted = subnets.v4.length + subnets.v6.length > 0;
-  const shims = wantShims || networks.some((n) => n.labels[LABEL.shim]);
+  const shims = wantShims || record.plumbing.shims || networks.some((n) => n.labels[LABEL.shim]);
   if (!shims && !anyRouted) return live;
   await e.ensureHelperImage();
   const [s, r] = await Promise.all([
@@ -93,8 +100,11 @@ export async function formerHosts(
     const records = await onAll(frontier, (e) => readRecord(e, topology), 'reading membership records');
     const next = new Map<string, Engine>();
     for (const r of records.values()) {
-      for (const [name, endpoint] of Object.entries(r.members)) {
-        if (hosts.has(name) || former.has(name) || next.has(name)) continue;
+      for (const [recorded, endpoint] of Object.entries(r.members)) {
+        // a host of the file whose engine moved: its old engine is a former member of its own (NAME@ENDPOINT)
+        const moved = hosts.has(recorded) && normalEndpoint(hosts.get(recorded)!.endpoint) !== normalEndpoint(endpoint);
+        const name = moved ? `${recorded}@${endpoint}` : recorded;
+        if ((hosts.has(name) && !moved) || former.has(name) || next.has(name)) continue;
         next.set(name, make(name, endpoint));
       }
     }
@@ -102,6 +112,21 @@ export async function formerHosts(
     frontier = next;
   }
   return former;
+}
+
+/**
+ * The host name a member's objects carry: a former member `NAME@ENDPOINT` is host NAME's old engine (the file's
+ * host NAME now has another one), whose objects are labelled NAME.
+ */
+export function ownerHost(member: string): string {
+  return member.split('@')[0];
+}
+
+/** The routed subnets of the file and of a host's record. */
+export function withRecorded(routed: RoutedSubnets, p: Plumbing): RoutedSubnets {
+  const v4 = p.routed.map(parseCidr).flatMap((c) => (c.ok ? [c.cidr] : []));
+  const v6 = p.routed6.map(parseCidr6).flatMap((c) => (c.ok ? [c.cidr] : []));
+  return { v4: [...routed.v4, ...v4], v6: [...routed.v6, ...v6] };
 }
 
 /** Values that must not move: live ranges and addresses of what mvnet already made. */

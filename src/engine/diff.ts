@@ -105,6 +105,8 @@ export interface Live {
   record?: MemberRecord;
   /** containers that are not this topology's, attached to one of its networks */
   foreign?: ForeignEndpoint[];
+  /** helper containers left by runs that died (removed by the next apply) */
+  leftovers?: string[];
 }
 
 export interface ForeignEndpoint {

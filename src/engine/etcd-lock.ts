@@ -55,7 +55,7 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
       success: [{ request_put: { key, value: b64(JSON.stringify(holder)), lease } }],
       failure: [{ request_range: { key } }],
     });
-    if (txn.succeeded) return keepAlive(at, lease, ttl);
+    if (txn.succeeded) return keepAlive(at, key, lease, ttl);
     await call(at, '/v3/lease/revoke', { ID: lease }).catch(() => {});
     const kv = txn.responses?.[0]?.response_range?.kvs?.[0];
     const held = kv ? (JSON.parse(unb64(kv.value)) as Record<string, string>) : {};
@@ -66,14 +66,26 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
   }
 }
 
-function keepAlive(at: string, lease: string, ttl: number): Lock {
+/**
+ * Renews the lease a third of its TTL apart and watches the key: the lock counts as lost (and the run stops before
+ * its next operation) when the lease expired, when the key is gone or bound to another lease (`mvnet unlock`),
+ * or when etcd has not answered for a whole TTL (the lease may have expired meanwhile).
+ */
+function keepAlive(at: string, key: string, lease: string, ttl: number): Lock {
   let lost: string | null = null;
+  let lastOk = Date.now();
+  const check = async () => {
+    const k = await call(at, '/v3/lease/keepalive', { ID: lease });
+    if (!(Number(k?.result?.TTL) > 0)) lost ??= `its etcd lease ${lease} expired`;
+    const kv = (await call(at, '/v3/kv/range', { key })).kvs?.[0];
+    if (!kv || String(kv.lease) !== String(lease))
+      lost ??= 'its etcd key was removed or taken by another holder (mvnet unlock?)';
+    lastOk = Date.now();
+  };
   const renew = () => {
-    void call(at, '/v3/lease/keepalive', { ID: lease })
-      .then((k) => {
-        if (k?.result && !(Number(k.result.TTL) > 0)) lost = `its etcd lease ${lease} expired`;
-      })
-      .catch(() => {});
+    check().catch(() => {
+      if (Date.now() - lastOk >= ttl * 1000) lost ??= `etcd did not answer for ${ttl} s (its lease may have expired)`;
+    });
   };
   const timer = setInterval(renew, Math.max(1000, (ttl * 1000) / 3));
   timer.unref();

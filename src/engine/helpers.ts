@@ -3,8 +3,9 @@
  * host's network, or in a container's network namespace. Each is labelled as the topology's helper (`what` says
  * what for), so that a run that dies leaves nothing another run cannot find.
  */
-import type { Engine, ExecResult, HelperOptions } from './engine.ts';
-import { labels } from './labels.ts';
+import type { Engine, ExecResult, HelperOptions, LiveContainer } from './engine.ts';
+import { LABEL, LOCK_LABELS, labels } from './labels.ts';
+import { processGone, thisProcess } from './holder.ts';
 import { PROBE_IMAGE } from './probe-image.ts';
 
 /** Extra powers for a helper: capabilities beyond NET_ADMIN and NET_RAW, the host's processes. */
@@ -17,7 +18,7 @@ export function onHost(e: Engine, topology: string, what: string, cmd: string[],
     cmd,
     network: 'host',
     ...powers,
-    labels: labels(topology, 'helper', e.host, what),
+    labels: labels(topology, 'helper', e.host, what, thisProcess()),
   });
 }
 
@@ -49,10 +50,25 @@ export async function inNamespaceOf(
     image: PROBE_IMAGE,
     cmd,
     network: { container: c.id },
-    labels: labels(topology, 'helper', e.host, what),
+    labels: labels(topology, 'helper', e.host, what, thisProcess()),
   });
   const how =
     `busybox ${tool} in a helper container sharing ${c.name}'s network namespace on ${e.host} ` +
     `(its image ${c.image} may have no ${tool})`;
   return { r, how };
+}
+
+/**
+ * Helpers a run left behind when it was killed (SIGKILL between a helper's start and its removal): this topology's
+ * helpers that do not run and whose creator is known to be gone (or that predate creator labels). A helper of a
+ * live run, here or on another machine, is never among them.
+ */
+export function deadHelpers(all: LiveContainer[], topology: string): LiveContainer[] {
+  return all.filter(
+    (c) =>
+      c.labels[LABEL.topology] === topology &&
+      c.labels[LABEL.kind] === 'helper' &&
+      c.state !== 'running' &&
+      (processGone(c.labels) || c.labels[LOCK_LABELS.pid] === undefined),
+  );
 }

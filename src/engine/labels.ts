@@ -16,6 +16,8 @@ export const LABEL = {
   routed: 'mvnet.routed',
   routed6: 'mvnet.routed6',
   members: 'mvnet.members',
+  /** on a membership record: the host plumbing the topology may have made (shims, routed subnets) */
+  plumbing: 'mvnet.plumbing',
   /** a Swarm task's service */
   service: 'mvnet.service',
 } as const;
@@ -29,7 +31,11 @@ export const SWARM_TASK_LABEL = 'com.docker.swarm.task.name';
 /** Who holds a lock: on the lock's container (engine locks) or its etcd value. */
 export const LOCK_LABELS = {
   machine: 'mvnet.lock.machine',
+  machineId: 'mvnet.lock.machine-id',
+  boot: 'mvnet.lock.boot',
+  pidns: 'mvnet.lock.pidns',
   pid: 'mvnet.lock.pid',
+  start: 'mvnet.lock.start',
   since: 'mvnet.lock.since',
   command: 'mvnet.lock.command',
 } as const;

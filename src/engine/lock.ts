@@ -8,7 +8,6 @@
  * sees an exited lock and takes it over. All member engines are locked at once, all or none, so two runs whose
  * files share any host (in any order, old or new members) exclude each other, and neither waits holding a part.
  */
-import { hostname } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { LockError, MvnetError, type LockHolder } from '../errors.ts';
 import { demux } from './docker.ts';
@@ -17,6 +16,7 @@ import { FACTS, parseFacts, provideFacts, type HostFacts } from './preflight.ts'
 import { PROBE_IMAGE } from './image.ts';
 import { LABEL, LOCK_LABELS, labels } from './labels.ts';
 import { NEVER, type Stop } from './stop.ts';
+import { processGone, thisProcess } from './holder.ts';
 
 const FACTS_END = 'mvnet-facts-end';
 
@@ -36,8 +36,7 @@ export function lockName(topology: string): string {
 /** Who this process is, as a lock records its holder (label values or an etcd value). */
 export function thisHolder(command: string): Record<string, string> {
   return {
-    [LOCK_LABELS.machine]: hostname(),
-    [LOCK_LABELS.pid]: String(process.pid),
+    ...thisProcess(),
     [LOCK_LABELS.since]: new Date().toISOString(),
     [LOCK_LABELS.command]: command,
   };
@@ -52,16 +51,6 @@ export function holderOf(l: Record<string, string>, where: string, expires: stri
     where,
     expires,
   };
-}
-
-function alive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export type LockState =
@@ -85,8 +74,9 @@ export async function lockState(e: Engine, topology: string): Promise<LockState>
     );
   }
   const holder = holderOf(l, e.host, `when that process ends (its connection to ${e.host}'s engine closes)`);
-  // a holder on this machine whose process is gone is dead at once (its engine may not have seen the close yet)
-  if (l[LOCK_LABELS.machine] === hostname() && !alive(Number(l[LOCK_LABELS.pid]))) {
+  // a holder of this machine, boot and PID namespace whose process is gone is dead at once (its engine may not
+  // have seen the close yet); a holder anywhere else is judged by its connection only
+  if (processGone(l)) {
     return { state: 'dead', holder, id: c.id, why: 'its process is gone' };
   }
   if (c.running) return { state: 'live', holder, id: c.id };

@@ -11,24 +11,57 @@ import { LABEL, labels } from './labels.ts';
 /** host name -> engine endpoint */
 export type Members = Record<string, string>;
 
+/**
+ * What a topology may have made on its hosts outside Docker: shims, and routes in its routed subnets. Recorded with
+ * the members before any of it is made and narrowed only after what is no longer planned was removed, so that an
+ * interrupted run that removed the network (and its labels) still leads the next run to its shims and routes.
+ */
+export interface Plumbing {
+  shims: boolean;
+  routed: string[];
+  routed6: string[];
+}
+
+export const NO_PLUMBING: Plumbing = { shims: false, routed: [], routed6: [] };
+
+export function plumbingUnion(a: Plumbing, b: Plumbing): Plumbing {
+  const u = (x: string[], y: string[]) => [...new Set([...x, ...y])].sort();
+  return { shims: a.shims || b.shims, routed: u(a.routed, b.routed), routed6: u(a.routed6, b.routed6) };
+}
+
+const samePlumbing = (a: Plumbing, b: Plumbing) => JSON.stringify(a) === JSON.stringify(plumbingUnion(b, NO_PLUMBING));
+
+function parsePlumbing(text: string | undefined): Plumbing {
+  try {
+    const v = JSON.parse(text ?? '{}') as Partial<Plumbing>;
+    const list = (x: unknown) => (Array.isArray(x) ? x.filter((y): y is string => typeof y === 'string') : []);
+    return { shims: v.shims === true, routed: list(v.routed), routed6: list(v.routed6) };
+  } catch {
+    return NO_PLUMBING;
+  }
+}
+
 export interface MemberRecord {
   ids: string[];
   /** the union of this host's records (normally one) */
   members: Members;
+  plumbing: Plumbing;
 }
 
 /** Parses records from a container listing. Unreadable labels count as empty (and are rewritten). */
 export function recordOf(containers: LiveContainer[], topology: string): MemberRecord {
   const mine = containers.filter((c) => c.labels[LABEL.topology] === topology && c.labels[LABEL.kind] === 'members');
   const members: Members = Object.create(null);
+  let plumbing = NO_PLUMBING;
   for (const c of mine) {
+    plumbing = plumbingUnion(plumbing, parsePlumbing(c.labels[LABEL.plumbing]));
     try {
       Object.assign(members, JSON.parse(c.labels[LABEL.members] ?? '{}') as Members);
     } catch {
       /* rewritten on the next apply */
     }
   }
-  return { ids: mine.map((c) => c.id), members };
+  return { ids: mine.map((c) => c.id), members, plumbing };
 }
 
 export async function readRecord(e: Engine, topology: string): Promise<MemberRecord> {
@@ -36,12 +69,21 @@ export async function readRecord(e: Engine, topology: string): Promise<MemberRec
 }
 
 /** Writes this host's record: the new one first, then the older ones go (a crash leaves one or both, never none). */
-export async function writeRecord(e: Engine, topology: string, members: Members, old: string[]): Promise<string> {
+export async function writeRecord(
+  e: Engine,
+  topology: string,
+  members: Members,
+  plumbing: Plumbing,
+  old: string[],
+): Promise<string> {
   const name = `mvnet-members-${topology}-${randomBytes(4).toString('hex')}`;
   const sorted = Object.fromEntries(Object.entries(members).sort(([a], [b]) => (a < b ? -1 : 1)));
   const id = await e.record(
     name,
-    labels(topology, 'members', e.host, name, { [LABEL.members]: JSON.stringify(sorted) }),
+    labels(topology, 'members', e.host, name, {
+      [LABEL.members]: JSON.stringify(sorted),
+      [LABEL.plumbing]: JSON.stringify(plumbingUnion(plumbing, NO_PLUMBING)),
+    }),
   );
   for (const o of old) await e.removeContainer(o);
   return id;
@@ -51,4 +93,9 @@ export function sameMembers(a: Members, b: Members): boolean {
   const ka = Object.keys(a).sort(),
     kb = Object.keys(b).sort();
   return ka.length === kb.length && ka.every((k, i) => k === kb[i] && a[k] === b[k]);
+}
+
+/** A host's record is up to date: one record, these members, this plumbing. */
+export function sameRecord(rec: MemberRecord | undefined, members: Members, plumbing: Plumbing): boolean {
+  return !!rec && rec.ids.length === 1 && sameMembers(rec.members, members) && samePlumbing(rec.plumbing, plumbing);
 }

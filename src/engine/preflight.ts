@@ -6,6 +6,7 @@ import type { Desired } from './desired.ts';
 import type { Live } from './diff.ts';
 import { onHost } from './helpers.ts';
 import { LABEL } from './labels.ts';
+import { ROUTE_PROTO } from './routes.ts';
 
 /** What preflight learns of a host itself (not of Docker's objects): its interfaces and whether it forwards. */
 export interface HostFacts {
@@ -17,13 +18,27 @@ export interface HostFacts {
   forwards6: boolean;
   /** each interface's IPv6 link-local address: a routed network's IPv6 next hop */
   linkLocal: Record<string, string>;
+  /** the main routing table, both families (to find routes mvnet must not replace) */
+  routes: HostRoute[];
+}
+
+/** A route of the host's main table as iproute2 prints it. */
+export interface HostRoute {
+  family: 4 | 6;
+  /** the destination as a CIDR (`default` stays `default`) */
+  to: string;
+  dev: string;
+  proto: string;
+  line: string;
 }
 
 /** The shell program that prints a host's facts (run on the host network); its output is read by parseFacts. */
 export const FACTS =
   'ip -o link show; echo "forward $(cat /proc/sys/net/ipv4/ip_forward)"; ' +
   'echo "forward6 $(cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null)"; ' +
-  'ip -o -6 addr show scope link 2>/dev/null';
+  'ip -o -6 addr show scope link 2>/dev/null; ' +
+  'r=ip; command -v ip-full >/dev/null && r=ip-full; ' +
+  "$r -4 route show table main | sed 's/^/route4 /'; $r -6 route show table main 2>/dev/null | sed 's/^/route6 /'";
 const facts = new Map<string, Promise<HostFacts>>();
 
 export function parseFacts(out: string): HostFacts {
@@ -39,7 +54,22 @@ export function parseFacts(out: string): HostFacts {
     const m = /^\d+:\s+(\S+)\s+inet6\s+(fe80:[0-9a-f:]+)\/\d+ scope link/.exec(l);
     if (m && !linkLocal[m[1]]) linkLocal[m[1]] = m[2];
   }
-  return { ifaces, forwards: lines.includes('forward 1'), macs, forwards6: lines.includes('forward6 1'), linkLocal };
+  const routes = lines.flatMap((l) => {
+    const m = /^route([46]) (?:unicast )?(\S+)(.*)$/.exec(l.trim());
+    if (!m) return [];
+    const family = m[1] === '6' ? 6 : 4;
+    const to = m[2] === 'default' || m[2].includes('/') ? m[2] : `${m[2]}/${family === 6 ? 128 : 32}`;
+    const word = (k: string) => new RegExp(`\\b${k} (\\S+)`).exec(m[3])?.[1] ?? '';
+    return [{ family, to, dev: word('dev'), proto: word('proto'), line: `${m[2]}${m[3]}`.trim() } as HostRoute];
+  });
+  return {
+    ifaces,
+    forwards: lines.includes('forward 1'),
+    macs,
+    forwards6: lines.includes('forward6 1'),
+    linkLocal,
+    routes,
+  };
 }
 
 /** Facts read by someone else for this run (the lock's container prints them as it starts: see lock.ts). */
@@ -193,6 +223,28 @@ function forwardingProblems(host: string, want: Desired, f: HostFacts, g: Guarde
   return problems;
 }
 
+/**
+ * Routes the plan needs whose destination the host already routes otherwise: a shim's route (any route there not
+ * through that shim) and a routed network's routes (any route there of another protocol). Never replaced.
+ */
+function routeProblems(want: Desired, routes: HostRoute[]): string[] {
+  const there = (family: 4 | 6, to: string, ours: (r: HostRoute) => boolean) =>
+    routes.filter((r) => r.family === family && r.to === to && !ours(r));
+  const say = (to: string, r: HostRoute, needs: string) =>
+    `the host already has a route to ${to} that is not mvnet's (${r.line}); ${needs}: mvnet never replaces ` +
+    'a route it did not make: remove or change that route, or change the file';
+  const problems: string[] = [];
+  for (const s of want.shims) {
+    for (const [family, to] of [[4, s.subnet], ...(s.subnet6 ? [[6, s.subnet6]] : [])] as [4 | 6, string][])
+      for (const r of there(family, to, (x) => x.dev === s.name))
+        problems.push(say(to, r, `host access needs ${to} through shim ${s.name}`));
+  }
+  for (const rt of want.routes)
+    for (const r of there(rt.family ?? 4, rt.to, (x) => x.proto === ROUTE_PROTO))
+      problems.push(say(rt.to, r, `the routed network needs it via ${rt.via}`));
+  return problems;
+}
+
 /** Planned container names taken by containers that are not this topology's. */
 function nameProblems(want: Desired, conts: LiveContainer[], g: Guarded): string[] {
   const ours = (x: LiveContainer, name: string) =>
@@ -234,6 +286,7 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
     ...parentProblems(info, want, nets, g),
     ...neighbourProblems(e.host, want, conts, g),
     ...forwardingProblems(e.host, want, facts, g),
+    ...routeProblems(want, facts.routes),
     ...nameProblems(want, conts, g),
     ...(await imageProblems(e, want)),
   ];

@@ -58,7 +58,15 @@ export function parseRoutes(out: string): RouteSpec[] {
   return routes;
 }
 
-const LIST = `ip -4 route show proto ${ROUTE_PROTO}; echo ---; ip -6 route show proto ${ROUTE_PROTO} 2>/dev/null; true`;
+/**
+ * iproute2's ip (ip-full in the probe image): busybox's ip ignores `proto` when listing, which would read a
+ * foreign route as mvnet's. Without it the listing fails rather than guess.
+ */
+const LIST =
+  'command -v ip-full >/dev/null || ' +
+  '{ echo "the probe image has no ip-full (iproute2): cannot tell routes apart" >&2; exit 3; }; ' +
+  `ip-full -4 route show proto ${ROUTE_PROTO}; echo ---; ` +
+  `ip-full -6 route show proto ${ROUTE_PROTO} 2>/dev/null; true`;
 
 /** This topology's routes on a host: mvnet's protocol, destination inside one of its routed subnets. */
 export async function liveRoutes(e: Engine, topology: string, subnets: RoutedSubnets): Promise<RouteSpec[]> {
@@ -86,16 +94,26 @@ export function parseRoutes6(out: string): RouteSpec[] {
   }));
 }
 
+/**
+ * Removals first, then additions. An addition never replaces: a route to the same destination that is not mvnet's
+ * (another protocol) is named and left as it is; one of mvnet's own (a stale next hop) is replaced.
+ */
 const SET = `
 proto=$1; shift
+command -v ip-full >/dev/null || { echo "the probe image has no ip-full (iproute2)" >&2; exit 3; }
 while [ $# -ge 5 ]; do
   op=$1; fam=$2; to=$3; via=$4; dev=$5; shift 5
   if [ "$op" = add ]; then
-    ip "-$fam" route replace "$to" via "$via" dev "$dev" proto "$proto" ||
+    other=$(ip-full "-$fam" route show to exact "$to" |
+      awk -v p="$proto" '{ f = 0; for (i = 1; i < NF; i++) if ($i == "proto" && $(i + 1) == p) f = 1; if (!f) print }')
+    [ -z "$other" ] ||
+      { echo "the host already has a route to $to that is not mvnet's: $other; not replacing it" >&2; exit 4; }
+    ip-full "-$fam" route replace "$to" via "$via" dev "$dev" proto "$proto" ||
       { echo "cannot add $to via $via dev $dev" >&2; exit 1; }
   else
-    ip "-$fam" route del "$to" via "$via" dev "$dev" proto "$proto" 2>/dev/null ||
-      ! ip "-$fam" route show "$to" proto "$proto" | grep -q . || { echo "cannot remove $to via $via" >&2; exit 1; }
+    ip-full "-$fam" route del "$to" via "$via" dev "$dev" proto "$proto" 2>/dev/null ||
+      ! ip-full "-$fam" route show to exact "$to" proto "$proto" | grep -q . ||
+      { echo "cannot remove $to via $via" >&2; exit 1; }
   fi
 done
 echo ok

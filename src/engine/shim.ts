@@ -3,7 +3,7 @@
  * plan reserved, and a route to the network through it. Made through a short-lived helper (NET_ADMIN) on
  * the host network (so it works on remote hosts too). Fixed scripts; values arrive as arguments.
  */
-import { formatCidr, formatIp } from '../net/ipv4.ts';
+import { contains, formatCidr, formatIp } from '../net/ipv4.ts';
 import { formatCidr6, formatIp6 } from '../net/ipv6.ts';
 import { shimAlias } from '../plan/shim-names.ts';
 import type { HostPlan, Plan } from '../plan/types.ts';
@@ -15,6 +15,10 @@ export interface ShimSpec {
   name: string;
   link: string;
   ip: string;
+  /**
+   * the destination routed through the shim: the network's subnet, or on a network that holds the host's own LAN
+   * address (a flat network) only the host's range, so that the host's LAN route stays as it is
+   */
   subnet: string;
   alias: string;
   /** dual stack: the shim's IPv6 address and the network's IPv6 subnet, routed through it too */
@@ -40,7 +44,7 @@ export function desiredShims(plan: Plan, h: HostPlan): ShimSpec[] {
         name: n.shimName!,
         link: n.link,
         ip: formatIp(n.shim!),
-        subnet: formatCidr(net.subnet),
+        subnet: formatCidr(contains(net.subnet, h.address) ? n.range : net.subnet),
         alias: shimAlias(plan.name, n.network),
         ...(net.subnet6 && n.shim6 !== undefined ? { ip6: formatIp6(n.shim6), subnet6: formatCidr6(net.subnet6) } : {}),
       };
@@ -72,12 +76,18 @@ $ipf link add "$name" link "$link" type macvlan mode bridge || exit 1
 $ipf link set dev "$name" alias "$alias" || exit 1
 ip addr add "$addr/32" dev "$name" || exit 1
 ip link set "$name" up || exit 1
-ip route replace "$subnet" dev "$name" || exit 1
+# a route the host already has to that destination is not mvnet's: never replaced (preflight names it first)
+foreign() {
+  echo "the host already has a route to $2 that is not mvnet's:" \
+    "$($ipf "$1" route show to exact "$2"); not replacing it" >&2
+  ip link del "$name"; exit 4
+}
+ip route add "$subnet" dev "$name" || foreign -4 "$subnet"
 if [ -n "$addr6" ]; then
   # no duplicate address detection: the address is planned, and a tentative one would not answer for a second
   if [ "$ipf" = ip-full ]; then ip-full -6 addr add "$addr6/128" dev "$name" nodad || exit 1
   else ip -6 addr add "$addr6/128" dev "$name" || exit 1; fi
-  ip -6 route replace "$subnet6" dev "$name" || exit 1
+  ip -6 route add "$subnet6" dev "$name" || foreign -6 "$subnet6"
 fi
 echo ok
 `;
@@ -157,7 +167,7 @@ export async function removeShim(e: Engine, topology: string, name: string, alia
 export function shimUnit(topology: string, network: string, s: ShimSpec): string {
   const ip = (args: string) => `ExecStart=/sbin/ip ${args}`;
   const v6 = s.ip6
-    ? [ip(`-6 addr add ${s.ip6}/128 dev ${s.name} nodad`), ip(`-6 route replace ${s.subnet6} dev ${s.name}`)]
+    ? [ip(`-6 addr add ${s.ip6}/128 dev ${s.name} nodad`), ip(`-6 route add ${s.subnet6} dev ${s.name}`)]
     : [];
   return [
     `# /etc/systemd/system/mvnet-shim-${s.name}.service — ` +
@@ -177,7 +187,7 @@ export function shimUnit(topology: string, network: string, s: ShimSpec): string
     ip(`link set dev ${s.name} alias ${s.alias}`),
     ip(`addr add ${s.ip}/32 dev ${s.name}`),
     ip(`link set ${s.name} up`),
-    ip(`route replace ${s.subnet} dev ${s.name}`),
+    ip(`route add ${s.subnet} dev ${s.name}`),
     ...v6,
     `ExecStop=/sbin/ip link del ${s.name}`,
     '',

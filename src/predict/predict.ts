@@ -157,7 +157,8 @@ function hostNode(plan: Plan, host: string): Node {
       label: `${host} shim ${hn.shimName} on ${hn.link}`,
     };
     node.ifaces.push(shim);
-    node.routes.push({ to: net.subnet, iface: shim });
+    // on a network that holds the host's own LAN address the shim routes only the host's range (the LAN route stays)
+    node.routes.push({ to: contains(net.subnet, h.address) ? hn.range : net.subnet, iface: shim });
   }
   return node;
 }
@@ -261,6 +262,23 @@ interface World {
   explain: boolean;
 }
 
+/**
+ * A macvlan child asking (ARP) for its own host's parent address, where the host has a bridge-mode shim on that
+ * parent: the shim hears the broadcast and Linux answers for any of its addresses on any interface (arp_ignore 0),
+ * so the packet goes through the shim (a flat network with hostAccess).
+ */
+function arpThroughShim(
+  w: World,
+  from: Iface,
+  to: { iface: Iface; node: Node },
+): { ok: boolean; reason: Reason } | null {
+  if (from.kind !== 'macvlan' || to.iface.kind !== 'parent' || from.host !== to.iface.host) return null;
+  const shim = to.node.ifaces.find((i) => i.shim && i.parent === from.parent && (i.vlan ?? 0) === (from.vlan ?? 0));
+  if (!shim) return null;
+  const link = l2(w.plan, w.passthru, from, shim);
+  return link.ok ? { ok: true, reason: 'via-shim' } : null;
+}
+
 /** One direction: from `src` to address `dst`, hop by hop through forwarding nodes. */
 function oneWay(w: World, src: Node, dst: Ip): Way {
   const say = (f: () => string) => (w.explain ? f() : '');
@@ -295,7 +313,7 @@ function oneWay(w: World, src: Node, dst: Ip): Way {
       }
       return { ok: false, reason: 'no-arp-reply', detail: say(() => `nothing owns ${formatIp(dst)}`) };
     }
-    const link = l2(w.plan, w.passthru, r.iface, o.iface);
+    const link = arpThroughShim(w, r.iface, o) ?? l2(w.plan, w.passthru, r.iface, o.iface);
     if (!link.ok) {
       return {
         ok: false,

@@ -110,3 +110,25 @@ test('lock: etcd — one apply at a time, the holder named, a dead holder expire
   assert.equal(waited.code, 0, waited.stderr);
   for (const h of ['host1', 'host2']) assert.equal((await docker(name, h).listContainers({ all: true })).length, 0);
 });
+
+test('lock: etcd — a holder notices at once when its key is removed (unlock) or etcd stops answering', async (t) => {
+  const { acquireEtcdLock } = await import('../../src/engine/etcd-lock.ts');
+  await startEtcd(t);
+  process.env.MVNET_ETCD_TTL = '3';
+  t.after(() => delete process.env.MVNET_ETCD_TTL);
+  const req = (topology: string) => ({ topology, file: 'f.yaml', command: 'mvnet apply', waitMs: 0 });
+  const waitLost = async (lock: { lost(): string | null }, ms: number) => {
+    for (const until = Date.now() + ms; Date.now() < until && !lock.lost();)
+      await new Promise((r) => setTimeout(r, 100));
+    return lock.lost();
+  };
+  const held = await acquireEtcdLock(`etcd://127.0.0.1:${PORT}`, req('tlost'));
+  assert.equal(await waitLost(held, 1500), null, 'a held lock is not lost');
+  await post('/v3/kv/deleterange', { key: b64('/mvnet/lock/tlost') });
+  assert.match((await waitLost(held, 3000)) ?? '', /its etcd key was removed or taken by another holder/);
+  await held.release();
+  const second = await acquireEtcdLock(`etcd://127.0.0.1:${PORT}`, req('tlost2'));
+  await post('/v3/lease/revoke', { ID: (await post('/v3/kv/range', { key: b64('/mvnet/lock/tlost2') })).kvs[0].lease });
+  assert.match((await waitLost(second, 3000)) ?? '', /expired|removed/);
+  await second.release();
+});

@@ -209,6 +209,17 @@ test('#3 one lock whatever the order of hosts; liveness by connection; unlock sh
       assert.match(r.stderr, /mvnet unlock -f /);
     }
   }
+  // the same hostname in another PID namespace (the holder's pid is invisible there): still a live holder
+  const elsewhere = spawnSync(
+    'unshare',
+    ['--pid', '--fork', '--mount-proc', join(ROOT, 'bin/mvnet'), 'apply', '-f', file],
+    {
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(elsewhere.status, 2, elsewhere.stderr);
+  assert.match(elsewhere.stderr, new RegExp(`locked by mvnet test \\(pid ${process.pid} on ${hostname()}`));
+  assert.doesNotMatch(elsewhere.stderr, /taking over/);
   assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), [], 'nothing was made');
   // unlock: shows the holder, needs a confirmation
   const ask = mv('unlock', '-f', file);

@@ -289,3 +289,21 @@ test('routed: fields that do not apply are refused with their path', () => {
   assert.deepEqual(bad({}, { forward: false }), ['hosts.h1.forward']);
   assert.deepEqual(bad({ driver: 'ipvlan' }), ['networks.r.driver']);
 });
+
+test('hostAccess on a flat network (the LAN itself): the shim routes the host range; host <-> own containers', () => {
+  const doc = {
+    name: 'flatha',
+    lan: '192.168.170.0/24',
+    networks: { lan: { subnet: '192.168.170.0/24', parent: 'eth0', hostPrefix: 28, hostAccess: true } },
+    hosts: {
+      pi1: { address: '192.168.170.2', containers: { web: { network: 'lan' } } },
+      pi2: { address: '192.168.170.3', containers: { web: { network: 'lan' } } },
+    },
+  };
+  const p = predicted(doc);
+  const v = (a: string, b: string) => verdictFor(p, a, b)!;
+  assert.deepEqual([v('pi1/web', 'pi1').expected, v('pi1/web', 'pi1').reason], ['reachable', 'via-shim']);
+  assert.deepEqual([v('pi1', 'pi1/web').expected, v('pi1', 'pi1/web').reason], ['reachable', 'via-shim']);
+  assert.equal(v('pi1', 'pi2/web').expected, 'reachable');
+  assert.equal(v('pi1/web', 'pi2').expected, 'reachable');
+});

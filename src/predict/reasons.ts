@@ -25,6 +25,7 @@ export type Reason =
   | 'no-arp-reply'
   | 'no-icmp-reply'
   | 'not-running'
+  | 'missing'
   | 'address-drift'
   | 'unexpected-reach';
 
@@ -63,6 +64,7 @@ export const REASON_TEXT: Record<Reason, string> = {
   'no-arp-reply': 'no ARP answer: layer 2 does not reach the destination',
   'no-icmp-reply': 'ARP answered but no ICMP echo reply came back',
   'not-running': 'the container is not running',
+  missing: 'the container does not exist',
   'address-drift': "the container's live address differs from the plan (changed by hand; mvnet apply repairs it)",
   'unexpected-reach': 'it answered although the prediction says it cannot',
 };

@@ -4,8 +4,22 @@ import type { Plan } from '../plan/types.ts';
 import { pairs, type Prediction } from '../predict/predict.ts';
 import { pairs6 } from '../predict/family6.ts';
 import { REASON_TEXT, type Reach, type Reason } from '../predict/reasons.ts';
-import type { Probed } from './probe.ts';
+import type { Probed, SourceResult } from './probe.ts';
 import type { FailKind } from './script.ts';
+
+/** Why a pair was not observed: its source could not probe, or its target container is not there. */
+function unobserved(to: string, src: SourceResult | undefined, probed: Probed): { reason: Reason; why: string } | null {
+  if (src?.error) return { reason: src.error.reason, why: src.error.detail };
+  const target = to.replace(/#6$/, '');
+  if (probed.down.has(hostOf(target)) && target.includes('/'))
+    return {
+      reason: 'engine-down',
+      why: `${hostOf(target)}'s Docker engine does not answer: ${probed.down.get(hostOf(target))}`,
+    };
+  if (probed.missing.has(target)) return { reason: 'missing', why: `${target} does not exist (mvnet apply makes it)` };
+  if (probed.stopped.has(target)) return { reason: 'not-running', why: `${target} is not running` };
+  return null;
+}
 
 export interface PairResult {
   from: string;
@@ -62,6 +76,12 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     const line = src?.results.get(target);
     const actual: Reach = line?.ok ? 'reachable' : 'unreachable';
     const base = { from: p.from, to: p.to, ...(p.family ? { family: p.family } : {}), expected: p.expected, actual };
+    // a pair whose source could not probe, or whose container is not there, was not observed: never a match
+    const unseen = unobserved(p.to, src, probed);
+    if (unseen) {
+      out.push({ ...base, actual: 'unreachable', ...unseen, match: false, device: p.device });
+      continue;
+    }
     if (actual === p.expected) {
       out.push({ ...base, reason: p.reason, why: p.why, match: true, retries: line?.retries, device: p.device });
       continue;
@@ -70,15 +90,6 @@ export function compare(plan: Plan, pred: Prediction, probed: Probed, only?: Set
     if (actual === 'reachable') {
       reason = 'unexpected-reach';
       why = `it answered, but the prediction says ${p.reason}: ${p.why}`;
-    } else if (src?.error) {
-      reason = src.error.reason;
-      why = src.error.detail;
-    } else if (probed.down.has(hostOf(p.to)) && p.to.includes('/')) {
-      reason = 'engine-down';
-      why = `${hostOf(p.to)}'s Docker engine does not answer: ${probed.down.get(hostOf(p.to))}`;
-    } else if (probed.stopped.has(p.to)) {
-      reason = 'not-running';
-      why = `${p.to} is not running`;
     } else if (probed.drifted.has(p.to) || probed.drifted.has(p.from)) {
       const id = probed.drifted.has(p.to) ? p.to : p.from;
       const planned = plan.containers.find((c) => c.id === id);

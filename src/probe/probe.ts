@@ -20,7 +20,7 @@ export interface SourceResult {
   /** pairs settled by the fast pass (their one packet agreed with the prediction) */
   fastAgreed?: number;
   /** why the source could not probe at all */
-  error?: { reason: 'engine-down' | 'not-running'; detail: string };
+  error?: { reason: 'engine-down' | 'not-running' | 'missing'; detail: string };
 }
 
 export interface ProbeJob {
@@ -44,8 +44,10 @@ export interface Probed {
   sources: Map<string, SourceResult>;
   /** hosts whose engine did not answer */
   down: Map<string, string>;
-  /** containers of the plan that are not running (or missing) */
+  /** containers of the plan that exist but do not run */
   stopped: Set<string>;
+  /** containers of the plan that do not exist */
+  missing: Set<string>;
   /** containers whose live address is not the planned one: id -> live address */
   drifted: Map<string, string>;
 }
@@ -141,9 +143,8 @@ function sourceContainer(
   const planned = plan.containers.find((c) => c.id === source);
   if (planned?.dockerId) return { id: planned.dockerId };
   const lc = live.get(host)!.get(name);
-  if (!lc || lc.state !== 'running') {
-    return { error: { reason: 'not-running', detail: lc ? `${source} is ${lc.state}` : `${source} does not exist` } };
-  }
+  if (!lc) return { error: { reason: 'missing', detail: `${source} does not exist (mvnet apply makes it)` } };
+  if (lc.state !== 'running') return { error: { reason: 'not-running', detail: `${source} is ${lc.state}` } };
   return { id: lc.id };
 }
 
@@ -209,11 +210,13 @@ export async function runProbes(
     }),
   );
   const stopped = new Set<string>();
+  const missing = new Set<string>();
   const drifted = new Map<string, string>();
   for (const c of plan.containers) {
     if (c.dockerId) continue;
     const lc = live.get(c.host)?.get(c.name);
-    if (!down.has(c.host) && (!lc || lc.state !== 'running')) stopped.add(c.id);
+    if (!down.has(c.host) && !lc) missing.add(c.id);
+    else if (!down.has(c.host) && lc?.state !== 'running') stopped.add(c.id);
     const liveIp = lc?.networks[c.network]?.ip;
     if (lc?.state === 'running' && liveIp !== undefined && liveIp !== formatIp(c.ip))
       drifted.set(c.id, liveIp || 'none');
@@ -246,5 +249,5 @@ export async function runProbes(
   for (const [host, units] of byHost)
     work.push(probeHost(hosts.get(host)!, plan, units, live, addr, opts, byHost.size));
   await Promise.all(work);
-  return { sources: out, down, stopped, drifted };
+  return { sources: out, down, stopped, missing, drifted };
 }

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { agreeWithOracle, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
+import { agreeWithOracle, docker, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 test('seed: verify agrees with the prediction and the oracle; a cut link breaks exactly the cross-LAN pairs; HTML report renders', async (t) => {
   const { file, name } = labTopology(t, 'seed.yaml', 'tverify');
@@ -122,6 +122,8 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
   }
   assert.equal(mv('lab', 'link', 'up', '-f', file, 'host2').status, 0);
 
+  await missingIsDifference(file, name);
+
   // an engine that does not answer: its containers' pairs are named with the reason
   assert.equal(mv('lab', 'stop', '-f', file, 'host2').status, 0);
   const down = mvJson('verify', '-f', file);
@@ -132,6 +134,17 @@ test('seed: verify agrees with the prediction and the oracle; a cut link breaks 
       .every((p: any) => p.reason === 'engine-down' || p.reason === 'not-running'),
   );
 });
+
+/** A container removed by hand: every pair from or to it is a difference named missing, never a match. */
+async function missingIsDifference(file: string, name: string): Promise<void> {
+  await docker(name, 'host1').getContainer('centos2').remove({ force: true });
+  const gone = mvJson('verify', '-f', file);
+  assert.equal(gone.status, 1);
+  const touching = gone.json.pairs.filter((p: any) => p.from === 'host1/centos2' || p.to === 'host1/centos2');
+  assert.ok(touching.length > 0);
+  for (const p of touching) assert.deepEqual([p.match, p.reason], [false, 'missing'], `${p.from} -> ${p.to}`);
+  assert.equal(mv('apply', '-f', file).status, 0);
+}
 
 for (const example of ['modes.yaml', 'passthru.yaml', 'flat.yaml']) {
   test(`prediction equals probe and oracle on examples/${example}`, async (t) => {

@@ -183,7 +183,13 @@ test('compare: agreement, an unexpected answer, a stopped target and a cut host 
     ['host2/centos1', no],
     ['host1', ok()],
   ]);
-  const probed: Probed = { sources, down: new Map(), stopped: new Set(['host2/centos1']), drifted: new Map() };
+  const probed: Probed = {
+    sources,
+    down: new Map(),
+    stopped: new Set(['host2/centos1']),
+    missing: new Set(),
+    drifted: new Map(),
+  };
   const only = new Set(['host1/centos1>host1/centos2', 'host1/centos1>host2/centos1', 'host1/centos1>host1']);
   const c = compare(seed, pred, probed, only);
   const by = (to: string) => c.pairs.find((p) => p.to === to)!;
@@ -196,6 +202,18 @@ test('compare: agreement, an unexpected answer, a stopped target and a cut host 
   const cut = compare(seed, pred, { ...probed, stopped: new Set() }, only);
   const pair = cut.pairs.find((p) => p.to === 'host2/centos1')!;
   assert.deepEqual([pair.reason, pair.cut], ['link-down', 'host1']);
+  // a missing container: pairs from it and to it are differences (never matches), even where unreachable was expected
+  sources.set('host2/centos2', {
+    source: 'host2/centos2',
+    results: new Map(),
+    links: [],
+    error: { reason: 'missing', detail: 'host2/centos2 does not exist (mvnet apply makes it)' },
+  });
+  const gone = compare(seed, pred, { ...probed, stopped: new Set(), missing: new Set(['host2/centos2']) });
+  const from = gone.pairs.filter((p) => p.from === 'host2/centos2');
+  assert.ok(from.length > 0 && from.every((p) => !p.match && p.reason === 'missing'));
+  const toIt = gone.pairs.find((p) => p.from === 'host1' && p.to === 'host2/centos2')!;
+  assert.deepEqual([toIt.expected, toIt.match, toIt.reason], ['unreachable', false, 'missing']);
 });
 
 test('ipamOf: a macvlan network gets its host range in both families, a routed segment none, config-only IPv4', () => {

@@ -479,14 +479,17 @@ export class DockerEngine implements Engine {
       if (status(e) === 409) return null;
       return this.wrap(`create container ${h.name}`)(e);
     }
+    let stream: Duplex | undefined;
     try {
       // a hijacked attach is the connection itself: readable (output) and writable (standard input)
       const opts = { stream: true, stdin: true, stdout: true, stderr: true, hijack: true };
-      const stream = (await c.attach(opts)) as Duplex;
+      stream = (await c.attach(opts)) as Duplex;
       attached(stream);
       await c.start();
       return { id: c.id, stream };
     } catch (e) {
+      // the attached connection would keep the process alive for ever: closed before anything else
+      stream?.destroy();
       await c.remove({ force: true }).catch(() => {});
       return this.wrap(`start container ${h.name}`)(e);
     }

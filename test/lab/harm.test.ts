@@ -4,11 +4,15 @@
  * another engine leaves no duplicate, plumbing of an interrupted run is found again, dead helpers are swept.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { hostNs, labEndpoint } from '../../src/lab/paths.ts';
 import { thisProcess } from '../../src/engine/holder.ts';
 import { PROBE_IMAGE } from '../../src/engine/image.ts';
-import { docker, ipJson, labTopology, mv, mvJson, test } from './helpers.ts';
+import { join } from 'node:path';
+import { docker, ipJson, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 const routesTo = (lab: string, host: string, dst: string) =>
   ipJson(hostNs(lab, host), 'route', 'show', 'table', 'main').filter((r: any) => r.dst === dst);
@@ -153,4 +157,43 @@ test('hostAccess removed by a run that died: the shim is still found; dead helpe
   await d1.getContainer(live).remove();
   assert.equal(mvJson('apply', '-f', file).json.changed, 0);
   assert.equal(mv('destroy', '-f', file).status, 0);
+});
+
+test('a lock container whose start fails: the attached connection is closed, the process ends, nothing left', async (t) => {
+  const { file, name } = labTopology(t, 'seed.yaml', 'hhang');
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  // a proxy in front of host1's engine that refuses every start request (as a TLS front end that fails a new
+  // connection would) while the attach connection stays open
+  const sock = join(mkdtempSync(join(tmpdir(), 'mvnet-hang-')), 'proxy.sock');
+  const engine = labEndpoint(name, 'host1').replace('unix://', '');
+  const proxy = createServer((client) => {
+    client.once('data', (first) => {
+      if (/^POST \S+\/start/.test(first.toString())) {
+        client.end('HTTP/1.1 500 Internal Server Error\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}');
+        return;
+      }
+      const up = connect(engine, () => up.write(first));
+      client.pipe(up).pipe(client);
+      client.on('error', () => up.destroy());
+      up.on('error', () => client.destroy());
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(sock, r));
+  t.after(() => proxy.close());
+  const program = `
+    const { DockerEngine } = await import(${JSON.stringify(join(ROOT, 'src/engine/docker.ts'))});
+    const e = new DockerEngine('host1', 'unix://${sock}');
+    const held = { name: 'mvnet-lock-hhang', image: ${JSON.stringify(PROBE_IMAGE)}, cmd: ['cat'], labels: {} };
+    await e.holdOpen(held, () => {}).then(() => console.log('started?'), (err) => console.log('failed:', err.message));`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', program], { cwd: ROOT });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const ended = await Promise.race([
+    new Promise<boolean>((r) => child.on('close', () => r(true))),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 20_000)),
+  ]);
+  if (!ended) child.kill('SIGKILL');
+  assert.ok(ended, `the process ended by itself (no hang on the attached stream): ${out}`);
+  assert.match(out, /failed: /);
+  assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), [], 'no lock container left');
 });

@@ -98,6 +98,11 @@ export function plan(topo: Topology, pins: Pins = {}): Plan {
 type Ranges = Map<string, { range: Cidr; from: HostNetworkPlan['rangeFrom'] }>; // host/net -> range
 type Chosen = Map<string, { ip: Ip; from: Source }>;
 
+/** Networks where each host takes an address of its range for itself (a shim, a routed segment's gateway). */
+function ownNeeded(n: Topology['networks'][number]): boolean {
+  return n.hostAccess || n.driver === 'routed';
+}
+
 /** Each host's range per network, in the order of the stability contract (live, file, fixed addresses, first free). */
 function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
   const ranges: Ranges = new Map();
@@ -111,10 +116,14 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
     // 1. live pins, 2. file
     for (const h of topo.hosts) {
       const pinned = pins.ranges?.get(`${h.name}/${net.name}`);
+      // a live range holds only while it still fits: inside the subnet, nobody else's, and room for the host's
+      // containers (and its own address where the network needs one), else it is planned afresh
+      const need = h.containers.filter((c) => c.network === net.name).length + (ownNeeded(net) ? 1 : 0);
       const pinOk =
         pinned &&
         pinned.prefix >= net.subnet.prefix &&
         contains(net.subnet, pinned.base) &&
+        cidrSize(pinned) - 2 >= need &&
         !taken.some((t) => overlaps(t.range, pinned));
       if (pinned && pinOk && !h.ranges[net.name]) claim(h.name, pinned, 'live');
       else if (h.ranges[net.name]) claim(h.name, h.ranges[net.name], 'file');
@@ -122,9 +131,12 @@ function rangesOf(topo: Topology, pins: Pins, issues: Issue[]): Ranges {
     // 3. the block that holds a host's fixed addresses
     for (const h of topo.hosts) {
       if (ranges.has(`${h.name}/${net.name}`)) continue;
-      const fixed = h.containers.find(
-        (c) => c.network === net.name && (c.ip !== undefined || pins.ips?.has(containerId(h.name, c.name))),
-      );
+      // a live address counts only while it lies in the network's subnet (the subnet may have changed since)
+      const livePin = (c: { name: string }) => {
+        const ip = pins.ips?.get(containerId(h.name, c.name));
+        return ip !== undefined && contains(net.subnet, ip) && ip !== net.subnet.base && ip !== lastIp(net.subnet);
+      };
+      const fixed = h.containers.find((c) => c.network === net.name && (c.ip !== undefined || livePin(c)));
       if (!fixed) continue;
       const ip = fixed.ip ?? pins.ips!.get(containerId(h.name, fixed.name))!;
       const block = subBlock(net.subnet, blockPrefix, blockIndexOf(net.subnet, blockPrefix, ip));
@@ -191,9 +203,12 @@ function takenAddresses(topo: Topology): Set<Ip> {
 
 /** Fixed addresses first, then live pins that still fit their host's range. */
 function fixedAddresses(topo: Topology, pins: Pins, ranges: Ranges, used: Set<Ip>): Chosen {
+  // the host's own address in its range (a shim, a routed segment's gateway) is never a container's, live or not
+  const own = new Set(topo.networks.filter(ownNeeded).map((n) => n.name));
   const livePinFits = (ip: Ip, host: string, network: string) => {
     const r = ranges.get(`${host}/${network}`);
-    return !!r && contains(r.range, ip) && ip !== r.range.base && ip !== lastIp(r.range);
+    if (!r || !contains(r.range, ip) || ip === r.range.base || ip === lastIp(r.range)) return false;
+    return !(own.has(network) && ip === shimAddress(r.range));
   };
   const chosen = new Map<string, { ip: Ip; from: Source }>();
   for (const h of topo.hosts)

@@ -197,3 +197,35 @@ test('a lock container whose start fails: the attached connection is closed, the
   assert.match(out, /failed: /);
   assert.deepEqual(await docker(name, 'host1').listContainers({ all: true }), [], 'no lock container left');
 });
+
+test('edits that used to strand pins: a new subnet, then ranges -> none -> routed, each one apply', async (t) => {
+  const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'hpins', (d) => {
+    for (const h of ['host1', 'host2']) for (const c of Object.values(d.hosts[h].containers) as any[]) delete c.ip;
+  });
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  const step = (d: any, what: string) => {
+    write(d);
+    const a = mvJson('apply', '-f', file);
+    assert.equal(a.status, 0, `${what}: ${a.stderr}`);
+    const again = mvJson('apply', '-f', file);
+    assert.equal(again.json.changed, 0, `${what}: one apply converges`);
+    assert.equal(again.json.containers ?? 4, 4);
+  };
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const moved = structuredClone(doc);
+  moved.networks.macvlan = { subnet: '10.200.0.0/16', parent: 'ens33' };
+  step(moved, 'a new subnet');
+  const ranged = structuredClone(moved);
+  ranged.hosts.host1.ranges = { macvlan: '10.200.1.0/30' };
+  step(ranged, 'an explicit /30 range');
+  step(moved, 'the range dropped');
+  const routed = structuredClone(moved);
+  routed.networks.macvlan = { driver: 'routed', subnet: '10.200.0.0/16' };
+  for (const h of ['host1', 'host2']) {
+    routed.hosts[h].interface = 'ens33';
+    const r = spawnSync('ip', ['netns', 'exec', hostNs(name, h), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']);
+    assert.equal(r.status, 0);
+  }
+  step(routed, 'routed');
+  assert.equal(mv('destroy', '-f', file).status, 0);
+});

@@ -148,3 +148,38 @@ test('ranges skip the gateway block when there are enough blocks', () => {
   // the gateway's block is nobody's range
   assert.ok(p.hosts.every((h) => !contains(h.networks[0].range, p.networks[0].gateway)));
 });
+
+test('stale live pins never make an impossible plan: a changed subnet, a host address in a routed range', () => {
+  const doc = (subnet: string, driver?: string) =>
+    parseTopology(
+      stringify({
+        name: 't',
+        lan: '192.168.140.0/24',
+        networks: { mv: { subnet, ...(driver ? { driver } : { parent: 'ens33' }) } },
+        hosts: {
+          h0: { address: '192.168.140.10', containers: { a: { network: 'mv' }, b: { network: 'mv' } } },
+          h1: { address: '192.168.140.11', containers: { a: { network: 'mv' } } },
+        },
+      }),
+    );
+  const before = plan(doc('10.100.0.0/16'));
+  const pins = {
+    ips: new Map(before.containers.map((c) => [c.id, c.ip])),
+    ranges: new Map(before.hosts.map((h) => [`${h.name}/mv`, h.networks[0].range])),
+  };
+  // the subnet moved: no range and no address outside it
+  const moved = plan(doc('10.200.0.0/16'), pins);
+  const subnet = moved.networks[0].subnet;
+  for (const h of moved.hosts) assert.ok(contains(subnet, h.networks[0].range.base), formatCidr(h.networks[0].range));
+  for (const c of moved.containers) assert.ok(contains(subnet, c.ip), `${c.id} ${formatIp(c.ip)}`);
+  // a container pinned at the address a routed host takes for itself (the last usable one of its range)
+  const range = { base: before.hosts[0].networks[0].range.base, prefix: 29 };
+  const own = range.base + 6;
+  const routed = plan(doc('10.100.0.0/16', 'routed'), {
+    ips: new Map([['h0/a', own]]),
+    ranges: new Map([['h0/mv', range]]),
+  });
+  const a = routed.containers.find((c) => c.id === 'h0/a')!;
+  assert.notEqual(a.ip, own, 'the host keeps its own address; the container gets another');
+  assert.equal(routed.hosts[0].networks[0].gateway, own);
+});

@@ -168,6 +168,14 @@ export class DockerEngine implements Engine {
           `is the engine running? for the lab: mvnet lab up / mvnet lab start`,
         );
       }
+      if (status(e) === 409)
+        throw new HostError(
+          this.host,
+          `${what}: ${msg}`,
+          'something else made an object of that name meanwhile (another mvnet run, of another topology on this ' +
+            'engine?); run the command again: preflight then names its owner',
+          409,
+        );
       throw new HostError(this.host, `${what}: ${msg}`, undefined, status(e));
     };
   }

@@ -124,10 +124,14 @@ function parentProblems(
   const problems: string[] = [];
   for (const n of want.networks) {
     const sameName = nets.find((x) => x.name === n.name);
-    if (sameName && sameName.labels[LABEL.topology] !== g.topology)
+    const owner = sameName?.labels[LABEL.topology];
+    if (sameName && owner !== g.topology)
       problems.push(
-        `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); ` +
-          'rename it in the file or remove it by hand',
+        owner
+          ? `network ${n.name}: a network of that name on this engine belongs to mvnet topology ${owner}; ` +
+              'two topologies cannot share a network name on one engine: rename it in the file'
+          : `network ${n.name}: a network of that name exists and is not mvnet's (topology ${g.topology}); ` +
+              'rename it in the file or remove it by hand',
       );
     if (n.driver === 'bridge') continue; // a routed network's segment hangs on no parent
     // networks this same apply removes first do not count
@@ -252,6 +256,12 @@ function nameProblems(want: Desired, conts: LiveContainer[], g: Guarded): string
   return want.containers.flatMap((c) => {
     const clash = conts.find((x) => x.name === c.name);
     if (!clash || ours(clash, c.name)) return [];
+    const owner = clash.labels[LABEL.topology];
+    if (owner && owner !== g.topology)
+      return [
+        `container ${c.name}: a container of that name on this engine belongs to mvnet topology ${owner}; ` +
+          'two topologies cannot share a container name on one engine: rename it in the file',
+      ];
     return [
       `container ${c.name}: a container of that name exists and is not mvnet's; mvnet will not take it over ` +
         '(rename it in the file or remove it by hand)',

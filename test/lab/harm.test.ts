@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { hostNs, labEndpoint } from '../../src/lab/paths.ts';
@@ -228,4 +229,24 @@ test('edits that used to strand pins: a new subnet, then ranges -> none -> route
   }
   step(routed, 'routed');
   assert.equal(mv('destroy', '-f', file).status, 0);
+});
+
+test('two topologies on one engine: the second is refused in preflight, naming the first; the first is untouched', async (t) => {
+  const { file, name, doc } = labTopology(t, 'seed.yaml', 'htwo');
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  assert.equal(mv('apply', '-f', file).status, 0);
+  const other = structuredClone(doc);
+  other.name = 'htwob';
+  for (const h of ['host1', 'host2']) {
+    other.hosts[h].docker = labEndpoint(name, h);
+    other.hosts[h].containers = { web: { network: 'macvlan' } };
+  }
+  const otherFile = join(file, '..', 'other.yaml');
+  writeFileSync(otherFile, stringify(other));
+  const r = mv('apply', '-f', otherFile);
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /network macvlan: a network of that name on this engine belongs to mvnet topology htwo/);
+  assert.match(r.stderr, /nothing was changed on any host/);
+  assert.deepEqual(await ours(name, 'host1', 'htwob'), []);
+  assert.equal(mvJson('apply', '-f', file).json.changed, 0, 'the first topology is as it was');
 });

@@ -180,10 +180,14 @@ async function gate(plan: Plan, hosts: Map<string, Engine>, say: (m: string) => 
   const names = plan.hosts
     .map((h) => h.name)
     .filter((h) => g.blocked!.pairs.some((p) => p.from === h) || g.blocked!.failed.some((f) => f.host === h));
+  const filter = g.blocked.pairs.some((p) => !p.crosses && (p.why ?? 'dropped') === 'dropped');
   throw new MvnetError(
     'preflight',
-    'the LAN does not carry frames from foreign MACs between the hosts, so macvlan ' +
-      `containers could not reach across them; nothing was applied\n\n${checkText(g.blocked, names, LOOK.width)}`,
+    (filter
+      ? 'the LAN does not carry frames from foreign MACs between the hosts'
+      : 'some hosts do not reach each other over the LAN at all') +
+      `, so macvlan containers could not reach across them; nothing was applied\n\n` +
+      checkText(g.blocked, names, LOOK.width),
     undefined,
     'fix the LAN as above (or use driver: routed networks), or deploy anyway with mvnet apply --no-check ' +
       '(then cross-host pairs fail; verify says which)',

@@ -16,9 +16,24 @@ import { onAll } from './cluster.ts';
 import { hostFacts } from './preflight.ts';
 import { crossingPairs, pairKey, rememberCrossing, type HostSide } from './lan-memo.ts';
 
+/**
+ * Why a pair does not cross: `dropped` (the hosts reach each other's own addresses, the probes' foreign MACs do
+ * not: a MAC filter), `link-down` (a host's LAN interface has no carrier: it is cut off), `unreachable` (the hosts do
+ * not reach each other's own addresses either: down, firewalled, or not on one LAN).
+ */
+export type NoCross = 'dropped' | 'link-down' | 'unreachable';
+
+export interface LanPair {
+  from: string;
+  to: string;
+  /** did frames from a foreign MAC cross from `from` to `to` (and back)? */
+  crosses: boolean;
+  why?: NoCross;
+}
+
 export interface LanCheck {
-  /** each ordered pair of hosts: did frames from a foreign MAC cross from `from` to `to` (and back)? */
-  pairs: { from: string; to: string; crosses: boolean }[];
+  /** each ordered pair of hosts */
+  pairs: LanPair[];
   /** hosts whose probe could not be set up, with why */
   failed: { host: string; why: string }[];
 }
@@ -43,14 +58,18 @@ nsenter -t "$P" -n ip addr add "$me" dev "$dev"
 nsenter -t "$P" -n ip link set "$dev" up
 start=$(date +%s)
 echo "ready"
+echo "carrier $(cat "/sys/class/net/$parent/carrier" 2>/dev/null || echo 0)"
 pids=""
 for t in "$@"; do
+  probe=\${t%,*}; lan=\${t#*,}
   ( ok=0
     while [ $(( $(date +%s) - start )) -lt ${PING_S} ]; do
-      if nsenter -t "$P" -n ping -c 1 -W 1 "$t" >/dev/null 2>&1; then ok=1; break; fi
+      if nsenter -t "$P" -n ping -c 1 -W 1 "$probe" >/dev/null 2>&1; then ok=1; break; fi
       sleep 0.2
     done
-    echo "to $t $ok" ) &
+    # the control: the hosts' own addresses, MACs the LAN knows
+    own=0; [ "$ok" = 1 ] || { ping -c 2 -W 1 "$lan" >/dev/null 2>&1 && own=1; }
+    echo "to $probe $ok $own" ) &
   pids="$pids $!"
 done
 wait $pids
@@ -63,16 +82,18 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
   const names = plan.hosts.map((h) => h.name).filter((h) => hosts.has(h));
   const ipOf = (i: number) => formatIp(((169 << 24) | (254 << 16) | (net << 8) | (i + 1)) >>> 0);
   const out: LanCheck = { pairs: [], failed: [] };
+  const carrier = new Map<string, boolean>();
   await onAll(
     hosts,
     async (e) => {
       const i = names.indexOf(e.host);
       const h = plan.hosts.find((x) => x.name === e.host)!;
       await e.ensureHelperImage();
+      const lanOf = (n: string) => formatIp(plan.hosts.find((x) => x.name === n)!.address);
       const targets = names
         .map((_, j) => j)
         .filter((j) => j !== i)
-        .map(ipOf);
+        .map((j) => `${ipOf(j)},${lanOf(names[j])}`);
       const cmd = ['sh', '-c', SCRIPT, 'mvnet-check', h.interface, `${ipOf(i)}/24`, ...targets];
       const r = await onHost(e, plan.name, 'lan-check', cmd, { capAdd: ['SYS_ADMIN'] });
       const err = /^error (.*)$/m.exec(r.stdout)?.[1];
@@ -83,15 +104,25 @@ export async function checkLan(plan: Plan, hosts: Map<string, Engine>): Promise<
         });
         return;
       }
-      for (const m of r.stdout.matchAll(/^to (\S+) ([01])$/gm)) {
+      carrier.set(e.host, !/^carrier 0$/m.test(r.stdout));
+      for (const m of r.stdout.matchAll(/^to (\S+) ([01]) ([01])$/gm)) {
         const j = names.findIndex((_, k) => ipOf(k) === m[1]);
-        out.pairs.push({ from: e.host, to: names[j], crosses: m[2] === '1' });
+        out.pairs.push({ from: e.host, to: names[j], crosses: m[2] === '1', ...(m[3] === '1' ? {} : { own: false }) });
       }
     },
     'checking the LAN',
   );
+  out.pairs = out.pairs.map((p) => classify(p, carrier));
   out.pairs.sort((a, b) => names.indexOf(a.from) - names.indexOf(b.from) || names.indexOf(a.to) - names.indexOf(b.to));
   return out;
+}
+
+/** A pair that does not cross, told apart: no carrier at either end, hosts that do not reach each other, a filter. */
+function classify(p: LanPair & { own?: false }, carrier: Map<string, boolean>): LanPair {
+  const { own, ...pair } = p;
+  if (pair.crosses) return pair;
+  if (carrier.get(p.from) === false || carrier.get(p.to) === false) return { ...pair, why: 'link-down' };
+  return { ...pair, why: own === false ? 'unreachable' : 'dropped' };
 }
 
 /** Hosts whose containers' frames cross the LAN with foreign MACs: those with a macvlan network. */

@@ -15,11 +15,11 @@ export function checkText(c: LanCheck, hosts: string[], width: number): string {
   const cell = (a: string, b: string) => {
     if (a === b) return '·';
     const p = c.pairs.find((x) => x.from === a && x.to === b);
-    return p ? (p.crosses ? '✓' : '✗') : '?';
+    return p ? (p.crosses ? '✓' : p.why === 'dropped' || !p.why ? '✗' : '-') : '?';
   };
   const out = [
     'Frames from a foreign MAC (a macvlan probe) across the LAN (rows send, columns answer; ✓ crosses, ' +
-      '✗ dropped, ? not tested):',
+      '✗ dropped, - the hosts do not reach each other at all, ? not tested):',
   ].map((l) => hang('', l, width));
   out.push(
     columns(
@@ -30,9 +30,22 @@ export function checkText(c: LanCheck, hosts: string[], width: number): string {
     ),
   );
   for (const f of c.failed) out.push(hang('', `${f.host}: no probe (${f.why})`, width));
-  const blocked = c.pairs.filter((p) => !p.crosses);
+  const blocked = c.pairs.filter((p) => !p.crosses && (p.why ?? 'dropped') === 'dropped');
+  const cut = c.pairs.filter((p) => p.why === 'link-down' || p.why === 'unreachable');
   out.push('');
-  if (blocked.length === 0 && c.failed.length === 0) {
+  for (const p of cut)
+    out.push(
+      hang(
+        '',
+        p.why === 'link-down'
+          ? `${p.from} -> ${p.to}: a LAN interface has no carrier: a host is cut off the LAN (a cable, a switch ` +
+              'port, a link set down), not a MAC filter'
+          : `${p.from} -> ${p.to}: the hosts do not reach each other's own addresses either (a host down, a ` +
+              'firewall, or not on one LAN), so this says nothing of MAC filters',
+        width,
+      ),
+    );
+  if (c.pairs.every((p) => p.crosses) && c.failed.length === 0) {
     out.push(
       hang('', 'The LAN carries frames from foreign MACs between every pair of hosts: macvlan can cross it.', width),
     );

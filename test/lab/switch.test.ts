@@ -32,8 +32,8 @@ test('seed on a port-security LAN: cross-host ✗ (foreign-mac-dropped), same ho
   assert.equal(check.status, 1, check.stderr);
   assert.equal(check.json.crosses, false);
   assert.deepEqual(
-    check.json.pairs.map((p: any) => `${p.from}>${p.to}:${p.crosses}`),
-    ['host1>host2:false', 'host2>host1:false'],
+    check.json.pairs.map((p: any) => `${p.from}>${p.to}:${p.crosses}:${p.why}`),
+    ['host1>host2:false:dropped', 'host2>host1:false:dropped'],
   );
   assert.match(mv('check', '-f', file).stdout, /VMware: .*Promiscuous mode and Forged\s+transmits/s);
   // nothing left of the check: no helper container, no probe interface on the hosts
@@ -101,4 +101,16 @@ test('mvnet check on a plain LAN: every pair crosses, exit 0; apply checks each 
   const again = spawnSync(join(ROOT, 'bin/mvnet'), ['apply', '-f', file], { encoding: 'utf8', env });
   assert.equal(again.status, 0, again.stderr);
   assert.doesNotMatch(again.stderr, /checking that the LAN/);
+  // a host cut off the LAN is link-down, never "a switch that drops foreign MACs"
+  assert.equal(mv('lab', 'link', 'down', '-f', file, 'host2').status, 0);
+  const cut = mvJson('check', '-f', file);
+  assert.equal(cut.status, 1);
+  assert.deepEqual(
+    cut.json.pairs.map((p: any) => `${p.from}>${p.to}:${p.why}`),
+    ['host1>host2:link-down', 'host2>host1:link-down'],
+  );
+  const text = mv('check', '-f', file).stdout;
+  assert.match(text, /no carrier: a host is cut off the LAN/);
+  assert.doesNotMatch(text, /VMware/);
+  assert.equal(mv('lab', 'link', 'up', '-f', file, 'host2').status, 0);
 });

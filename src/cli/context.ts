@@ -54,6 +54,7 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   const rn = ctx.topo.networks.filter((n) => n.driver === 'routed');
   const routed = { v4: rn.map((n) => n.subnet), v6: rn.flatMap((n) => (n.subnet6 ? [n.subnet6] : [])) };
   const live = await onAll(everyone, (e) => readLive(e, ctx.topo.name, shims, routed), 'reading live state');
+  const engines = await onAll(everyone, (e) => e.engineId(), 'reading engine identities');
   // a former member on an engine a file host now has: the machine's shims and routes are the file host's
   const fileEndpoints = new Set([...ctx.hosts.values()].map((e) => normalEndpoint(e.endpoint)));
   for (const [h, e] of ctx.former)
@@ -63,7 +64,7 @@ export async function livePlan(ctx: Context): Promise<{ plan: Plan; cluster: Clu
   const hops6 = rn.some((n) => n.subnet6) ? await linkLocals(ctx) : undefined;
   return {
     plan: plan(ctx.topo, pinsFrom(fileLive)),
-    cluster: { hosts: ctx.hosts, former: ctx.former, live, ...(hops6 ? { hops6 } : {}) },
+    cluster: { hosts: ctx.hosts, former: ctx.former, live, engines, ...(hops6 ? { hops6 } : {}) },
   };
 }
 

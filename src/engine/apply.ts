@@ -33,6 +33,8 @@ export interface Cluster {
   live: Map<string, Live>;
   /** routed networks with IPv6: each host's link-local next hop (read from the hosts) */
   hops6?: Hops6;
+  /** every member's engine identity (Docker's ID), as read this run */
+  engines?: Map<string, string>;
 }
 
 async function pool<T>(items: T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
@@ -69,10 +71,10 @@ export function changesFor(plan: Plan, c: Cluster): Change[] {
   const wants = desiredAll(plan, c.hops6);
   const members = membersOf(c.hosts);
   const changes = plan.hosts.flatMap((h) => diffHost(wants.get(h.name)!, c.live.get(h.name)!));
-  const plumbing = plumbingOf(plan);
+  const body = { members, engines: enginesOf(members, c), plumbing: plumbingOf(plan) };
   for (const h of plan.hosts) {
     const rec = c.live.get(h.name)!.record;
-    if (sameRecord(rec, members, plumbing)) continue;
+    if (sameRecord(rec, body)) continue;
     const why = rec?.ids.length ? 'the recorded members differ from the file' : 'membership not recorded';
     changes.push({
       host: h.name,
@@ -215,12 +217,20 @@ async function record(
     byEngine(hosts),
     async (e) => {
       const rec = c.live.get(e.host)?.record;
-      if (sameRecord(rec, members, plumbing)) return;
-      const id = await writeRecord(e, topology, members, plumbing, rec?.ids ?? []);
-      c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], members, plumbing } });
+      const body = { members, engines: enginesOf(members, c), plumbing };
+      if (sameRecord(rec, body)) return;
+      const id = await writeRecord(e, topology, body, rec?.ids ?? []);
+      c.live.set(e.host, { ...c.live.get(e.host)!, record: { ids: [id], ...body } });
     },
     'recording membership',
   );
+}
+
+/** Each member's engine identity: as read this run, else as recorded (a member whose engine was not read). */
+function enginesOf(members: Members, c: Cluster): Members {
+  const recorded: Members = Object.create(null);
+  for (const l of c.live.values()) Object.assign(recorded, l.record?.engines ?? {});
+  return Object.fromEntries(Object.keys(members).map((n) => [n, c.engines?.get(n) ?? recorded[n] ?? '']));
 }
 
 /** The host plumbing a plan makes: shims on hostAccess networks, routes in routed subnets. */

@@ -86,6 +86,22 @@ export async function readLive(
 }
 
 /**
+ * A host of the file whose engine is not the recorded one: its old engine becomes a former member of its own
+ * (NAME@ENDPOINT). Told by the engines' identities, not their endpoints: one engine reached over ssh and over TLS
+ * is one engine. A record without the identity (an older mvnet's) counts as the same engine.
+ */
+async function movedFrom(
+  hosts: Map<string, Engine>,
+  host: string,
+  endpoint: string,
+  recordedId: string | undefined,
+): Promise<boolean> {
+  const e = hosts.get(host);
+  if (!e || normalEndpoint(e.endpoint) === normalEndpoint(endpoint) || !recordedId) return false;
+  return (await e.engineId()) !== recordedId;
+}
+
+/**
  * Every host the topology lives on beyond the file's: the members recorded on the file's hosts, and on those
  * hosts in turn. Hosts that do not answer fail the call, named with their endpoint.
  */
@@ -101,10 +117,10 @@ export async function formerHosts(
     const next = new Map<string, Engine>();
     for (const r of records.values()) {
       for (const [recorded, endpoint] of Object.entries(r.members)) {
-        // a host of the file whose engine moved: its old engine is a former member of its own (NAME@ENDPOINT)
-        const moved = hosts.has(recorded) && normalEndpoint(hosts.get(recorded)!.endpoint) !== normalEndpoint(endpoint);
-        const name = moved ? `${recorded}@${endpoint}` : recorded;
-        if ((hosts.has(name) && !moved) || former.has(name) || next.has(name)) continue;
+        const name = (await movedFrom(hosts, recorded, endpoint, r.engines[recorded]))
+          ? `${recorded}@${endpoint}`
+          : recorded;
+        if (hosts.has(name) || former.has(name) || next.has(name)) continue;
         next.set(name, make(name, endpoint));
       }
     }

@@ -119,7 +119,6 @@ export class DockerEngine implements Engine {
   private patientClient?: Docker;
   private readonly options: Docker.DockerOptions;
   private cachedInfo?: EngineInfo;
-  private cachedCpus?: Promise<number>;
 
   constructor(
     readonly host: string,
@@ -192,12 +191,19 @@ export class DockerEngine implements Engine {
     return this.cachedInfo;
   }
 
+  private cachedSystem?: Promise<{ NCPU?: number; ID?: string }>;
+
+  private system(): Promise<{ NCPU?: number; ID?: string }> {
+    this.cachedSystem ??= this.docker.info().catch(this.wrap('info'));
+    return this.cachedSystem;
+  }
+
   async cpus(): Promise<number> {
-    this.cachedCpus ??= this.docker
-      .info()
-      .then((i: { NCPU?: number }) => i.NCPU ?? 1)
-      .catch(this.wrap('info'));
-    return this.cachedCpus;
+    return (await this.system()).NCPU ?? 1;
+  }
+
+  async engineId(): Promise<string> {
+    return (await this.system()).ID ?? '';
   }
 
   async networks(filterLabels: Record<string, string> = {}): Promise<LiveNetwork[]> {

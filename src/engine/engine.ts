@@ -95,6 +95,8 @@ export interface Engine {
   info(): Promise<EngineInfo>;
   /** how many CPUs the engine's machine has (its own count, from the engine) */
   cpus(): Promise<number>;
+  /** the engine's own identity (Docker's ID): one engine reached two ways (ssh, TLS) is one engine */
+  engineId(): Promise<string>;
   networks(filterLabels?: Record<string, string>): Promise<LiveNetwork[]>;
   containers(filterLabels?: Record<string, string>): Promise<LiveContainer[]>;
   createNetwork(n: NetworkCreate): Promise<string>;

@@ -18,6 +18,8 @@ export const LABEL = {
   members: 'mvnet.members',
   /** on a membership record: the host plumbing the topology may have made (shims, routed subnets) */
   plumbing: 'mvnet.plumbing',
+  /** on a membership record: each member's engine identity (Docker's ID) */
+  engines: 'mvnet.engines',
   /** a Swarm task's service */
   service: 'mvnet.service',
 } as const;

@@ -46,22 +46,26 @@ export interface MemberRecord {
   /** the union of this host's records (normally one) */
   members: Members;
   plumbing: Plumbing;
+  /** host name -> its engine's identity, as recorded (empty in records of older versions) */
+  engines: Members;
 }
 
 /** Parses records from a container listing. Unreadable labels count as empty (and are rewritten). */
 export function recordOf(containers: LiveContainer[], topology: string): MemberRecord {
   const mine = containers.filter((c) => c.labels[LABEL.topology] === topology && c.labels[LABEL.kind] === 'members');
   const members: Members = Object.create(null);
+  const engines: Members = Object.create(null);
   let plumbing = NO_PLUMBING;
   for (const c of mine) {
     plumbing = plumbingUnion(plumbing, parsePlumbing(c.labels[LABEL.plumbing]));
     try {
       Object.assign(members, JSON.parse(c.labels[LABEL.members] ?? '{}') as Members);
+      Object.assign(engines, JSON.parse(c.labels[LABEL.engines] ?? '{}') as Members);
     } catch {
       /* rewritten on the next apply */
     }
   }
-  return { ids: mine.map((c) => c.id), members, plumbing };
+  return { ids: mine.map((c) => c.id), members, plumbing, engines };
 }
 
 export async function readRecord(e: Engine, topology: string): Promise<MemberRecord> {
@@ -69,20 +73,23 @@ export async function readRecord(e: Engine, topology: string): Promise<MemberRec
 }
 
 /** Writes this host's record: the new one first, then the older ones go (a crash leaves one or both, never none). */
-export async function writeRecord(
-  e: Engine,
-  topology: string,
-  members: Members,
-  plumbing: Plumbing,
-  old: string[],
-): Promise<string> {
+/** What a record says: the members, their engines' identities, the plumbing. */
+export interface RecordBody {
+  members: Members;
+  engines: Members;
+  plumbing: Plumbing;
+}
+
+const sortedObject = (m: Members) => Object.fromEntries(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+
+export async function writeRecord(e: Engine, topology: string, body: RecordBody, old: string[]): Promise<string> {
   const name = `mvnet-members-${topology}-${randomBytes(4).toString('hex')}`;
-  const sorted = Object.fromEntries(Object.entries(members).sort(([a], [b]) => (a < b ? -1 : 1)));
   const id = await e.record(
     name,
     labels(topology, 'members', e.host, name, {
-      [LABEL.members]: JSON.stringify(sorted),
-      [LABEL.plumbing]: JSON.stringify(plumbingUnion(plumbing, NO_PLUMBING)),
+      [LABEL.members]: JSON.stringify(sortedObject(body.members)),
+      [LABEL.engines]: JSON.stringify(sortedObject(body.engines)),
+      [LABEL.plumbing]: JSON.stringify(plumbingUnion(body.plumbing, NO_PLUMBING)),
     }),
   );
   for (const o of old) await e.removeContainer(o);
@@ -96,6 +103,12 @@ export function sameMembers(a: Members, b: Members): boolean {
 }
 
 /** A host's record is up to date: one record, these members, this plumbing. */
-export function sameRecord(rec: MemberRecord | undefined, members: Members, plumbing: Plumbing): boolean {
-  return !!rec && rec.ids.length === 1 && sameMembers(rec.members, members) && samePlumbing(rec.plumbing, plumbing);
+export function sameRecord(rec: MemberRecord | undefined, body: RecordBody): boolean {
+  return (
+    !!rec &&
+    rec.ids.length === 1 &&
+    sameMembers(rec.members, body.members) &&
+    sameMembers(rec.engines, body.engines) &&
+    samePlumbing(rec.plumbing, body.plumbing)
+  );
 }

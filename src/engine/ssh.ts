@@ -39,6 +39,7 @@ class SshSocket extends Duplex {
       this.stderr += d;
     });
     child.on('error', (e) => this.destroy(e));
+    child.stdin!.on('error', () => {}); // reported through the write that failed (see _write)
     child.on('close', (code) => {
       if (code && !this.got) this.destroy(new SshError(this.endpoint, this.stderr.trim() || `ssh exited with ${code}`));
       else this.push(null);
@@ -54,7 +55,13 @@ class SshSocket extends Duplex {
       cb(new SshError(this.endpoint, this.stderr.trim() || 'ssh closed'));
       return;
     }
-    this.child.stdin!.write(chunk, cb);
+    this.child.stdin!.write(chunk, (err) => {
+      if (!err) return cb();
+      // ssh went away (connection refused, no route): its own words once it has exited, never "write EPIPE"
+      const said = () => cb(new SshError(this.endpoint, this.stderr.trim() || `ssh closed (${err.message})`));
+      if (this.child.exitCode !== null || this.child.signalCode !== null) said();
+      else this.child.once('close', said);
+    });
   }
 
   override _final(cb: (e?: Error | null) => void): void {

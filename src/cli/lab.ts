@@ -1,4 +1,5 @@
 /** `mvnet lab ...`: the emulated multi-host LAN. */
+import { shellQuote } from '../render/shell.ts';
 import { spawn } from 'node:child_process';
 import { labDown, labEngine, labLink, labNs, labStatus, labUp } from '../lab/lab.ts';
 import { labEndpoint } from '../lab/paths.ts';
@@ -96,8 +97,10 @@ export async function labEnvCommand(o: LabOptions & { ssh?: boolean; tls?: boole
   else {
     if (o.ssh)
       process.stdout.write(`# ssh first on PATH is the lab's: its key, its known hosts, then your ~/.ssh/config\n`);
-    const shown = o.ssh ? { ...env, PATH: `${sshBinDir(topo.name)}:$PATH` } : env;
-    for (const [k, v] of Object.entries(shown)) process.stdout.write(`export ${k}=${k === 'PATH' ? `"${v}"` : v}\n`);
+    // every value quoted for a POSIX shell (a lab folder may hold blanks or ';'); only $PATH is left to the shell
+    const shq = shellQuote;
+    for (const [k, v] of Object.entries(env))
+      process.stdout.write(`export ${k}=${k === 'PATH' && o.ssh ? `${shq(sshBinDir(topo.name))}:"$PATH"` : shq(v)}\n`);
   }
   return 0;
 }

@@ -163,8 +163,23 @@ export async function removeShim(e: Engine, topology: string, name: string, alia
   if (r.code !== 0) throw new HostError(e.host, `could not remove shim ${name}: ${(r.stderr || r.stdout).trim()}`);
 }
 
+/**
+ * One argument of a systemd command line: quoted, with systemd's specifiers (%) and variables ($) escaped, so that
+ * a parent or alias holding `;`, `%h` or `$HOME` reaches ip as written.
+ */
+function sdArg(v: string): string {
+  if (/^[A-Za-z0-9_.:/@+-]+$/.test(v)) return v;
+  return `"${v
+    .replace(/[\\"]/g, (c) => `\\${c}`)
+    .replace(/%/g, '%%')
+    .replace(/\$/g, '$$$$')}"`;
+}
+
 /** A systemd unit that recreates the shim at boot (print it, install it on the host). */
-export function shimUnit(topology: string, network: string, s: ShimSpec): string {
+export function shimUnit(topology: string, network: string, raw: ShimSpec): string {
+  const s = Object.fromEntries(
+    Object.entries(raw).map(([k, v]) => [k, typeof v === 'string' ? sdArg(v) : v]),
+  ) as unknown as ShimSpec;
   const ip = (args: string) => `ExecStart=/sbin/ip ${args}`;
   const v6 = s.ip6
     ? [ip(`-6 addr add ${s.ip6}/128 dev ${s.name} nodad`), ip(`-6 route add ${s.subnet6} dev ${s.name}`)]

@@ -89,16 +89,19 @@ export async function makeLabCredentials(lab: string): Promise<void> {
   writeFileSync(
     join(ssh, 'config'),
     [
-      `# ssh client configuration of mvnet lab ${lab}: its hosts' management addresses, then your own ~/.ssh/config`,
+      `# ssh client configuration of mvnet lab ${lab}: its hosts' management addresses, then your own ~/.ssh/config ` +
+        'and the system-wide one',
       `Host ${mgmtBlock(lab)}.*`,
       '  User root',
-      `  IdentityFile ${join(ssh, 'id_ed25519')}`,
+      `  IdentityFile "${join(ssh, 'id_ed25519')}"`,
       '  IdentitiesOnly yes',
-      `  UserKnownHostsFile ${join(ssh, 'known_hosts')}`,
+      `  UserKnownHostsFile "${join(ssh, 'known_hosts')}"`,
       '  GlobalKnownHostsFile /dev/null',
       '  StrictHostKeyChecking yes',
       'Host *',
       '  Include ~/.ssh/config',
+      // -F replaces the system's configuration: included again, as plain ssh would read it
+      '  Include /etc/ssh/ssh_config',
       '',
     ].join('\n'),
   );

@@ -24,8 +24,8 @@ test('lab up builds the seed LAN with a real engine per host, and down removes a
   }
   // env: the plain docker CLI works with it
   const env = mv('lab', 'env', '-f', file, 'host2');
-  const host = /DOCKER_HOST=(\S+)/.exec(env.stdout)![1];
-  const info = spawnSync('docker', ['-H', host, 'info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8' });
+  const script = 'eval "$1"; docker info --format "{{.ServerVersion}}"';
+  const info = spawnSync('sh', ['-c', script, 'sh', env.stdout], { encoding: 'utf8' });
   assert.equal(info.status, 0, info.stderr);
   // exec runs inside the host's namespace
   const ex = mv('lab', 'exec', '-f', file, 'host2', '--', 'ip', '-4', '-o', 'addr', 'show', 'ens33');

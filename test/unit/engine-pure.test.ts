@@ -295,3 +295,16 @@ test('a stopped run starts no engine call, its Swarm calls included; calls befor
   assert.throws(() => sw.services({}), InterruptedError, 'a Swarm handle taken before the signal is refused too');
   assert.deepEqual(calls, ['info', 'services']);
 });
+
+test('shim unit: a parent holding ;, %h or $HOME reaches ip as written (quoted, specifiers escaped)', async () => {
+  const { shimUnit } = await import('../../src/engine/shim.ts');
+  const unit = shimUnit('t', 'n', {
+    name: 'mv0123456789abc',
+    link: 'e;%h$HOME',
+    ip: '10.100.1.254',
+    subnet: '10.100.0.0/16',
+    alias: 'mvnet:t/n',
+  });
+  assert.match(unit, /^ExecStart=\/sbin\/ip link add mv0123456789abc link "e;%%h\$\$HOME" type macvlan mode bridge$/m);
+  assert.match(unit, /^ExecStart=\/sbin\/ip route add 10\.100\.0\.0\/16 dev mv0123456789abc$/m);
+});

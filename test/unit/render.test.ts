@@ -86,3 +86,12 @@ test('ipAddrTable gives up optional columns before the width, and never a drift 
   assert.doesNotMatch(narrow.split('\n')[1], /master|scope|brd/, 'master, scope and brd given up');
   assert.match(narrow, /^! ens33: expected no master$/m, 'the drift note moves under the table');
 });
+
+test('shell quoting: what lab env prints stays one word under eval, whatever it holds', async () => {
+  const { shellQuote } = await import('../../src/render/shell.ts');
+  const { spawnSync } = await import('node:child_process');
+  for (const v of ['/tmp/a b;touch /tmp/x', "it's", '$HOME `id` "q"', '\\n']) {
+    const r = spawnSync('sh', ['-c', 'eval "X=$1"; printf %s "$X"', 'sh', shellQuote(v)], { encoding: 'utf8' });
+    assert.equal(r.stdout, v);
+  }
+});

@@ -43,7 +43,10 @@ export function dockerdArgv(ns: string, dir: string, engine?: LabEngine): string
 export function startDockerd(argv: string[], dir: string): number {
   mkdirSync(dir, { recursive: true });
   // a stopping engine gives its containers 1 s (default 15): `lab stop` takes seconds, and containers still stop
-  writeFileSync(join(dir, 'daemon.json'), '{ "shutdown-timeout": 1 }\n');
+  // and its own identity: Docker 20.10 derives its ID from a key file, by default /etc/docker/key.json, shared by
+  // every engine of this machine; a host of the lab is a machine of its own
+  const config = { 'shutdown-timeout': 1, 'deprecated-key-path': join(dir, 'key.json') };
+  writeFileSync(join(dir, 'daemon.json'), JSON.stringify(config) + '\n');
   return startDetached(argv, join(dir, 'dockerd.log'));
 }
 

@@ -349,3 +349,15 @@ test('export compose round-trips an imported compose file', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a backtick assignment ends its line (the next docker run is kept); a lone trailing backtick continues', async () => {
+  const { expand, logicalLines } = await import('../../src/topology/import/script.ts');
+  const lines = logicalLines('H=`hostname`\ndocker run --name web busybox\ndocker run `\n  --name db busybox', 's.sh');
+  assert.deepEqual(
+    lines.map((l) => l.text),
+    ['H=`hostname`', 'docker run --name web busybox', 'docker run    --name db busybox'],
+  );
+  // unclosed ${X:- by the thousand: left as written (expanded in one pass; see the issue note for the timing)
+  const long = 'docker run --ip ' + '${X:-'.repeat(40_000);
+  assert.equal(expand(long, new Map()).text, long);
+});

@@ -18,6 +18,17 @@ const PROMPT =
   /^(?:\S+@[\w.-]+(?::\S*)?\s*[#$%]|\[[^\]]+\]\s*[#$]|PS [^>]*>|[$%>#])\s*(?=(?:sudo\s+(?:-\S+\s+)*)?docker\b)/;
 const CONTINUED = /(?:\\|`|\s\^)\s*$/;
 
+/**
+ * A line continued on the next: a trailing `\`, cmd's ` ^`, or PowerShell's `` ` `` — but a backtick that closes a
+ * command substitution (`X=\`hostname\``: an even number of backticks) ends the line, or it would swallow the next.
+ */
+function continued(t: string): boolean {
+  const m = CONTINUED.exec(t);
+  if (!m) return false;
+  if (!m[0].startsWith('`')) return true;
+  return (t.match(/`/g)?.length ?? 0) % 2 === 1;
+}
+
 /** The logical lines of a script: continuations joined (the first line's number), prompts taken off. */
 export function logicalLines(text: string, file: string): Line[] {
   const raw = text.split(/\r?\n/);
@@ -25,7 +36,7 @@ export function logicalLines(text: string, file: string): Line[] {
   for (let i = 0; i < raw.length; i++) {
     const line = i + 1;
     let t = raw[i];
-    while (CONTINUED.test(t) && i + 1 < raw.length) t = t.replace(CONTINUED, ' ') + raw[++i];
+    while (continued(t) && i + 1 < raw.length) t = t.replace(CONTINUED, ' ') + raw[++i];
     // a wrapped command whose next line starts with an option (READMEs wrap without a backslash)
     while (
       /^\s*(?:sudo\s+)?docker\b/.test(t.replace(PROMPT, '')) &&
@@ -62,6 +73,7 @@ export function expand(text: string, vars: Vars): { text: string; missing: strin
   const missing: string[] = [];
   let out = '';
   let quoted = false;
+  let close = -2;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (ch === "'") {
@@ -73,22 +85,37 @@ export function expand(text: string, vars: Vars): { text: string; missing: strin
       out += ch;
       continue;
     }
-    const m = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/.exec(text.slice(i));
+    // the next `}` is found once and reused: a line of many `${X:-` stays linear (no rescan per `$`)
+    if (close !== -1 && close < i) close = text.indexOf('}', i);
+    const m = reference(text, i, close);
     if (!m) {
       out += ch;
       continue;
     }
-    const name = m[1] ?? m[3];
-    const v = vars.get(name);
+    const v = vars.get(m.name);
     if (v && v.value !== undefined && !v.fromCommand) out += v.value;
-    else if (m[2] !== undefined && !v) out += m[2];
+    else if (m.def !== undefined && !v) out += m.def;
     else {
-      missing.push(name);
-      out += m[0];
+      missing.push(m.name);
+      out += m.all;
     }
-    i += m[0].length - 1;
+    i += m.all.length - 1;
   }
   return { text: out, missing: [...new Set(missing)] };
+}
+
+const BRACED = /^\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}$/;
+const PLAIN = /\$([A-Za-z_][A-Za-z0-9_]*)/y;
+
+/** The variable reference at `i` (`${NAME}`, `${NAME:-default}` up to `close`, or `$NAME`) as a match, or null. */
+function reference(text: string, i: number, close: number): { all: string; name: string; def?: string } | null {
+  if (text[i + 1] === '{') {
+    const m = close > i ? BRACED.exec(text.slice(i, close + 1)) : null;
+    return m ? { all: m[0], name: m[1], ...(m[2] !== undefined ? { def: m[2] } : {}) } : null;
+  }
+  PLAIN.lastIndex = i;
+  const m = PLAIN.exec(text);
+  return m ? { all: m[0], name: m[1] } : null;
 }
 
 /** Splits a line into commands at `&&`, `||` and `;` outside quotes (before it is split into words). */

@@ -11,7 +11,7 @@ import { labEndpoint } from '../lab/paths.ts';
 import { columns } from '../render/columns.ts';
 import { loadTopology } from './topology-file.ts';
 import { LOOK } from './look.ts';
-import { DEFAULT_FILE, FILE_ENV, printJson } from './output.ts';
+import { DEFAULT_FILE, EXIT, FILE_ENV, printJson } from './output.ts';
 
 export async function lsCommand(o: { file?: string; json?: boolean }): Promise<number> {
   const file = o.file ?? process.env[FILE_ENV] ?? (existsSync(DEFAULT_FILE) ? DEFAULT_FILE : undefined);
@@ -36,7 +36,7 @@ export async function lsCommand(o: { file?: string; json?: boolean }): Promise<n
   seen.sort((a, b) => a.topology.localeCompare(b.topology) || a.endpoint.localeCompare(b.endpoint));
   if (o.json) {
     printJson({ labs: found.map(({ engines: _, ...l }) => l), topologies: seen, unreachable });
-    return 0;
+    return unreachable.length ? EXIT.error : EXIT.ok;
   }
   const out: string[] = [];
   out.push(
@@ -60,5 +60,6 @@ export async function lsCommand(o: { file?: string; json?: boolean }): Promise<n
   );
   for (const u of unreachable) out.push(`${u.host}: the engine at ${u.endpoint} does not answer`);
   process.stdout.write(out.join('\n') + '\n');
-  return 0;
+  // an engine that was not read makes the listing incomplete: said above, and not a success
+  return unreachable.length ? EXIT.error : EXIT.ok;
 }

@@ -86,7 +86,12 @@ export async function verifyCommand(o: VerifyOptions): Promise<number> {
   const ctx = context(o.file, arm());
   const say = progress(o.json);
   const t0 = Date.now();
-  const p = await runningPlan(ctx).catch(() => makePlan(ctx.topo));
+  const p = await runningPlan(ctx).catch((e: MvnetError) => {
+    if (e.kind === 'interrupted') throw e;
+    // probed anyway (an engine that answers is still worth probing), and said: the addresses are the file's
+    say(`not every host was read (${e.message.split('\n')[0]}): probing the plan of the file alone`);
+    return makePlan(ctx.topo);
+  });
   const pred = predict(p);
   if (o.pair) return pairCommand(o, ctx, p, pred);
   const device = labDeviceRunner(ctx.topo);

@@ -231,6 +231,13 @@ test('the default file, --quiet, ls, lab load, a quick lab stop, devices in stat
   assert.equal(stop.status, 0, stop.stderr);
   assert.ok(Date.now() - t0 < 8000, `lab stop took ${Date.now() - t0} ms`);
   assert.match(stop.stderr, /host2: stopping its Docker engine/);
+  // ls with an engine that does not answer: named, and not a success
+  const partial = mvJson('ls', '-f', file);
+  assert.equal(partial.status, 2);
+  assert.deepEqual(
+    partial.json.unreachable.map((u: any) => u.host),
+    ['host2'],
+  );
   const st = mvJson('lab', 'status', '-f', file).json.hosts;
   assert.deepEqual(st.find((h: any) => h.host === 'host2').pid, null);
   assert.equal(mv('lab', 'start', '-f', file, 'host2').status, 0);

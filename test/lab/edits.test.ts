@@ -1,18 +1,21 @@
 /**
  * Randomized, seeded edits and interrupts on the real lab. Each step edits the topology (rename, move or re-address
- * a container, rename the network, change subnet or mode, add, remove, rename or reorder hosts), applies it (with,
+ * a container, rename the network, change subnet or mode, routed <-> macvlan, host access on/off, add, remove,
+ * rename, reorder hosts or move one to another engine), applies it (with,
  * at random, a SIGINT or SIGKILL during apply or destroy first), then checks through the Docker API: no duplicate
- * address in the cluster, exactly the planned containers of the topology, foreign containers untouched, and a
- * second apply with nothing to change. MVNET_EDIT_SEED (a number, or `random`) and MVNET_EDIT_STEPS replay, vary or
+ * address in the cluster, exactly the planned containers of the topology, foreign containers untouched, a
+ * second apply with nothing to change, and (through `ip -j` in each host) exactly the planned routes and shims and
+ * no helper container left. MVNET_EDIT_SEED (a number, or `random`) and MVNET_EDIT_STEPS replay, vary or
  * lengthen a run.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { PROBE_CMD, PROBE_IMAGE } from '../../src/engine/image.ts';
-import { docker, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
+import { hostNs } from '../../src/lab/paths.ts';
+import { docker, ipJson, LAB_ROOT, labTopology, mv, mvJson, ROOT, test } from './helpers.ts';
 
 // a fixed default keeps CI reproducible (interrupt timing still varies run to run); MVNET_EDIT_SEED=random explores
 const SEED =
@@ -42,6 +45,8 @@ interface Doc {
   net: string;
   sub: number;
   mode: string;
+  routed: boolean;
+  hostAccess: boolean;
   hosts: Host[];
 }
 
@@ -50,6 +55,7 @@ function yamlOf(d: Doc): string {
   for (const h of d.hosts) {
     hosts[h.name] = {
       address: `192.168.140.${199 + h.engine}`,
+      interface: 'ens33',
       docker: `unix://${LAB_ROOT}/${LAB}/n${h.engine}/docker.sock`,
       ranges: { [d.net]: `10.${d.sub}.${h.engine}.0/24` },
       containers: Object.fromEntries(
@@ -66,7 +72,16 @@ function yamlOf(d: Doc): string {
   return stringify({
     name: TOPO,
     lan: '192.168.140.0/24',
-    networks: { [d.net]: { subnet: `10.${d.sub}.0.0/16`, parent: 'ens33', mode: d.mode } },
+    networks: {
+      [d.net]: d.routed
+        ? { driver: 'routed', subnet: `10.${d.sub}.0.0/16` }
+        : {
+            subnet: `10.${d.sub}.0.0/16`,
+            parent: 'ens33',
+            mode: d.mode,
+            ...(d.hostAccess ? { hostAccess: true } : {}),
+          },
+    },
     hosts,
   });
 }
@@ -197,6 +212,33 @@ function editor(r: () => number) {
       },
     ],
     [
+      'switch routed <-> macvlan',
+      (d) => {
+        d.routed = !d.routed;
+        return d.routed ? 'routed' : 'macvlan';
+      },
+    ],
+    [
+      'host access on/off',
+      (d) => {
+        if (d.routed) return null;
+        d.hostAccess = !d.hostAccess;
+        return d.hostAccess ? 'on' : 'off';
+      },
+    ],
+    [
+      'move a host to another engine',
+      (d) => {
+        const free = ENGINES.filter((e) => !d.hosts.some((h) => h.engine === e));
+        if (!free.length) return null;
+        const h = pick(d.hosts);
+        const from = h.engine;
+        h.engine = pick(free);
+        for (const c of h.containers) delete c.last;
+        return `${h.name}: n${from} -> n${h.engine}`;
+      },
+    ],
+    [
       'reorder the hosts',
       (d) => {
         d.hosts.reverse();
@@ -229,6 +271,39 @@ async function addresses(): Promise<string[]> {
   return out;
 }
 
+/**
+ * Host plumbing is exactly the plan's, on every engine: routes of mvnet's protocol only where the network is routed
+ * (to each other host's range), shims only where host access is on, and no helper container left by a killed run.
+ */
+async function auditPlumbing(d: Doc, fail: (m: string) => string): Promise<void> {
+  for (const e of ENGINES) {
+    const ns = hostNs(LAB, `n${e}`);
+    const me = d.hosts.find((h) => h.engine === e);
+    const routes = ipJson(ns, 'route', 'show', 'proto', '77')
+      .map((r: any) => r.dst)
+      .sort();
+    const wantRoutes =
+      me && d.routed
+        ? d.hosts
+            .filter((h) => h !== me)
+            .map((h) => `10.${d.sub}.${h.engine}.0/24`)
+            .sort()
+        : [];
+    assert.deepEqual(routes, wantRoutes, fail(`n${e}: routes of mvnet's protocol`));
+    const shims = ipJson(ns, 'link', 'show').filter((l: any) => (l.ifalias ?? '').startsWith(`mvnet:${TOPO}/`));
+    assert.equal(shims.length, me && d.hostAccess && !d.routed ? 1 : 0, fail(`n${e}: shims ${JSON.stringify(shims)}`));
+    const helpers = await docker(LAB, `n${e}`).listContainers({
+      all: true,
+      filters: { label: [`mvnet.topology=${TOPO}`, 'mvnet.kind=helper'] },
+    });
+    assert.deepEqual(
+      helpers.map((h) => h.Names[0]),
+      [],
+      fail(`n${e}: helper containers left`),
+    );
+  }
+}
+
 function interrupted(args: string[], afterMs: number, signal: NodeJS.Signals): Promise<number> {
   return new Promise((res) => {
     const p = spawn(join(ROOT, 'bin/mvnet'), args, { stdio: 'ignore' });
@@ -245,6 +320,12 @@ test(`randomized edits and interrupts converge (seed ${SEED}, ${STEPS} steps)`, 
     d.hosts = Object.fromEntries(ENGINES.map((e) => [`n${e}`, { address: `192.168.140.${199 + e}`, containers: {} }]));
   });
   assert.equal(mv('lab', 'up', '-f', lab.file).status, 0);
+  // routed networks need forwarding hosts (a machine's setting, made once as an admin would)
+  for (const e of ENGINES)
+    assert.equal(
+      spawnSync('ip', ['netns', 'exec', hostNs(LAB, `n${e}`), 'sysctl', '-qw', 'net.ipv4.ip_forward=1']).status,
+      0,
+    );
   const file = join(lab.file, '..', 'edited.yaml');
   t.after(() => mv('destroy', '-f', file));
   const r = rng(SEED);
@@ -265,6 +346,8 @@ test(`randomized edits and interrupts converge (seed ${SEED}, ${STEPS} steps)`, 
     net: 'lan-a',
     sub: 100,
     mode: 'bridge',
+    routed: false,
+    hostAccess: false,
     hosts: [
       { name: 'h1-0', engine: 1, containers: [{ name: fresh() }, { name: fresh() }] },
       { name: 'h2-0', engine: 2, containers: [{ name: fresh() }] },
@@ -303,6 +386,7 @@ test(`randomized edits and interrupts converge (seed ${SEED}, ${STEPS} steps)`, 
       const f = await docker(LAB, `n${e}`).getContainer(id).inspect();
       assert.equal(f.State.Running, true, fail(`foreign container on n${e} touched`));
     }
+    await auditPlumbing(doc, fail);
   }
   t.diagnostic(`seed ${SEED}: ${log.length} steps\n${log.join('\n')}`);
   const d = mv('destroy', '-f', file);

@@ -231,9 +231,11 @@ function forwardingProblems(host: string, want: Desired, f: HostFacts, g: Guarde
  * Routes the plan needs whose destination the host already routes otherwise: a shim's route (any route there not
  * through that shim) and a routed network's routes (any route there of another protocol). Never replaced.
  */
-function routeProblems(want: Desired, routes: HostRoute[]): string[] {
+function routeProblems(want: Desired, routes: HostRoute[], live: Live): string[] {
+  // routes through this topology's own shims are its own (a renamed network's old shim goes first, in apply)
+  const shims = new Set((live.shims ?? []).map((x) => x.name));
   const there = (family: 4 | 6, to: string, ours: (r: HostRoute) => boolean) =>
-    routes.filter((r) => r.family === family && r.to === to && !ours(r));
+    routes.filter((r) => r.family === family && r.to === to && !ours(r) && !shims.has(r.dev));
   const say = (to: string, r: HostRoute, needs: string) =>
     `the host already has a route to ${to} that is not mvnet's (${r.line}); ${needs}: mvnet never replaces ` +
     'a route it did not make: remove or change that route, or change the file';
@@ -296,7 +298,7 @@ export async function preflightHost(e: Engine, want: Desired, g: Guarded): Promi
     ...parentProblems(info, want, nets, g),
     ...neighbourProblems(e.host, want, conts, g),
     ...forwardingProblems(e.host, want, facts, g),
-    ...routeProblems(want, facts.routes),
+    ...routeProblems(want, facts.routes, g.live),
     ...nameProblems(want, conts, g),
     ...(await imageProblems(e, want)),
   ];

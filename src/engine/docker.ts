@@ -98,6 +98,11 @@ function status(e: unknown): number | undefined {
   return (e as { statusCode?: number }).statusCode;
 }
 
+/** A record keyed by user-given names, without a prototype (`toString` is only a name). */
+function byName<T>(entries: [string, T][]): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, Object.fromEntries(entries));
+}
+
 /** Splits Docker's multiplexed stdout/stderr stream. */
 export function demux(buf: Buffer): { stdout: string; stderr: string } {
   let out = '',
@@ -233,7 +238,8 @@ export class DockerEngine implements Engine {
       state: c.State,
       image: c.Image,
       labels: c.Labels ?? {},
-      networks: Object.fromEntries(
+      // keyed by network name: no prototype, so a network named toString or constructor is only itself
+      networks: byName(
         Object.entries(c.NetworkSettings?.Networks ?? {}).map(([k, v]) => [
           k,
           {

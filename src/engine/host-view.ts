@@ -44,7 +44,7 @@ export async function hostView(plan: Plan, e: Engine): Promise<HostView> {
       containers[c.name] = rows;
     }),
   );
-  const networks: HostView['networks'] = {};
+  const networks: HostView['networks'] = Object.create(null);
   for (const n of h.networks) {
     const nr = await networkRows(e, plan.name, n.network, plan.engine === 'swarm');
     if (!nr) drift.push(`network ${n.network}: missing`);

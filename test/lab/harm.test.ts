@@ -250,3 +250,24 @@ test('two topologies on one engine: the second is refused in preflight, naming t
   assert.deepEqual(await ours(name, 'host1', 'htwob'), []);
   assert.equal(mvJson('apply', '-f', file).json.changed, 0, 'the first topology is as it was');
 });
+
+test('names JavaScript keeps for itself (constructor, toString, valueOf) are only names: up, apply, verify, destroy', async (t) => {
+  const { file, name } = labTopology(t, 'seed-host-access.yaml', 'hproto', (d) => {
+    d.networks = { toString: d.networks.macvlan };
+    d.hosts = {
+      constructor: { address: '192.168.140.200', containers: { valueOf: { network: 'toString', ip: '10.100.1.1' } } },
+      hasownproperty: { address: '192.168.140.201', containers: { isPrototypeOf: { network: 'toString' } } },
+    };
+    d.devices = { tostring: { kind: 'machine', address: '192.168.140.50' } };
+  });
+  const up = mv('lab', 'up', '-f', file);
+  assert.equal(up.status, 0, up.stderr);
+  const a = mv('apply', '-f', file);
+  assert.equal(a.status, 0, a.stderr);
+  const v = mvJson('verify', '-f', file);
+  assert.equal(v.status, 0, JSON.stringify(v.json.pairs?.filter((p: any) => !p.match)));
+  const d = mv('destroy', '-f', file, '--yes');
+  assert.equal(d.status, 0, d.stderr);
+  for (const h of ['constructor', 'hasownproperty'])
+    assert.deepEqual(await docker(name, h).listContainers({ all: true }), [], `${h} empty`);
+});

@@ -6,8 +6,8 @@ import type { HostPlan, Plan } from '../plan/types.ts';
 import { PROBE_CMD, PROBE_IMAGE } from './probe-image.ts';
 import type { ContainerCreate, NetworkCreate } from './engine.ts';
 import { LABEL, labels, specHash } from './labels.ts';
-import { desiredShims, type ShimSpec } from './shim.ts';
-import { desiredRoutes, type Hops6, type RouteSpec } from './routes.ts';
+import { desiredShims, type ShimSpec } from './shim-spec.ts';
+import { desiredRoutes, type Hops6, type RouteSpec } from './route-spec.ts';
 
 export interface DesiredNetwork extends NetworkCreate {
   spec: string;

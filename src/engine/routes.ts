@@ -4,39 +4,15 @@
  * their own protocol number (`proto 77`); a route is this topology's when it has that protocol and its
  * destination lies inside one of the topology's routed subnets. Fixed scripts; values arrive as arguments.
  */
-import { contains, formatCidr, formatIp, parseCidr, type Cidr } from '../net/ipv4.ts';
-import { contains6, formatCidr6, parseCidr6, type Cidr6 } from '../net/ipv6.ts';
-import type { HostPlan } from '../plan/types.ts';
+import { contains, parseCidr, type Cidr } from '../net/ipv4.ts';
+import { contains6, parseCidr6, type Cidr6 } from '../net/ipv6.ts';
+import { ROUTE_PROTO, type RouteSpec } from './route-spec.ts';
 import { HostError } from '../errors.ts';
 import type { Engine, LiveNetwork } from './engine.ts';
 import { onHost } from './helpers.ts';
 import { LABEL } from './labels.ts';
 
-export const ROUTE_PROTO = '77';
-
-export interface RouteSpec {
-  to: string;
-  via: string;
-  dev: string;
-  family?: 6;
-}
-
-/** Where each host's IPv6 routes point: the IPv6 link-local address of that host's LAN interface. */
-export type Hops6 = Map<string, string>;
-
-/**
- * A host's routes: IPv4 through the other hosts' LAN addresses; with IPv6, through their link-local addresses
- * (the LAN has no IPv6 of its own; routers do the same). A host whose link-local is unknown gets no IPv6 route.
- */
-export function desiredRoutes(h: HostPlan, hops6: Hops6 = new Map()): RouteSpec[] {
-  return h.networks.flatMap((n) =>
-    (n.routes ?? []).flatMap((r) => {
-      const v4: RouteSpec = { to: formatCidr(r.to), via: formatIp(r.via), dev: h.interface };
-      const hop = hops6.get(r.host);
-      return r.to6 && hop ? [v4, { to: formatCidr6(r.to6), via: hop, dev: h.interface, family: 6 as const }] : [v4];
-    }),
-  );
-}
+export { desiredRoutes, ROUTE_PROTO, type Hops6, type RouteSpec } from './route-spec.ts';
 
 /** The routed subnets a topology's routes lie in, per family. */
 export interface RoutedSubnets {

@@ -29,10 +29,18 @@ test("host facts carry each interface's MAC; routes parse from ip route", () => 
   const f = parseFacts(
     '1: lo: <LOOPBACK,UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00\n' +
       '2: ens33@if7: <BROADCAST,MULTICAST,UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 9a:1b:2c:3d:4e:5f brd ff:ff:ff:ff:ff:ff link-netns x\n' +
-      'forward 1',
+      'forward 1\n' +
+      'route4 default via 192.168.140.1 dev ens33 \n' +
+      'route4 192.168.140.0/24 dev ens33 proto kernel scope link src 192.168.140.200 \n' +
+      'route4 10.100.2.0/24 via 192.168.140.201 dev ens33 proto 77 \n' +
+      'route6 fe80::/64 dev ens33 proto kernel metric 256 pref medium',
+  );
+  assert.deepEqual(
+    f.routes.map((r) => `${r.family} ${r.to} ${r.dev} ${r.proto}`),
+    ['4 default ens33 ', '4 192.168.140.0/24 ens33 kernel', '4 10.100.2.0/24 ens33 77', '6 fe80::/64 ens33 kernel'],
   );
   assert.deepEqual(f.ifaces, ['lo', 'ens33']);
-  assert.deepEqual(f.macs, { ens33: '9a:1b:2c:3d:4e:5f' });
+  assert.deepEqual({ ...f.macs }, { ens33: '9a:1b:2c:3d:4e:5f' });
   assert.equal(f.forwards, true);
   assert.deepEqual(
     parseRoutes('10.100.2.0/24 via 192.168.140.201 dev ens33 \n10.9.9.9 via 192.168.140.1 dev eth0 metric 5\n'),

@@ -13,13 +13,15 @@ const unb64 = (s: string) => Buffer.from(s, 'base64').toString();
 
 // etcd's JSON answers, read field by field by the callers
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-async function call(at: string, path: string, body: unknown): Promise<any> {
+async function call(at: string, path: string, body: unknown, timeoutMs = 60_000): Promise<any> {
   let r: Response;
   try {
+    // bounded: an etcd that accepts connections but never answers must not hold a renewal for ever
     r = await fetch(`${at}${path}`, {
       method: 'POST',
       body: JSON.stringify(body),
       headers: { 'content-type': 'application/json' },
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
@@ -74,10 +76,11 @@ export async function acquireEtcdLock(url: string, r: LockRequest): Promise<Lock
 function keepAlive(at: string, key: string, lease: string, ttl: number): Lock {
   let lost: string | null = null;
   let lastOk = Date.now();
+  const every = Math.max(1000, (ttl * 1000) / 3);
   const check = async () => {
-    const k = await call(at, '/v3/lease/keepalive', { ID: lease });
+    const k = await call(at, '/v3/lease/keepalive', { ID: lease }, every);
     if (!(Number(k?.result?.TTL) > 0)) lost ??= `its etcd lease ${lease} expired`;
-    const kv = (await call(at, '/v3/kv/range', { key })).kvs?.[0];
+    const kv = (await call(at, '/v3/kv/range', { key }, every)).kvs?.[0];
     if (!kv || String(kv.lease) !== String(lease))
       lost ??= 'its etcd key was removed or taken by another holder (mvnet unlock?)';
     lastOk = Date.now();
@@ -87,7 +90,7 @@ function keepAlive(at: string, key: string, lease: string, ttl: number): Lock {
       if (Date.now() - lastOk >= ttl * 1000) lost ??= `etcd did not answer for ${ttl} s (its lease may have expired)`;
     });
   };
-  const timer = setInterval(renew, Math.max(1000, (ttl * 1000) / 3));
+  const timer = setInterval(renew, every);
   timer.unref();
   return {
     release: async () => {

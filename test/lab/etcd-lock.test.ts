@@ -9,7 +9,7 @@ import { docker, labTopology, ROOT, test } from './helpers.ts';
 const PORT = 23790 + (process.pid % 100);
 const URL = `http://127.0.0.1:${PORT}`;
 
-async function startEtcd(t: import('node:test').TestContext): Promise<void> {
+async function startEtcd(t: import('node:test').TestContext): Promise<ChildProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'mvnet-etcd-'));
   const peer = `http://127.0.0.1:${PORT + 1000}`;
   const p: ChildProcess = spawn(
@@ -33,13 +33,14 @@ async function startEtcd(t: import('node:test').TestContext): Promise<void> {
     { stdio: 'ignore' },
   );
   t.after(async () => {
+    p.kill('SIGCONT');
     p.kill('SIGTERM');
     await new Promise((r) => p.once('close', r));
     rmSync(dir, { recursive: true, force: true });
   });
   for (let i = 0; i < 100; i++) {
     try {
-      if ((await fetch(`${URL}/health`)).ok) return;
+      if ((await fetch(`${URL}/health`)).ok) return p;
     } catch {
       /* not yet */
     }
@@ -113,7 +114,7 @@ test('lock: etcd — one apply at a time, the holder named, a dead holder expire
 
 test('lock: etcd — a holder notices at once when its key is removed (unlock) or etcd stops answering', async (t) => {
   const { acquireEtcdLock } = await import('../../src/engine/etcd-lock.ts');
-  await startEtcd(t);
+  const etcd = await startEtcd(t);
   process.env.MVNET_ETCD_TTL = '3';
   t.after(() => delete process.env.MVNET_ETCD_TTL);
   const req = (topology: string) => ({ topology, file: 'f.yaml', command: 'mvnet apply', waitMs: 0 });
@@ -131,4 +132,13 @@ test('lock: etcd — a holder notices at once when its key is removed (unlock) o
   await post('/v3/lease/revoke', { ID: (await post('/v3/kv/range', { key: b64('/mvnet/lock/tlost2') })).kvs[0].lease });
   assert.match((await waitLost(second, 3000)) ?? '', /expired|removed/);
   await second.release();
+  // etcd stops answering (the test's own etcd process, stopped): lost within a lease, never a hang
+  const third = await acquireEtcdLock(`etcd://127.0.0.1:${PORT}`, req('tlost3'));
+  etcd.kill('SIGSTOP');
+  try {
+    assert.match((await waitLost(third, 8000)) ?? '', /etcd did not answer for 3 s/);
+  } finally {
+    etcd.kill('SIGCONT');
+  }
+  await third.release();
 });

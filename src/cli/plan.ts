@@ -17,6 +17,7 @@ import { context, livePlan } from './context.ts';
 import { LOOK } from './look.ts';
 import { printJson } from './output.ts';
 import { savedPlan } from './saved-plan.ts';
+import { readState } from '../lab/state.ts';
 
 export interface PlanOptions {
   file: string;
@@ -35,7 +36,14 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   let p: Plan = makePlan(ctx.topo);
   let changes: Change[] | null = null;
   let liveNote = 'hosts not read (--offline): the plan is from the file alone';
-  if (!o.offline) {
+  // a lab topology whose lab does not exist on this machine has no live hosts to read (none that could be down):
+  // said, and the plan is the file's; a lab that exists but does not answer is an error like any host
+  const noLab = !o.offline && ctx.topo.hosts.every((h) => !h.docker) && readState(ctx.topo.name) === null;
+  if (noLab)
+    liveNote =
+      `lab ${ctx.topo.name} is not up on this machine, so there are no live hosts: the plan is from the file ` +
+      `alone (mvnet lab up -f ${o.file} makes them)`;
+  if (!o.offline && !noLab) {
     // a host that cannot be read is an error, never "nothing to do" (--offline plans from the file alone)
     const r = await withTimeout(livePlan(ctx), LIVE_READ_MS);
     p = r.plan;
@@ -56,11 +64,20 @@ export async function planCommand(o: PlanOptions): Promise<number> {
   }
   const pred = predict(p);
   const pending = changes !== null && changes.length > 0;
+  // without live hosts, "nothing to do" cannot be told: --detailed-exitcode says so instead of passing a gate
+  if (o.detailedExitcode && noLab)
+    throw new MvnetError(
+      'usage',
+      `lab ${ctx.topo.name} is not up on this machine: whether changes are pending cannot be told`,
+      undefined,
+      `mvnet lab up -f ${o.file}, or plan --offline for the file alone`,
+    );
   const code = o.detailedExitcode && pending ? DETAILED.pending : DETAILED.none;
   if (o.json) {
     printJson({
       ...(planJson(p, pred) as object),
       live: changes ? { changes: changes.map(({ liveId: _, ...c }) => c), ...countChanges(changes) } : null,
+      ...(changes ? {} : { liveNote }),
     });
     return code;
   }

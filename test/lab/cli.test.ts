@@ -117,17 +117,25 @@ test('destroy asks on a terminal: no keeps everything, --yes does not ask', asyn
 
 test('plan --detailed-exitcode, plan -o FILE and apply FILE, which refuses when the hosts moved', async (t) => {
   const { file, name, doc, write } = labTopology(t, 'seed.yaml', 'csave');
-  // no engine answers: an error (2; 1 under --detailed-exitcode), never "nothing to do"
+  // no lab at all: no live hosts, said (and --detailed-exitcode cannot tell, so it is an error)
+  const noLab = mvJson('plan', '-f', file);
+  assert.equal(noLab.status, 0);
+  assert.equal(noLab.json.live, null);
+  assert.match(noLab.json.liveNote, /lab csave is not up on this machine, so there are no live hosts/);
+  assert.equal(mv('plan', '-f', file, '--detailed-exitcode').status, 1);
+  assert.equal(mv('plan', '-f', file, '--offline', '--detailed-exitcode').status, 0, '--offline reads no host');
+  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  // an engine that does not answer: an error (2; 1 under --detailed-exitcode), never "nothing to do"
+  assert.equal(mv('lab', 'stop', '-f', file, 'host2').status, 0);
   const down = mv('plan', '-f', file);
   assert.equal(down.status, 2);
   assert.equal(down.stdout, '', 'no plan printed as if the hosts were read');
-  assert.match(down.stderr, /host[12]: the Docker engine at unix:\/\/.* does not answer/);
+  assert.match(down.stderr, /host2: the Docker engine at unix:\/\/.* does not answer/);
   const downJson = mv('plan', '-f', file, '--json');
   assert.equal(downJson.status, 2);
   assert.equal(JSON.parse(downJson.stdout).error.kind, 'engine', 'an error, not a plan with live: null');
   assert.equal(mv('plan', '-f', file, '--detailed-exitcode').status, 1);
-  assert.equal(mv('plan', '-f', file, '--offline', '--detailed-exitcode').status, 0, '--offline reads no host');
-  assert.equal(mv('lab', 'up', '-f', file).status, 0);
+  assert.equal(mv('lab', 'start', '-f', file, 'host2').status, 0);
   assert.equal(mv('plan', '-f', file, '--detailed-exitcode').status, 2, 'changes pending');
   assert.equal(
     mv('plan', '-f', '/nonexistent.yaml', '--detailed-exitcode').status,
